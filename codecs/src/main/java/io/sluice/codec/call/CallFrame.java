@@ -1,0 +1,233 @@
+package io.sluice.codec.call;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCounted;
+import java.util.Objects;
+
+/**
+ * One frame of the Sluice call protocol ({@code PROTOCOL.md}). Frames are immutable; the ones that
+ * carry a payload are {@link PayloadFrame}s, reference-counted through their payload buffer.
+ */
+public sealed interface CallFrame {
+
+    /** The protocol version this implementation speaks. */
+    int VERSION = 1;
+
+    /** The 4 bytes every {@link Hello} starts with: "SLCE". */
+    int MAGIC = 0x534C4345;
+
+    /** The largest demand one {@link RequestN} or {@link Request} may carry. */
+    long MAX_DEMAND = Integer.MAX_VALUE;
+
+    /** @return the frame type byte on the wire */
+    int type();
+
+    /** A frame that carries an application payload; releasing the frame releases the payload. */
+    sealed interface PayloadFrame extends CallFrame, ReferenceCounted permits Request, Response, Next {
+        /** @return the payload bytes, owned by this frame */
+        ByteBuf payload();
+
+        @Override
+        default int refCnt() {
+            return payload().refCnt();
+        }
+
+        @Override
+        default PayloadFrame retain() {
+            payload().retain();
+            return this;
+        }
+
+        @Override
+        default PayloadFrame retain(int increment) {
+            payload().retain(increment);
+            return this;
+        }
+
+        @Override
+        default PayloadFrame touch() {
+            payload().touch();
+            return this;
+        }
+
+        @Override
+        default PayloadFrame touch(Object hint) {
+            payload().touch(hint);
+            return this;
+        }
+
+        @Override
+        default boolean release() {
+            return payload().release();
+        }
+
+        @Override
+        default boolean release(int decrement) {
+            return payload().release(decrement);
+        }
+    }
+
+    /**
+     * Opens a connection; each side sends one first.
+     *
+     * @param version the sender's protocol version
+     * @param keepAliveMillis how often the sender pings an idle connection, 0 for never
+     * @param maxFrameBytes the largest frame the sender accepts
+     */
+    record Hello(int version, long keepAliveMillis, long maxFrameBytes) implements CallFrame {
+        @Override
+        public int type() {
+            return 0x01;
+        }
+    }
+
+    /**
+     * Starts a call.
+     *
+     * @param callId the caller's id for the call: odd from the connecting side, even from the accepting side
+     * @param tag the message tag naming the call type
+     * @param stream whether the caller expects a stream of responses
+     * @param initialDemand for a stream, how many responses the caller can take now (1 for a single response)
+     * @param payload the encoded request
+     */
+    record Request(long callId, int tag, boolean stream, long initialDemand, ByteBuf payload) implements PayloadFrame {
+        public Request {
+            Objects.requireNonNull(payload, "payload");
+        }
+
+        @Override
+        public int type() {
+            return 0x02;
+        }
+    }
+
+    /**
+     * The single response that completes a call.
+     *
+     * @param callId the call
+     * @param payload the encoded response
+     */
+    record Response(long callId, ByteBuf payload) implements PayloadFrame {
+        public Response {
+            Objects.requireNonNull(payload, "payload");
+        }
+
+        @Override
+        public int type() {
+            return 0x03;
+        }
+    }
+
+    /**
+     * One element of a streamed response; never more than the caller's demand.
+     *
+     * @param callId the call
+     * @param payload the encoded element
+     */
+    record Next(long callId, ByteBuf payload) implements PayloadFrame {
+        public Next {
+            Objects.requireNonNull(payload, "payload");
+        }
+
+        @Override
+        public int type() {
+            return 0x04;
+        }
+    }
+
+    /**
+     * The end of a streamed response.
+     *
+     * @param callId the call
+     */
+    record Complete(long callId) implements CallFrame {
+        @Override
+        public int type() {
+            return 0x05;
+        }
+    }
+
+    /**
+     * The call failed.
+     *
+     * @param callId the call
+     * @param status the failure's status code
+     * @param message what happened, for people
+     */
+    record Failure(long callId, int status, String message) implements CallFrame {
+        public Failure {
+            Objects.requireNonNull(message, "message");
+        }
+
+        @Override
+        public int type() {
+            return 0x06;
+        }
+    }
+
+    /**
+     * The caller no longer wants the call; the callee stops its handler.
+     *
+     * @param callId the call
+     */
+    record Cancel(long callId) implements CallFrame {
+        @Override
+        public int type() {
+            return 0x07;
+        }
+    }
+
+    /**
+     * The caller can take {@code n} more stream elements.
+     *
+     * @param callId the call
+     * @param n 1 to {@link #MAX_DEMAND}
+     */
+    record RequestN(long callId, long n) implements CallFrame {
+        @Override
+        public int type() {
+            return 0x08;
+        }
+    }
+
+    /**
+     * Asks for a {@link Pong} with the same nonce.
+     *
+     * @param nonce echoed back
+     */
+    record Ping(long nonce) implements CallFrame {
+        @Override
+        public int type() {
+            return 0x09;
+        }
+    }
+
+    /**
+     * Answers a {@link Ping}.
+     *
+     * @param nonce the ping's nonce
+     */
+    record Pong(long nonce) implements CallFrame {
+        @Override
+        public int type() {
+            return 0x0A;
+        }
+    }
+
+    /**
+     * The sender closes the connection, saying why; it sends nothing after it.
+     *
+     * @param status why: 0 for a normal shutdown, otherwise a status code
+     * @param message for people
+     */
+    record Goodbye(int status, String message) implements CallFrame {
+        public Goodbye {
+            Objects.requireNonNull(message, "message");
+        }
+
+        @Override
+        public int type() {
+            return 0x0B;
+        }
+    }
+}

@@ -1,0 +1,924 @@
+package io.sluice.peer;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.codec.CodecException;
+import io.sluice.codec.call.CallFrame;
+import io.sluice.codec.call.CallFrameCodec;
+import io.sluice.session.Attributes;
+import io.sluice.session.StateMachine;
+import io.sluice.session.Transitions;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One connection speaking the call protocol, as both caller and callee.
+ *
+ * <p>Threading: all call bookkeeping (the two call maps, ids, demand) is confined to the channel's
+ * event loop. Public methods may be called from any thread and hop onto the loop; handler results
+ * arriving on other threads hop back the same way. Nothing here blocks.
+ *
+ * <p>Ownership: received payload frames are released here once decoded; a decoded {@code ByteBuf}
+ * request or response belongs to its handler or subscriber. A {@code ByteBuf} response returned by
+ * a handler is released here once encoded.
+ */
+final class Association extends ChannelInboundHandlerAdapter implements PeerSession {
+
+    static final Transitions<State> TRANSITIONS = Transitions.startingAt(State.CONNECTING)
+            .allow(State.CONNECTING, State.WAITING, State.ESTABLISHED, State.CLOSED)
+            .allow(State.WAITING, State.CONNECTING, State.CLOSED)
+            .allow(State.ESTABLISHED, State.CLOSED)
+            .terminal(State.CLOSED)
+            .build();
+
+    private final LivePeer peer;
+    private final Channel channel;
+    private final boolean initiator;
+    private final Admission admission;
+    private final StateMachine<State> state;
+    private final Attributes attributes = new Attributes();
+    private final Sinks.One<Association> established = Sinks.one();
+    private final Sinks.Empty<Void> closed = Sinks.empty();
+
+    // Confined to the event loop.
+    private final Map<Long, Outgoing> outgoing = new HashMap<>();
+    private final Map<Long, Incoming> incoming = new HashMap<>();
+    private long nextCallId;
+    private boolean admitted;
+    private boolean helloReceived;
+    private long remoteMaxFrame = Long.MAX_VALUE;
+    private ScheduledFuture<?> establishTimer;
+    private PeerException closeReason;
+    private long pingNonce;
+
+    private volatile Object context;
+
+    Association(LivePeer peer, Channel channel, boolean initiator, Admission admission) {
+        this.peer = peer;
+        this.channel = channel;
+        this.initiator = initiator;
+        this.admission = admission;
+        this.nextCallId = initiator ? 1 : 2;
+        this.state = StateMachine.create(this, TRANSITIONS);
+    }
+
+    Mono<Association> whenEstablished() {
+        return established.asMono();
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (admission == null) {
+            start();
+        } else {
+            switch (admission.admit(this)) {
+                case ACTIVE -> start();
+                case WAITING -> state.transition(State.WAITING);
+                case REFUSED -> {
+                    closeReason = PeerException.of(PeerStatus.BUSY, "refused " + channel.remoteAddress()
+                            + ": " + admission.describe());
+                    channel.config().setAutoRead(false);
+                    goodbye(PeerStatus.BUSY, admission.describe() + "; try again later");
+                    return;
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+        ctx.fireChannelActive();
+    }
+
+    /** Takes a client slot: starts reading and sends HELLO. On the event loop. */
+    void start() {
+        if (!channel.isActive()) {
+            return;
+        }
+        admitted = true;
+        if (state.current() == State.WAITING) {
+            state.transition(State.CONNECTING);
+        }
+        channel.config().setAutoRead(true);
+        send(new CallFrame.Hello(CallFrame.VERSION, peer.config().keepAlive().toMillis(),
+                peer.config().limits().maxMessageBytes()));
+        Duration timeout = peer.config().establishTimeout();
+        if (!timeout.isZero()) {
+            establishTimer = channel.eventLoop().schedule(() -> {
+                if (!helloReceived) {
+                    closeReason = PeerException.of(PeerStatus.TIMEOUT, "no HELLO from " + channel.remoteAddress()
+                            + " within the establish timeout of " + timeout.toMillis() + " ms");
+                    goodbye(PeerStatus.TIMEOUT, "no HELLO within " + timeout.toMillis() + " ms");
+                }
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (establishTimer != null) {
+            establishTimer.cancel(false);
+        }
+        PeerException reason = closeReason != null ? closeReason
+                : PeerException.of(PeerStatus.CONNECTION_LOST, "connection to " + channel.remoteAddress() + " closed");
+        for (Outgoing call : new ArrayList<>(outgoing.values())) {
+            outgoing.remove(call.id);
+            call.fail(reason);
+            trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, reason.status(), call.startNanos);
+        }
+        for (Incoming call : new ArrayList<>(incoming.values())) {
+            incoming.remove(call.id);
+            call.responder.dispose();
+            trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED, call.startNanos);
+        }
+        established.tryEmitError(reason);
+        if (admission != null) {
+            Association next = admission.release(this, admitted);
+            if (next != null) {
+                next.channel.eventLoop().execute(next::start);
+            }
+        }
+        if (helloReceived && !initiator) {
+            peer.sessionEnded(this, context);
+        }
+        if (!state.isTerminal()) {
+            state.transition(State.CLOSED);
+        }
+        peer.forget(this);
+        closed.tryEmitEmpty();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle && admitted) {
+            if (idle.state() == IdleState.WRITER_IDLE && helloReceived) {
+                send(new CallFrame.Ping(++pingNonce));
+            } else if (idle.state() == IdleState.READER_IDLE) {
+                String why = "nothing received for " + peer.config().idleTimeout().toMillis() + " ms";
+                closeReason = PeerException.of(PeerStatus.TIMEOUT, "idle connection to " + channel.remoteAddress()
+                        + " closed: " + why);
+                goodbye(PeerStatus.TIMEOUT, why);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof CodecException ce) {
+            protocolError("malformed frame: " + ce.getMessage());
+        } else if (cause instanceof IOException) {
+            if (closeReason == null) {
+                closeReason = PeerException.of(PeerStatus.CONNECTION_LOST, "connection to " + channel.remoteAddress()
+                        + " failed: " + cause.getMessage(), cause);
+            }
+            channel.close();
+        } else {
+            peer.exception(PeerException.of(PeerStatus.PROTOCOL, "unexpected failure on connection to "
+                    + channel.remoteAddress() + ": " + cause, cause));
+            channel.close();
+        }
+    }
+
+    private void protocolError(String message) {
+        PeerException e = PeerException.of(PeerStatus.PROTOCOL, message + " (from " + channel.remoteAddress() + ")");
+        peer.exception(e);
+        if (closeReason == null) {
+            closeReason = e;
+        }
+        goodbye(PeerStatus.PROTOCOL, message);
+    }
+
+    private void goodbye(PeerStatus status, String message) {
+        if (!channel.isActive()) {
+            channel.close();
+            return;
+        }
+        ByteBuf frame = encode(new CallFrame.Goodbye(status.wireCode(), message));
+        channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    // ---- inbound frames --------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof CallFrame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (!helloReceived && !(frame instanceof CallFrame.Hello) && !(frame instanceof CallFrame.Goodbye)) {
+                protocolError("expected HELLO first, got frame type 0x" + Integer.toHexString(frame.type()));
+            } else if (frame instanceof CallFrame.Request r) {
+                onRequest(r);
+            } else if (frame instanceof CallFrame.Response r) {
+                onResponse(r);
+            } else if (frame instanceof CallFrame.Next n) {
+                onNext(n);
+            } else if (frame instanceof CallFrame.Complete c) {
+                Outgoing call = outgoing.get(c.callId());
+                if (call instanceof OutgoingStream s) {
+                    finishOutgoing(s, null);
+                } else if (call != null) {
+                    protocolError("COMPLETE for unary call " + c.callId());
+                }
+            } else if (frame instanceof CallFrame.Failure f) {
+                Outgoing call = outgoing.get(f.callId());
+                if (call != null) {
+                    finishOutgoing(call, PeerException.fromWire(f.status(), f.message()));
+                }
+            } else if (frame instanceof CallFrame.Cancel c) {
+                Incoming call = incoming.remove(c.callId());
+                if (call != null) {
+                    call.responder.dispose();
+                    trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED,
+                            call.startNanos);
+                    incomingEnded();
+                }
+            } else if (frame instanceof CallFrame.RequestN r) {
+                Incoming call = incoming.get(r.callId());
+                if (call != null && call.responder instanceof StreamResponder s) {
+                    s.request(r.n());
+                } else if (call != null) {
+                    protocolError("REQUEST_N for unary call " + r.callId());
+                }
+            } else if (frame instanceof CallFrame.Ping p) {
+                send(new CallFrame.Pong(p.nonce()));
+            } else if (frame instanceof CallFrame.Hello h) {
+                onHello(h);
+            } else if (frame instanceof CallFrame.Goodbye g) {
+                if (closeReason == null) {
+                    closeReason = PeerException.fromWire(g.status() == 0 ? PeerStatus.CONNECTION_LOST.wireCode() : g.status(),
+                            "remote peer " + channel.remoteAddress() + " closed the connection: " + g.message());
+                }
+                channel.close();
+            }
+        } finally {
+            if (frame instanceof CallFrame.PayloadFrame p) {
+                p.release();
+            }
+        }
+    }
+
+    private void onHello(CallFrame.Hello hello) {
+        if (helloReceived) {
+            protocolError("second HELLO");
+            return;
+        }
+        if (hello.version() != CallFrame.VERSION) {
+            closeReason = PeerException.of(PeerStatus.UNSUPPORTED_VERSION, "remote peer " + channel.remoteAddress()
+                    + " speaks call protocol version " + hello.version() + ", this one " + CallFrame.VERSION);
+            goodbye(PeerStatus.UNSUPPORTED_VERSION, "this peer speaks version " + CallFrame.VERSION);
+            return;
+        }
+        helloReceived = true;
+        remoteMaxFrame = hello.maxFrameBytes() == 0 ? Long.MAX_VALUE : hello.maxFrameBytes();
+        if (establishTimer != null) {
+            establishTimer.cancel(false);
+        }
+        if (!initiator) {
+            try {
+                context = peer.sessionStarted(this);
+            } catch (RuntimeException e) {
+                peer.exception(PeerException.of(PeerStatus.HANDLER_FAILED, "session constructor failed for "
+                        + channel.remoteAddress() + ": " + e, e));
+                closeReason = PeerException.of(PeerStatus.HANDLER_FAILED, "session constructor failed");
+                goodbye(PeerStatus.HANDLER_FAILED, "session could not be set up");
+                return;
+            }
+        }
+        state.transition(State.ESTABLISHED);
+        established.tryEmitValue(this);
+    }
+
+    private void onRequest(CallFrame.Request r) {
+        long id = r.callId();
+        if ((id % 2 == 1) == initiator) {
+            protocolError("call id " + id + " has this side's parity");
+            return;
+        }
+        if (incoming.containsKey(id)) {
+            protocolError("call id " + id + " is already in use");
+            return;
+        }
+        CallType<?, ?> type = peer.config().protocol().type(r.tag()).orElse(null);
+        Dispatch.Entry entry = peer.config().dispatch().entry(r.tag());
+        if (type == null || entry == null) {
+            send(new CallFrame.Failure(id, PeerStatus.UNKNOWN_TAG.wireCode(), "no handler for tag " + r.tag()));
+            return;
+        }
+        boolean stream = type.kind() == CallType.Kind.STREAM;
+        if (stream != r.stream()) {
+            send(new CallFrame.Failure(id, PeerStatus.MALFORMED.wireCode(), type + (stream ? " is" : " is not")
+                    + " a stream call"));
+            return;
+        }
+        Object request;
+        try {
+            request = type.requestCodec().decode(r.payload(), peer.config().limits());
+        } catch (RuntimeException e) {
+            send(new CallFrame.Failure(id, PeerStatus.MALFORMED.wireCode(), "request for " + type.name()
+                    + " could not be decoded: " + e.getMessage()));
+            return;
+        }
+        Incoming call = new Incoming(type, id);
+        incoming.put(id, call);
+        if (incoming.size() >= peer.config().maxConcurrentCalls()) {
+            channel.config().setAutoRead(false);
+        }
+        trace(CallTrace.Direction.INCOMING, CallTrace.Phase.BEGIN, id, type, PeerStatus.OK, call.startNanos);
+        Publisher<?> response;
+        try {
+            response = entry.invoker().invoke(call, request, peer.config().blockingScheduler());
+        } catch (RuntimeException e) {
+            response = Mono.error(e);
+        }
+        if (stream) {
+            StreamResponder responder = new StreamResponder(call, r.initialDemand());
+            call.responder = responder;
+            Flux.from(response).subscribe(responder);
+        } else {
+            UnaryResponder responder = new UnaryResponder(call);
+            call.responder = responder;
+            Mono.from(response).subscribe(responder);
+        }
+    }
+
+    /** Ends an incoming call with a final frame, if it is still running. On the event loop. */
+    private void finishIncoming(Incoming call, CallFrame last, PeerStatus status) {
+        if (incoming.get(call.id) != call) {
+            ReferenceCountUtil.release(last);
+            return;
+        }
+        incoming.remove(call.id);
+        try {
+            send(last);
+        } catch (PeerException e) {
+            send(new CallFrame.Failure(call.id, e.wireStatus(), e.getMessage()));
+            status = e.status();
+        }
+        trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, status, call.startNanos);
+        incomingEnded();
+    }
+
+    private void incomingEnded() {
+        if (admitted && !channel.config().isAutoRead() && incoming.size() < peer.config().maxConcurrentCalls()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    private CallFrame failureFrame(Incoming call, Throwable error) {
+        PeerException e = toPeerException(error, call.type);
+        return new CallFrame.Failure(call.id, e.wireStatus(), e.getMessage());
+    }
+
+    private PeerException toPeerException(Throwable error, CallType<?, ?> type) {
+        if (error instanceof PeerException pe) {
+            return pe;
+        }
+        if (error instanceof CodecException ce) {
+            return PeerException.of(PeerStatus.MALFORMED, type.name() + ": " + ce.getMessage(), ce);
+        }
+        if (error instanceof TimeoutException) {
+            return PeerException.of(PeerStatus.TIMEOUT, type.name() + ": " + error.getMessage(), error);
+        }
+        PeerException e = PeerException.of(PeerStatus.HANDLER_FAILED, "handler for " + type.name() + " failed: " + error,
+                error);
+        peer.exception(e);
+        return e;
+    }
+
+    private ByteBuf encodeResponse(CallType<?, ?> type, Object value) {
+        try {
+            @SuppressWarnings("unchecked")
+            CallType<?, Object> t = (CallType<?, Object>) type;
+            return t.responseCodec().encode(value, channel.alloc());
+        } finally {
+            ReferenceCountUtil.release(value);
+        }
+    }
+
+    /** The running handler of an incoming call. */
+    private final class Incoming implements IncomingCall {
+        final CallType<?, ?> type;
+        final long id;
+        final long startNanos = System.nanoTime();
+        BaseSubscriber<Object> responder;
+
+        Incoming(CallType<?, ?> type, long id) {
+            this.type = type;
+            this.id = id;
+        }
+
+        @Override
+        public CallType<?, ?> type() {
+            return type;
+        }
+
+        @Override
+        public long callId() {
+            return id;
+        }
+
+        @Override
+        public PeerSession session() {
+            return Association.this;
+        }
+
+        @Override
+        public Object dispatchData() {
+            return peer.config().dispatchData();
+        }
+    }
+
+    private final class UnaryResponder extends BaseSubscriber<Object> {
+        private final Incoming call;
+        private boolean answered;
+
+        UnaryResponder(Incoming call) {
+            this.call = call;
+        }
+
+        @Override
+        protected void hookOnNext(Object value) {
+            answered = true;
+            CallFrame frame;
+            try {
+                frame = new CallFrame.Response(call.id, encodeResponse(call.type, value));
+            } catch (RuntimeException e) {
+                frame = failureFrame(call, e);
+            }
+            CallFrame last = frame;
+            PeerStatus status = last instanceof CallFrame.Failure f ? PeerStatus.ofWireCode(f.status()) : PeerStatus.OK;
+            onLoop(() -> finishIncoming(call, last, status));
+        }
+
+        @Override
+        protected void hookOnComplete() {
+            if (!answered) {
+                CallFrame last = new CallFrame.Failure(call.id, PeerStatus.HANDLER_FAILED.wireCode(),
+                        "handler for " + call.type.name() + " completed without a response");
+                onLoop(() -> finishIncoming(call, last, PeerStatus.HANDLER_FAILED));
+            }
+        }
+
+        @Override
+        protected void hookOnError(Throwable error) {
+            CallFrame.Failure last = (CallFrame.Failure) failureFrame(call, error);
+            onLoop(() -> finishIncoming(call, last, PeerStatus.ofWireCode(last.status())));
+        }
+    }
+
+    private final class StreamResponder extends BaseSubscriber<Object> {
+        private final Incoming call;
+        private final long initialDemand;
+
+        StreamResponder(Incoming call, long initialDemand) {
+            this.call = call;
+            this.initialDemand = initialDemand;
+        }
+
+        @Override
+        protected void hookOnSubscribe(Subscription subscription) {
+            if (initialDemand > 0) {
+                subscription.request(initialDemand);
+            }
+        }
+
+        @Override
+        protected void hookOnNext(Object value) {
+            ByteBuf payload;
+            try {
+                payload = encodeResponse(call.type, value);
+            } catch (RuntimeException e) {
+                cancel();
+                hookOnError(e);
+                return;
+            }
+            // Always queued, so elements keep their order whichever thread the handler emits on.
+            channel.eventLoop().execute(() -> {
+                if (incoming.get(call.id) == call) {
+                    try {
+                        send(new CallFrame.Next(call.id, payload));
+                    } catch (PeerException e) {
+                        cancel();
+                        finishIncoming(call, new CallFrame.Failure(call.id, e.wireStatus(), e.getMessage()), e.status());
+                    }
+                } else {
+                    payload.release();
+                }
+            });
+        }
+
+        @Override
+        protected void hookOnComplete() {
+            channel.eventLoop().execute(() -> finishIncoming(call, new CallFrame.Complete(call.id), PeerStatus.OK));
+        }
+
+        @Override
+        protected void hookOnError(Throwable error) {
+            CallFrame.Failure last = (CallFrame.Failure) failureFrame(call, error);
+            channel.eventLoop().execute(() -> finishIncoming(call, last, PeerStatus.ofWireCode(last.status())));
+        }
+    }
+
+    // ---- outgoing calls --------------------------------------------------------------------
+
+    @Override
+    public <Q, R> Mono<R> call(CallType<Q, R> type, Q request) {
+        requireType(type, CallType.Kind.UNARY);
+        Mono<R> call = Mono.create(sink -> {
+            ByteBuf payload;
+            try {
+                payload = type.requestCodec().encode(request, channel.alloc());
+            } catch (RuntimeException e) {
+                sink.error(PeerException.of(PeerStatus.MALFORMED, "request for " + type.name() + " could not be encoded: "
+                        + e.getMessage(), e));
+                return;
+            }
+            OutgoingUnary<R> c = new OutgoingUnary<>(type, sink);
+            sink.onCancel(() -> onLoop(() -> cancelOutgoing(c)));
+            onLoop(() -> startOutgoing(c, payload, 1));
+        });
+        return withCallTimeout(call, type);
+    }
+
+    @Override
+    public <Q, R> Flux<R> stream(CallType<Q, R> type, Q request) {
+        requireType(type, CallType.Kind.STREAM);
+        Flux<R> call = Flux.create(sink -> {
+            ByteBuf payload;
+            try {
+                payload = type.requestCodec().encode(request, channel.alloc());
+            } catch (RuntimeException e) {
+                sink.error(PeerException.of(PeerStatus.MALFORMED, "request for " + type.name() + " could not be encoded: "
+                        + e.getMessage(), e));
+                return;
+            }
+            OutgoingStream<R> c = new OutgoingStream<>(type, sink, payload);
+            sink.onCancel(() -> onLoop(() -> cancelOutgoing(c)));
+            sink.onDispose(() -> onLoop(c::releasePayload));
+            sink.onRequest(n -> onLoop(() -> c.demand(n)));
+        }, FluxSink.OverflowStrategy.ERROR);
+        Duration timeout = peer.config().callTimeout();
+        return timeout.isZero() ? call : call.timeout(timeout, Flux.error(() -> PeerException.of(PeerStatus.TIMEOUT,
+                type.name() + " produced nothing for " + timeout.toMillis() + " ms")));
+    }
+
+    private <R> Mono<R> withCallTimeout(Mono<R> call, CallType<?, ?> type) {
+        Duration timeout = peer.config().callTimeout();
+        return timeout.isZero() ? call : call.timeout(timeout, Mono.error(() -> PeerException.of(PeerStatus.TIMEOUT,
+                type.name() + " did not answer within " + timeout.toMillis() + " ms")));
+    }
+
+    private void requireType(CallType<?, ?> type, CallType.Kind kind) {
+        peer.config().requireType(type, kind);
+    }
+
+    private void onLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
+    }
+
+    private void startOutgoing(Outgoing call, ByteBuf payload, long demand) {
+        if (call.cancelled) {
+            payload.release();
+            return;
+        }
+        if (!helloReceived || !channel.isActive()) {
+            payload.release();
+            call.fail(closeReason != null ? closeReason : PeerException.of(PeerStatus.CONNECTION_LOST,
+                    "connection to " + channel.remoteAddress() + " is not open"));
+            return;
+        }
+        long id;
+        do {
+            id = nextCallId;
+            nextCallId += 2;
+            if (nextCallId > 0xFFFF_FFFFL) {
+                nextCallId = initiator ? 1 : 2;
+            }
+        } while (outgoing.containsKey(id));
+        call.id = id;
+        outgoing.put(id, call);
+        trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.BEGIN, id, call.type, PeerStatus.OK, call.startNanos);
+        try {
+            send(new CallFrame.Request(id, call.type.tag(), call instanceof OutgoingStream, demand, payload));
+        } catch (PeerException e) {
+            finishOutgoing(call, e);
+        } finally {
+            payload.release();
+        }
+    }
+
+    private void cancelOutgoing(Outgoing call) {
+        call.cancelled = true;
+        if (call.id != 0 && outgoing.remove(call.id) == call) {
+            if (channel.isActive()) {
+                send(new CallFrame.Cancel(call.id));
+            }
+            trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED, call.startNanos);
+        }
+    }
+
+    private void finishOutgoing(Outgoing call, PeerException failure) {
+        outgoing.remove(call.id);
+        if (failure == null) {
+            call.complete();
+        } else {
+            call.fail(failure);
+        }
+        trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type,
+                failure == null ? PeerStatus.OK : failure.status(), call.startNanos);
+    }
+
+    private void onResponse(CallFrame.Response r) {
+        Outgoing call = outgoing.get(r.callId());
+        if (call == null) {
+            return;
+        }
+        if (!(call instanceof OutgoingUnary<?> unary)) {
+            protocolError("RESPONSE for stream call " + r.callId());
+            return;
+        }
+        Object value;
+        try {
+            value = call.type.responseCodec().decode(r.payload(), peer.config().limits());
+        } catch (RuntimeException e) {
+            finishOutgoing(call, PeerException.of(PeerStatus.MALFORMED, "response to " + call.type.name()
+                    + " could not be decoded: " + e.getMessage(), e));
+            return;
+        }
+        outgoing.remove(call.id);
+        trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, PeerStatus.OK, call.startNanos);
+        unary.succeed(value);
+    }
+
+    private void onNext(CallFrame.Next n) {
+        Outgoing call = outgoing.get(n.callId());
+        if (call == null) {
+            return;
+        }
+        if (!(call instanceof OutgoingStream<?> stream)) {
+            protocolError("NEXT for unary call " + n.callId());
+            return;
+        }
+        if (stream.outstanding <= 0) {
+            protocolError("NEXT beyond the demand of call " + n.callId());
+            return;
+        }
+        Object value;
+        try {
+            value = call.type.responseCodec().decode(n.payload(), peer.config().limits());
+        } catch (RuntimeException e) {
+            cancelOutgoing(call);
+            call.fail(PeerException.of(PeerStatus.MALFORMED, "element of " + call.type.name() + " could not be decoded: "
+                    + e.getMessage(), e));
+            return;
+        }
+        stream.outstanding--;
+        stream.next(value);
+        stream.topUp();
+    }
+
+    /** An outgoing call awaiting its answer. Confined to the event loop. */
+    private abstract static class Outgoing {
+        final CallType<?, ?> type;
+        final long startNanos = System.nanoTime();
+        long id;
+        boolean cancelled;
+
+        Outgoing(CallType<?, ?> type) {
+            this.type = type;
+        }
+
+        abstract void fail(PeerException e);
+
+        abstract void complete();
+    }
+
+    private static final class OutgoingUnary<R> extends Outgoing {
+        private final MonoSink<R> sink;
+
+        OutgoingUnary(CallType<?, R> type, MonoSink<R> sink) {
+            super(type);
+            this.sink = sink;
+        }
+
+        @SuppressWarnings("unchecked")
+        void succeed(Object value) {
+            sink.success((R) value);
+        }
+
+        @Override
+        void fail(PeerException e) {
+            sink.error(e);
+        }
+
+        @Override
+        void complete() {
+            sink.success();
+        }
+    }
+
+    private final class OutgoingStream<R> extends Outgoing {
+        private final FluxSink<R> sink;
+        private ByteBuf payload;
+        /** Demand the subscriber gave that is not yet sent; Long.MAX_VALUE means unbounded. */
+        private long wanted;
+        /** Demand sent to the callee and not yet met. */
+        long outstanding;
+
+        OutgoingStream(CallType<?, R> type, FluxSink<R> sink, ByteBuf payload) {
+            super(type);
+            this.sink = sink;
+            this.payload = payload;
+        }
+
+        void demand(long n) {
+            if (cancelled) {
+                return;
+            }
+            wanted = wanted == Long.MAX_VALUE || n == Long.MAX_VALUE ? Long.MAX_VALUE : Math.min(Long.MAX_VALUE - 1, wanted + n);
+            if (payload != null) {
+                ByteBuf p = payload;
+                payload = null;
+                long first = take(CallFrame.MAX_DEMAND);
+                outstanding = first;
+                startOutgoing(this, p, first);
+            } else if (id != 0 && outgoing.get(id) == this) {
+                topUp();
+            }
+        }
+
+        /** Passes the subscriber's demand on; unbounded demand is refilled once half is used. */
+        void topUp() {
+            if (wanted == 0 || (wanted == Long.MAX_VALUE && outstanding >= CallFrame.MAX_DEMAND / 2)) {
+                return;
+            }
+            long n = take(CallFrame.MAX_DEMAND - outstanding);
+            if (n > 0) {
+                outstanding += n;
+                send(new CallFrame.RequestN(id, n));
+            }
+        }
+
+        private long take(long max) {
+            long n = Math.min(wanted, max);
+            if (wanted != Long.MAX_VALUE) {
+                wanted -= n;
+            }
+            return n;
+        }
+
+        @SuppressWarnings("unchecked")
+        void next(Object value) {
+            sink.next((R) value);
+        }
+
+        void releasePayload() {
+            if (payload != null) {
+                payload.release();
+                payload = null;
+            }
+        }
+
+        @Override
+        void fail(PeerException e) {
+            sink.error(e);
+        }
+
+        @Override
+        void complete() {
+            sink.complete();
+        }
+    }
+
+    // ---- output ----------------------------------------------------------------------------
+
+    private ByteBuf encode(CallFrame frame) {
+        ByteBuf out = channel.alloc().ioBuffer();
+        try {
+            CallFrameCodec.INSTANCE.encode(frame, out);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    /** Encodes and writes a frame. On the event loop; releases nothing the caller owns. */
+    private void send(CallFrame frame) {
+        ByteBuf out;
+        try {
+            out = encode(frame);
+        } finally {
+            if (frame instanceof CallFrame.PayloadFrame p && !(frame instanceof CallFrame.Request)) {
+                p.release();
+            }
+        }
+        if (out.readableBytes() > remoteMaxFrame) {
+            int size = out.readableBytes();
+            out.release();
+            throw PeerException.of(PeerStatus.MALFORMED, "a frame of " + size + " bytes exceeds the remote peer's limit of "
+                    + remoteMaxFrame);
+        }
+        channel.writeAndFlush(out, channel.voidPromise());
+    }
+
+    private void trace(CallTrace.Direction direction, CallTrace.Phase phase, long id, CallType<?, ?> type,
+                       PeerStatus status, long startNanos) {
+        if (peer.tracing()) {
+            Duration duration = phase == CallTrace.Phase.BEGIN ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startNanos);
+            peer.trace(new CallTrace(direction, phase, id, type, status, duration, channel.remoteAddress()));
+        }
+    }
+
+    // ---- PeerSession -----------------------------------------------------------------------
+
+    @Override
+    public State state() {
+        return state.current();
+    }
+
+    @Override
+    public Flux<State> states() {
+        return state.states();
+    }
+
+    @Override
+    public Object context() {
+        return context;
+    }
+
+    @Override
+    public Attributes attributes() {
+        return attributes;
+    }
+
+    @Override
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return channel.localAddress();
+    }
+
+    @Override
+    public Mono<Void> disconnect() {
+        return close(PeerException.of(PeerStatus.CANCELLED, "session with " + channel.remoteAddress() + " was disconnected"),
+                PeerStatus.OK, "disconnected");
+    }
+
+    Mono<Void> close(PeerException reason, PeerStatus status, String message) {
+        onLoop(() -> {
+            if (closeReason == null) {
+                closeReason = reason;
+            }
+            goodbye(status, message);
+        });
+        return onClose();
+    }
+
+    @Override
+    public Mono<Void> onClose() {
+        return closed.asMono();
+    }
+
+    @Override
+    public String toString() {
+        return "peer session " + channel.localAddress() + (initiator ? " -> " : " <- ") + channel.remoteAddress();
+    }
+}

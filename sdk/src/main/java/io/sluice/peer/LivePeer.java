@@ -1,0 +1,395 @@
+package io.sluice.peer;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.sluice.event.EventStream;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * A started {@link Peer}: its listeners, its accepted and client sessions, and its event streams.
+ *
+ * <p>Thread-safe. Connections run on Sluice's shared NIO event loops (reactor-netty
+ * {@link LoopResources}, daemon threads); file-system work for UNIX sockets runs on
+ * {@link Schedulers#boundedElastic()}. {@link #dispose()} stops listening, closes every session and
+ * completes {@link #onDispose()}.
+ */
+public final class LivePeer implements Disposable {
+
+    private static final LoopResources LOOPS = LoopResources.create("sluice-peer", 1,
+            Math.max(2, Runtime.getRuntime().availableProcessors()), true);
+
+    private final PeerConfig config;
+    private final Admission admission;
+    private final EventStream<CallTrace> traces = EventStream.create(4096);
+    private final EventStream<PeerException> exceptions = EventStream.create(1024);
+    private final Set<Association> accepted = ConcurrentHashMap.newKeySet();
+    private final List<ClientSession> clients = new CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final Sinks.Empty<Void> disposed = Sinks.empty();
+    private volatile boolean isDisposed;
+
+    /** A bound server channel and, for UNIX sockets, the file to remove on stop. */
+    private record Listener(Channel channel, Path socketFile) { }
+
+    LivePeer(PeerConfig config) {
+        this.config = config;
+        this.admission = new Admission(config.maxClients(), config.maxBacklog());
+    }
+
+    PeerConfig config() {
+        return config;
+    }
+
+    // ---- listening -------------------------------------------------------------------------
+
+    /**
+     * Binds every listen endpoint of the spec (again, after {@link #stopListening()}); a TCP port 0
+     * is a new free port each time. Completes when all accept connections.
+     *
+     * @return completion
+     */
+    public Mono<Void> startListening() {
+        return Flux.fromIterable(config.listenEndpoints()).concatMap(this::bind).doOnNext(listeners::add).then();
+    }
+
+    /**
+     * Stops accepting (lwmsg's {@code stop_listen}): closes the listeners, removes UNIX socket files,
+     * and terminates every accepted session, cancelling its incoming calls. Client sessions made with
+     * {@link #connect()} are not affected.
+     *
+     * @return completes when every listener and accepted session is closed
+     */
+    public Mono<Void> stopListening() {
+        return Mono.defer(() -> {
+            List<Mono<Void>> closing = new ArrayList<>();
+            for (Listener l : listeners) {
+                listeners.remove(l);
+                closing.add(toMono(l.channel().close()).then(l.socketFile() == null ? Mono.empty()
+                        : Mono.<Void>fromCallable(() -> {
+                            Files.deleteIfExists(l.socketFile());
+                            return null;
+                        }).subscribeOn(Schedulers.boundedElastic())));
+            }
+            for (Association a : accepted) {
+                closing.add(a.close(PeerException.of(PeerStatus.SHUTDOWN, "the peer stopped listening"),
+                        PeerStatus.SHUTDOWN, "the peer stopped listening"));
+            }
+            return Mono.when(closing);
+        });
+    }
+
+    /** @return the addresses the peer listens on now ({@code InetSocketAddress} or {@code UnixDomainSocketAddress}) */
+    public List<SocketAddress> listenAddresses() {
+        List<SocketAddress> addresses = new ArrayList<>();
+        for (Listener l : listeners) {
+            addresses.add(l.socketFile() != null ? UnixDomainSocketAddress.of(l.socketFile()) : l.channel().localAddress());
+        }
+        return addresses;
+    }
+
+    /** @return accepted sessions holding a client slot now */
+    public int activeClients() {
+        return admission.active();
+    }
+
+    /** @return accepted sessions waiting for a client slot now */
+    public int waitingClients() {
+        return admission.waiting();
+    }
+
+    private Mono<Listener> bind(PeerEndpoint endpoint) {
+        EventLoopGroup boss = LOOPS.onServerSelect(false);
+        EventLoopGroup workers = LOOPS.onServer(false);
+        ServerBootstrap bootstrap = new ServerBootstrap().group(boss, workers)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(initializer(false));
+        if (endpoint instanceof PeerEndpoint.Tcp tcp) {
+            return Mono.fromCallable(tcp::resolved).subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(address -> toMono(bootstrap.channel(NioServerSocketChannel.class).bind(address)))
+                    .map(ch -> new Listener(ch, null));
+        }
+        if (endpoint instanceof PeerEndpoint.Unix unix) {
+            Path path = unix.path();
+            return Mono.fromCallable(() -> {
+                        removeStaleSocket(path);
+                        return path;
+                    }).subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(p -> toMono(bootstrap.channel(NioServerDomainSocketChannel.class).bind(unix.address())))
+                    .publishOn(Schedulers.boundedElastic())
+                    .map(ch -> {
+                        try {
+                            Files.setPosixFilePermissions(path, unix.permissions());
+                        } catch (IOException | UnsupportedOperationException e) {
+                            ch.close();
+                            throw PeerException.of(PeerStatus.UNAVAILABLE, "could not set permissions on " + path + ": " + e, e);
+                        }
+                        return new Listener(ch, path);
+                    });
+        }
+        PeerEndpoint.Listening listening = (PeerEndpoint.Listening) endpoint;
+        return Mono.fromCallable(() -> listening.channel().getLocalAddress()).subscribeOn(Schedulers.boundedElastic())
+                .flatMap(local -> {
+                    io.netty.channel.ServerChannel server = local instanceof UnixDomainSocketAddress
+                            ? new NioServerDomainSocketChannel(listening.channel())
+                            : new NioServerSocketChannel(listening.channel());
+                    return toMono(bootstrap.channelFactory((io.netty.channel.ChannelFactory<io.netty.channel.ServerChannel>) () -> server).register())
+                            .map(ch -> new Listener(ch, local instanceof UnixDomainSocketAddress u ? u.getPath() : null));
+                });
+    }
+
+    /** A socket file nobody answers on is left over from a crashed process; anything else is in use. */
+    private static void removeStaleSocket(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw PeerException.of(PeerStatus.UNAVAILABLE, path + " exists and is not a socket; not replacing it");
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(path));
+            throw PeerException.of(PeerStatus.UNAVAILABLE, "another process is listening on " + path);
+        } catch (IOException refused) {
+            Files.deleteIfExists(path);
+        }
+    }
+
+    private ChannelInitializer<Channel> initializer(boolean initiator) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                install(ch, initiator);
+            }
+        };
+    }
+
+    private Association install(Channel ch, boolean initiator) {
+        Association association = new Association(this, ch, initiator, initiator ? null : admission);
+        if (!initiator) {
+            accepted.add(association);
+        }
+        ChannelPipeline p = ch.pipeline();
+        long idle = config.idleTimeout().toMillis();
+        long keepAlive = config.keepAlive().toMillis();
+        if (idle > 0 || keepAlive > 0) {
+            p.addLast(new IdleStateHandler(idle, keepAlive, 0, TimeUnit.MILLISECONDS));
+        }
+        p.addLast(new FlushConsolidationHandler(256, true));
+        p.addLast(new FrameDecoder(config.limits()));
+        p.addLast(association);
+        return association;
+    }
+
+    // ---- connecting ------------------------------------------------------------------------
+
+    /**
+     * A client session over the spec's connect endpoints (lwmsg's {@code peer_connect}). Nothing is
+     * connected until the first call; then the endpoints are tried in order.
+     *
+     * @return the session
+     * @throws IllegalStateException when the spec has no connect endpoints
+     */
+    public PeerSession connect() {
+        if (config.connectEndpoints().isEmpty()) {
+            throw new IllegalStateException("the peer has no connect endpoints; add them with Peer.connectTo(...)");
+        }
+        ClientSession session = new ClientSession(this);
+        clients.add(session);
+        return session;
+    }
+
+    /**
+     * A session on a channel that is already connected (lwmsg's {@code connect_fd}); this side
+     * calls first-side ids (odd) and sends HELLO at once. The peer takes ownership of the channel.
+     *
+     * @param channel a connected TCP or UNIX domain socket channel
+     * @return the session once the HELLO exchange is done
+     */
+    public Mono<PeerSession> connect(SocketChannel channel) {
+        return adopt(channel, true);
+    }
+
+    /**
+     * Serves a channel that is already connected (lwmsg's {@code accept_fd}), as if a listener had
+     * accepted it: the client slots apply. The peer takes ownership of the channel.
+     *
+     * @param channel a connected TCP or UNIX domain socket channel
+     * @return the session once the HELLO exchange is done
+     */
+    public Mono<PeerSession> accept(SocketChannel channel) {
+        return adopt(channel, false);
+    }
+
+    private Mono<PeerSession> adopt(SocketChannel javaChannel, boolean initiator) {
+        return Mono.fromCallable(javaChannel::getRemoteAddress).subscribeOn(Schedulers.boundedElastic()).flatMap(remote -> {
+            Channel ch = remote instanceof UnixDomainSocketAddress
+                    ? new NioDomainSocketChannel(javaChannel) : new NioSocketChannel(javaChannel);
+            if (!initiator) {
+                ch.config().setAutoRead(false);
+            }
+            Association association = install(ch, initiator);
+            return toMono(LOOPS.onClient(false).register(ch)).then(association.whenEstablished());
+        });
+    }
+
+    /** One connection attempt to one endpoint, up to the end of the HELLO exchange. */
+    Mono<Association> connectTo(PeerEndpoint endpoint) {
+        Bootstrap bootstrap = new Bootstrap().group(LOOPS.onClient(false)).handler(initializer(true));
+        long timeout = config.establishTimeout().toMillis();
+        if (timeout > 0) {
+            bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout));
+        }
+        Mono<Channel> connected;
+        if (endpoint instanceof PeerEndpoint.Tcp tcp) {
+            connected = Mono.fromCallable(tcp::resolved).subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(address -> toMono(bootstrap.channel(NioSocketChannel.class).connect(address)));
+        } else if (endpoint instanceof PeerEndpoint.Unix unix) {
+            connected = Mono.defer(() -> toMono(bootstrap.channel(NioDomainSocketChannel.class).connect(unix.address())));
+        } else {
+            return Mono.error(new IllegalArgumentException("cannot connect to " + endpoint));
+        }
+        return connected.flatMap(ch -> ch.pipeline().get(Association.class).whenEstablished());
+    }
+
+    // ---- hooks and events ------------------------------------------------------------------
+
+    Object sessionStarted(PeerSession session) {
+        return config.sessionConstructor() == null ? null : config.sessionConstructor().apply(session);
+    }
+
+    void sessionEnded(PeerSession session, Object context) {
+        if (config.sessionDestructor() != null) {
+            try {
+                config.sessionDestructor().accept(session, context);
+            } catch (RuntimeException e) {
+                exception(PeerException.of(PeerStatus.HANDLER_FAILED, "session destructor failed for " + session + ": " + e, e));
+            }
+        }
+    }
+
+    void forget(Association association) {
+        accepted.remove(association);
+    }
+
+    void forget(ClientSession session) {
+        clients.remove(session);
+    }
+
+    boolean tracing() {
+        return traces.subscriberCount() > 0;
+    }
+
+    void trace(CallTrace trace) {
+        traces.emit(trace);
+    }
+
+    void exception(PeerException e) {
+        exceptions.emit(e);
+    }
+
+    /**
+     * Every call beginning and ending, in both directions (lwmsg's trace functions). Hot; a slow
+     * subscriber loses its oldest events (see {@link EventStream}).
+     *
+     * @return the trace events
+     */
+    public Flux<CallTrace> traces() {
+        return traces.events();
+    }
+
+    /**
+     * Unexpected failures while serving calls (lwmsg's exception function): handler crashes,
+     * protocol errors by remote peers, hook failures. Hot and bounded like {@link #traces()}.
+     *
+     * @return the failures
+     */
+    public Flux<PeerException> exceptions() {
+        return exceptions.events();
+    }
+
+    /** @return the dispatch data of the spec, or {@code null} */
+    public Object dispatchData() {
+        return config.dispatchData();
+    }
+
+    // ---- disposal --------------------------------------------------------------------------
+
+    @Override
+    public void dispose() {
+        if (isDisposed) {
+            return;
+        }
+        isDisposed = true;
+        List<Mono<Void>> closing = new ArrayList<>();
+        closing.add(stopListening());
+        for (ClientSession c : clients) {
+            closing.add(c.disconnect());
+        }
+        Mono.when(closing).doFinally(s -> {
+            traces.complete();
+            exceptions.complete();
+            disposed.tryEmitEmpty();
+        }).subscribe(v -> { }, e -> { });
+    }
+
+    /**
+     * Disposes and waits, for mains and tests; never call it on an event loop.
+     *
+     * @param timeout how long to wait
+     */
+    public void disposeNow(Duration timeout) {
+        dispose();
+        onDispose().block(timeout);
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return isDisposed;
+    }
+
+    /** @return completes when disposal has closed everything */
+    public Mono<Void> onDispose() {
+        return disposed.asMono();
+    }
+
+    static Mono<Channel> toMono(ChannelFuture future) {
+        return Mono.create(sink -> future.addListener(f -> {
+            if (f.isSuccess()) {
+                sink.success(future.channel());
+            } else {
+                sink.error(f.cause());
+            }
+        }));
+    }
+}

@@ -1,0 +1,292 @@
+package io.sluice.peer;
+
+import io.sluice.codec.Limits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+
+/**
+ * A symmetric RPC peer, as a spec (lwmsg's {@code LWMsgPeer}): it speaks one {@link PeerProtocol},
+ * serves incoming calls through a {@link Dispatch} table, listens on endpoints, and connects to
+ * endpoints to make calls. Either side of a connection may call the other.
+ *
+ * <pre>{@code
+ * LivePeer server = Peer.create(protocol)
+ *         .dispatch(Dispatch.create().handle(ECHO, (call, text) -> Mono.just(text)))
+ *         .listen(PeerEndpoint.tcp("127.0.0.1", 0), PeerEndpoint.unix(Path.of("/run/app.sock")))
+ *         .maxClients(64).maxBacklog(16)
+ *         .start().block();
+ * PeerSession session = Peer.create(protocol).connectTo(PeerEndpoint.tcp("127.0.0.1", port))
+ *         .start().block().connect();
+ * session.call(ECHO, "hi").subscribe(System.out::println);
+ * }</pre>
+ *
+ * <p>Immutable: every method returns a new spec; {@link #start()} makes a {@link LivePeer}.
+ * Thread-safe.
+ */
+public final class Peer {
+
+    private final PeerConfig config;
+
+    private Peer(PeerConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * A peer speaking {@code protocol}, with no handlers and no endpoints yet. Defaults: 1024 client
+     * slots, a backlog of 128, 1024 concurrent incoming calls per connection, a 10 s establish
+     * timeout, keep-alive pings every 15 s, idle connections closed after 60 s, no call timeout,
+     * blocking handlers on {@link Schedulers#boundedElastic()}, frames up to 1 MiB, no reconnect
+     * retries.
+     *
+     * @param protocol the call types
+     * @return the spec
+     */
+    public static Peer create(PeerProtocol protocol) {
+        return new Peer(new PeerConfig(Objects.requireNonNull(protocol, "protocol"), Dispatch.create(), null, List.of(),
+                List.of(), 1024, 128, 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(15),
+                Duration.ZERO, null, null, Schedulers.boundedElastic(), Limits.defaults().withMaxMessageBytes(1 << 20),
+                Retry.max(0)));
+    }
+
+    private Peer with(PeerConfig c) {
+        return new Peer(c);
+    }
+
+    /**
+     * Adds handlers (lwmsg's {@code add_dispatch_spec}; may be called several times).
+     *
+     * @param dispatch handlers by call type
+     * @return the new spec
+     */
+    public Peer dispatch(Dispatch dispatch) {
+        for (Dispatch.Entry e : dispatch.entries().values()) {
+            if (!config.protocol().contains(e.type())) {
+                throw new IllegalArgumentException(e.type() + " is not part of this peer's protocol");
+            }
+        }
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch().merge(dispatch), c.dispatchData(), c.listenEndpoints(),
+                c.connectEndpoints(), c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(),
+                c.idleTimeout(), c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
+                c.blockingScheduler(), c.limits(), c.reconnect()));
+    }
+
+    /**
+     * @param data handed to handlers as {@link IncomingCall#dispatchData()}
+     * @return the new spec
+     */
+    public Peer dispatchData(Object data) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), data, c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), c.reconnect()));
+    }
+
+    /**
+     * Adds endpoints to listen on when started.
+     *
+     * @param endpoints TCP, UNIX or already-listening endpoints
+     * @return the new spec
+     */
+    public Peer listen(PeerEndpoint... endpoints) {
+        List<PeerEndpoint> all = new ArrayList<>(config.listenEndpoints());
+        all.addAll(List.of(endpoints));
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), List.copyOf(all), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), c.reconnect()));
+    }
+
+    /**
+     * Adds endpoints to connect to, tried in order on each connection attempt.
+     *
+     * @param endpoints TCP or UNIX endpoints
+     * @return the new spec
+     */
+    public Peer connectTo(PeerEndpoint... endpoints) {
+        for (PeerEndpoint e : endpoints) {
+            if (e instanceof PeerEndpoint.Listening) {
+                throw new IllegalArgumentException("cannot connect to a listening channel; use LivePeer.connect(channel)");
+            }
+        }
+        List<PeerEndpoint> all = new ArrayList<>(config.connectEndpoints());
+        all.addAll(List.of(endpoints));
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), List.copyOf(all),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), c.reconnect()));
+    }
+
+    /**
+     * Caps simultaneous incoming associations; more wait, unread, in the backlog.
+     *
+     * @param maxClients at least 1
+     * @return the new spec
+     */
+    public Peer maxClients(int maxClients) {
+        requirePositive("maxClients", maxClients);
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                maxClients, c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
+                c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
+                c.reconnect()));
+    }
+
+    /**
+     * Caps associations waiting for a client slot; beyond it, connections are refused with
+     * {@link PeerStatus#BUSY}.
+     *
+     * @param maxBacklog zero or more
+     * @return the new spec
+     */
+    public Peer maxBacklog(int maxBacklog) {
+        if (maxBacklog < 0) {
+            throw new IllegalArgumentException("maxBacklog must not be negative, was " + maxBacklog);
+        }
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), maxBacklog, c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
+                c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
+                c.reconnect()));
+    }
+
+    /**
+     * Caps concurrent incoming calls per connection; at the cap the connection is not read until a
+     * call ends (backpressure on the caller).
+     *
+     * @param maxConcurrentCalls at least 1
+     * @return the new spec
+     */
+    public Peer maxConcurrentCalls(int maxConcurrentCalls) {
+        requirePositive("maxConcurrentCalls", maxConcurrentCalls);
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), maxConcurrentCalls, c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
+                c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
+                c.reconnect()));
+    }
+
+    /**
+     * The timeouts (lwmsg's {@code set_timeout}); {@link Duration#ZERO} disables one.
+     *
+     * @param establish connecting plus the HELLO exchange
+     * @param idle closing a connection on which nothing arrived
+     * @param call a unary call's answer, or the gap between a stream's elements
+     * @return the new spec
+     */
+    public Peer timeouts(Duration establish, Duration idle, Duration call) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), nonNegative(establish), nonNegative(idle),
+                c.keepAlive(), nonNegative(call), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), c.reconnect()));
+    }
+
+    /**
+     * @param interval how often to ping a connection this side has sent nothing on; zero for never
+     * @return the new spec
+     */
+    public Peer keepAlive(Duration interval) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                nonNegative(interval), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
+                c.blockingScheduler(), c.limits(), c.reconnect()));
+    }
+
+    /**
+     * Session hooks for accepted associations (lwmsg's listen session functions): the constructor
+     * runs once the HELLO exchange is done, on the event loop, and returns the session's context; the
+     * destructor gets it back when the session ends. Neither may block.
+     *
+     * @param constructor returns the context (or {@code null})
+     * @param destructor cleans the context up
+     * @return the new spec
+     */
+    public Peer sessionHooks(Function<? super PeerSession, ?> constructor, BiConsumer<? super PeerSession, Object> destructor) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), Objects.requireNonNull(constructor, "constructor"),
+                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect()));
+    }
+
+    /**
+     * @param scheduler where blocking handlers run; must be bounded
+     * @return the new spec
+     */
+    public Peer blockingScheduler(Scheduler scheduler) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
+                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect()));
+    }
+
+    /**
+     * @param limits frame size (as {@code maxMessageBytes}) and payload limits for decoding
+     * @return the new spec
+     */
+    public Peer limits(Limits limits) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                Objects.requireNonNull(limits, "limits"), c.reconnect()));
+    }
+
+    /**
+     * How a client session retries a failed connection attempt (each attempt tries every connect
+     * endpoint in order), for example {@code Retry.backoff(5, Duration.ofMillis(100))}.
+     *
+     * @param retry the retry policy
+     * @return the new spec
+     */
+    public Peer reconnect(Retry retry) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), Objects.requireNonNull(retry, "retry")));
+    }
+
+    /**
+     * Starts the peer: binds every listen endpoint (lwmsg's {@code start_listen}); completes once
+     * all are ready. Nothing happens until subscription.
+     *
+     * @return the live peer
+     */
+    public Mono<LivePeer> start() {
+        return Mono.defer(() -> {
+            LivePeer peer = new LivePeer(config);
+            return peer.startListening().thenReturn(peer).onErrorResume(e -> {
+                peer.dispose();
+                return Mono.error(e);
+            });
+        });
+    }
+
+    private static void requirePositive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+    }
+
+    private static Duration nonNegative(Duration d) {
+        if (Objects.requireNonNull(d, "duration").isNegative()) {
+            throw new IllegalArgumentException("durations must not be negative, was " + d);
+        }
+        return d;
+    }
+}

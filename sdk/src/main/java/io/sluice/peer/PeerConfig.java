@@ -1,0 +1,40 @@
+package io.sluice.peer;
+
+import io.sluice.codec.Limits;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/** Everything a {@link Peer} spec holds; immutable. */
+record PeerConfig(
+        PeerProtocol protocol,
+        Dispatch dispatch,
+        Object dispatchData,
+        List<PeerEndpoint> listenEndpoints,
+        List<PeerEndpoint> connectEndpoints,
+        int maxClients,
+        int maxBacklog,
+        int maxConcurrentCalls,
+        Duration establishTimeout,
+        Duration idleTimeout,
+        Duration keepAlive,
+        Duration callTimeout,
+        Function<? super PeerSession, ?> sessionConstructor,
+        BiConsumer<? super PeerSession, Object> sessionDestructor,
+        Scheduler blockingScheduler,
+        Limits limits,
+        Retry reconnect) {
+
+    void requireType(CallType<?, ?> type, CallType.Kind kind) {
+        if (!protocol.contains(type)) {
+            throw new IllegalArgumentException(type + " is not part of this peer's protocol");
+        }
+        if (type.kind() != kind) {
+            throw new IllegalArgumentException(type + " is " + type.kind() + "; use "
+                    + (kind == CallType.Kind.UNARY ? "stream(...)" : "call(...)"));
+        }
+    }
+}
