@@ -32,6 +32,14 @@ public final class LeakTracking implements AfterEachCallback {
         ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new CollectingFactory());
     }
 
+    /**
+     * Makes sure the collecting detector is installed; call it before the first {@code ByteBuf} is
+     * allocated in runners that do not load this extension (the TestNG-based TCK).
+     */
+    public static void install() {
+        // The static initializer did the work; calling a static method is what triggers it.
+    }
+
     @Override
     public void afterEach(ExtensionContext context) throws InterruptedException {
         List<String> found = collectLeaks();

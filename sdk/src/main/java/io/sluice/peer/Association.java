@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
@@ -260,7 +261,6 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                     call.responder.dispose();
                     trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED,
                             call.startNanos);
-                    incomingEnded();
                 }
             } else if (frame instanceof CallFrame.RequestN r) {
                 Incoming call = incoming.get(r.callId());
@@ -328,6 +328,14 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             protocolError("call id " + id + " is already in use");
             return;
         }
+        if (incoming.size() >= peer.config().maxConcurrentCalls()) {
+            // Refused rather than left unread: pausing reads would also hold back the CANCEL and
+            // REQUEST_N frames of the calls already running, and streams waiting for demand would
+            // then never end.
+            send(new CallFrame.Failure(id, PeerStatus.BUSY.wireCode(), "this peer runs at most "
+                    + peer.config().maxConcurrentCalls() + " calls per connection at once"));
+            return;
+        }
         CallType<?, ?> type = peer.config().protocol().type(r.tag()).orElse(null);
         Dispatch.Entry entry = peer.config().dispatch().entry(r.tag());
         if (type == null || entry == null) {
@@ -350,9 +358,6 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         }
         Incoming call = new Incoming(type, id);
         incoming.put(id, call);
-        if (incoming.size() >= peer.config().maxConcurrentCalls()) {
-            channel.config().setAutoRead(false);
-        }
         trace(CallTrace.Direction.INCOMING, CallTrace.Phase.BEGIN, id, type, PeerStatus.OK, call.startNanos);
         Publisher<?> response;
         try {
@@ -385,13 +390,6 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             status = e.status();
         }
         trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, status, call.startNanos);
-        incomingEnded();
-    }
-
-    private void incomingEnded() {
-        if (admitted && !channel.config().isAutoRead() && incoming.size() < peer.config().maxConcurrentCalls()) {
-            channel.config().setAutoRead(true);
-        }
     }
 
     private CallFrame failureFrame(Incoming call, Throwable error) {
@@ -574,17 +572,10 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     public <Q, R> Flux<R> stream(CallType<Q, R> type, Q request) {
         requireType(type, CallType.Kind.STREAM);
         Flux<R> call = Flux.create(sink -> {
-            ByteBuf payload;
-            try {
-                payload = type.requestCodec().encode(request, channel.alloc());
-            } catch (RuntimeException e) {
-                sink.error(PeerException.of(PeerStatus.MALFORMED, "request for " + type.name() + " could not be encoded: "
-                        + e.getMessage(), e));
-                return;
-            }
-            OutgoingStream<R> c = new OutgoingStream<>(type, sink, payload);
+            // The request is encoded on first demand, not here: a subscriber that never requests
+            // (or only sends an invalid request(n)) then holds no buffer at all.
+            OutgoingStream<R> c = new OutgoingStream<>(type, sink, () -> type.requestCodec().encode(request, channel.alloc()));
             sink.onCancel(() -> onLoop(() -> cancelOutgoing(c)));
-            sink.onDispose(() -> onLoop(c::releasePayload));
             sink.onRequest(n -> onLoop(() -> c.demand(n)));
         }, FluxSink.OverflowStrategy.ERROR);
         Duration timeout = peer.config().callTimeout();
@@ -753,16 +744,17 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
 
     private final class OutgoingStream<R> extends Outgoing {
         private final FluxSink<R> sink;
-        private ByteBuf payload;
+        /** Encodes the request; null once the request went out. */
+        private Supplier<ByteBuf> request;
         /** Demand the subscriber gave that is not yet sent; Long.MAX_VALUE means unbounded. */
         private long wanted;
         /** Demand sent to the callee and not yet met. */
         long outstanding;
 
-        OutgoingStream(CallType<?, R> type, FluxSink<R> sink, ByteBuf payload) {
+        OutgoingStream(CallType<?, R> type, FluxSink<R> sink, Supplier<ByteBuf> request) {
             super(type);
             this.sink = sink;
-            this.payload = payload;
+            this.request = request;
         }
 
         void demand(long n) {
@@ -770,9 +762,18 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                 return;
             }
             wanted = wanted == Long.MAX_VALUE || n == Long.MAX_VALUE ? Long.MAX_VALUE : Math.min(Long.MAX_VALUE - 1, wanted + n);
-            if (payload != null) {
-                ByteBuf p = payload;
-                payload = null;
+            if (request != null) {
+                Supplier<ByteBuf> encoder = request;
+                request = null;
+                ByteBuf p;
+                try {
+                    p = encoder.get();
+                } catch (RuntimeException e) {
+                    cancelled = true;
+                    fail(PeerException.of(PeerStatus.MALFORMED, "request for " + type.name() + " could not be encoded: "
+                            + e.getMessage(), e));
+                    return;
+                }
                 long first = take(CallFrame.MAX_DEMAND);
                 outstanding = first;
                 startOutgoing(this, p, first);
@@ -804,13 +805,6 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         @SuppressWarnings("unchecked")
         void next(Object value) {
             sink.next((R) value);
-        }
-
-        void releasePayload() {
-            if (payload != null) {
-                payload.release();
-                payload = null;
-            }
         }
 
         @Override

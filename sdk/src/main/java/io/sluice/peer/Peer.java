@@ -162,8 +162,10 @@ public final class Peer {
     }
 
     /**
-     * Caps concurrent incoming calls per connection; at the cap the connection is not read until a
-     * call ends (backpressure on the caller).
+     * Caps concurrent incoming calls per connection. A call beyond the cap is refused at once with
+     * {@link PeerStatus#BUSY}; the calls already running go on (their demand and cancellation keep
+     * flowing), so callers should bound their own concurrency, for example with
+     * {@code flatMap(..., concurrency)}.
      *
      * @param maxConcurrentCalls at least 1
      * @return the new spec

@@ -21,7 +21,7 @@ public enum PeerStatus implements ErrorCode {
     /** A payload could not be encoded or decoded. */
     MALFORMED(5, "peer.malformed", "A payload could not be encoded or decoded."),
     /** The remote peer cannot take the connection or the call now. */
-    BUSY(6, "peer.busy", "The remote peer is at its client and backlog limits."),
+    BUSY(6, "peer.busy", "The remote peer is at its client, backlog or concurrent-call limit."),
     /** The other side broke the call protocol. */
     PROTOCOL(7, "peer.protocol", "The call protocol was broken."),
     /** The peer is stopping. */

@@ -262,4 +262,28 @@ class PeerCallsTest {
                 .expectNext(5_000L)
                 .expectComplete().verify(TIMEOUT);
     }
+
+    @Test
+    void callsBeyondTheConcurrencyCapAreRefusedWhileRunningCallsKeepFlowing() {
+        LivePeer server = start(Peer.create(PROTOCOL).dispatch(serverDispatch()).maxConcurrentCalls(2)
+                .listen(PeerEndpoint.tcp("127.0.0.1", 0)));
+        PeerSession session = client(tcp(server));
+        List<reactor.core.Disposable> held = new CopyOnWriteArrayList<>();
+        // One connection keeps frame order, so each step below reaches the server after the last.
+        StepVerifier.create(session.stream(COUNT, 1_000), 1)
+                .expectNext(0)
+                .then(() -> held.add(session.call(HOLD, "second").subscribe()))
+                .then(() -> StepVerifier.create(session.call(ECHO, "third"))
+                        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerException.class)
+                                .hasMessageContaining("at most 2 calls")
+                                .extracting(x -> ((PeerException) x).status()).isEqualTo(PeerStatus.BUSY))
+                        .verify(TIMEOUT))
+                .thenRequest(2)
+                .expectNext(1, 2)
+                .thenCancel()
+                .verify(TIMEOUT);
+        StepVerifier.create(session.call(ECHO, "after a slot freed")).expectNext("after a slot freed").expectComplete()
+                .verify(TIMEOUT);
+        held.forEach(reactor.core.Disposable::dispose);
+    }
 }

@@ -113,8 +113,9 @@ class PeerConnectionsTest {
             }
         }
         assertThat(waiting).hasSize(40);
-        Flux.fromIterable(sessions).filter(s -> s.state() == PeerSession.State.ESTABLISHED)
-                .flatMap(PeerSession::disconnect).blockLast(TIMEOUT);
+        List<PeerSession> established = sessions.stream().filter(s -> s.state() == PeerSession.State.ESTABLISHED).toList();
+        assertThat(established).hasSize(10);
+        Flux.fromIterable(established).flatMap(PeerSession::disconnect).blockLast(TIMEOUT);
         await(secondWave);
         await(twentyAnswered);
         assertThat(outcomes.get("answered")).hasValue(20);

@@ -24,13 +24,17 @@ public final class Demo {
 
     /**
      * @param args ignored
+     * @throws Exception if a part of the demo fails
      */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         System.out.println("Sluice demo: the session model");
         sessionModel();
         System.out.println();
         System.out.println("Sluice demo: a bounded event stream");
         eventStream();
+        System.out.println();
+        System.out.println("Sluice demo: symmetric RPC peers");
+        PeerDemo.run();
         System.out.println();
         System.out.println("Demo finished.");
     }

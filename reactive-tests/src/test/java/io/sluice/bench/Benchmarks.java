@@ -1,0 +1,29 @@
+package io.sluice.bench;
+
+import java.util.Locale;
+
+/**
+ * Entry point for the benchmarks:
+ * {@code mvn -B -q -DskipTests package exec:java -pl reactive-tests -am -Dbench=peer}
+ * ({@code -Dbench=all} runs every benchmark). System properties {@code bench.warmup} and
+ * {@code bench.seconds} set the warm-up and measuring time per scenario (defaults 3 and 5).
+ */
+public final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    /**
+     * @param args the benchmark to run: {@code peer} or {@code all}
+     * @throws Exception if a benchmark fails
+     */
+    public static void main(String[] args) throws Exception {
+        String which = args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT);
+        LoadRun.Settings settings = LoadRun.Settings.fromSystemProperties();
+        switch (which) {
+            case "peer", "all" -> PeerBenchmark.run(settings);
+            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, all");
+        }
+        System.exit(0);
+    }
+}
