@@ -1,0 +1,195 @@
+package io.sluice.dtls.packet;
+
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ReferenceCounted;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.Operators;
+import reactor.util.concurrent.Queues;
+
+/**
+ * A bounded, single-subscriber buffer between a network reader and a subscriber: the reader
+ * {@link #offer offers} packets from its event loop and never waits; the subscriber's demand
+ * drains them. A packet that finds the buffer full is released and refused, so the caller can
+ * count the overrun. Packets still buffered when the subscriber cancels, or when the queue is
+ * {@link #discard discarded}, are released here; delivered packets belong to the subscriber.
+ */
+final class PacketQueue<T extends ReferenceCounted> implements Publisher<T>, Subscription {
+
+    private final int capacity;
+    private final String name;
+    private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicLong requested = new AtomicLong();
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private volatile Subscriber<? super T> actual;
+    private volatile boolean done;
+    private volatile Throwable error;
+    private volatile boolean cancelled;
+    private volatile boolean discarded;
+    private volatile long badRequest;
+    private boolean terminated;
+
+    PacketQueue(int capacity, String name) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("a packet buffer holds at least 1 packet, got " + capacity);
+        }
+        this.capacity = capacity;
+        this.name = name;
+    }
+
+    /**
+     * Buffers a packet. On the reader's thread; never blocks.
+     *
+     * @return false if the packet was refused (buffer full, stopped or cancelled); it was released
+     */
+    boolean offer(T packet) {
+        if (done || cancelled || discarded) {
+            ReferenceCountUtil.release(packet);
+            return false;
+        }
+        if (size.incrementAndGet() > capacity) {
+            size.decrementAndGet();
+            ReferenceCountUtil.release(packet);
+            return false;
+        }
+        queue.offer(packet);
+        drain();
+        return true;
+    }
+
+    /** Completes after the buffered packets are delivered. */
+    void complete() {
+        done = true;
+        drain();
+    }
+
+    /** Fails after the buffered packets are delivered. */
+    void error(Throwable e) {
+        error = e;
+        done = true;
+        drain();
+    }
+
+    /** Releases what is buffered, refuses what comes, and completes the subscriber. */
+    void discard() {
+        discarded = true;
+        done = true;
+        drain();
+    }
+
+    int size() {
+        return size.get();
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    boolean isTerminated() {
+        return done;
+    }
+
+    @Override
+    public void subscribe(Subscriber<? super T> subscriber) {
+        if (subscriber == null) {
+            throw new NullPointerException("subscriber");
+        }
+        if (!subscribed.compareAndSet(false, true)) {
+            Operators.error(subscriber, new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE,
+                    name + " has a subscriber already; its packets go to one subscriber"));
+            return;
+        }
+        subscriber.onSubscribe(this);
+        actual = subscriber;
+        drain();
+    }
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            badRequest = n == 0 ? -1 : n;
+        } else {
+            requested.getAndAccumulate(n, Operators::addCap);
+        }
+        drain();
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        drain();
+    }
+
+    private void clear() {
+        for (T t; (t = queue.poll()) != null; ) {
+            size.decrementAndGet();
+            ReferenceCountUtil.release(t);
+        }
+    }
+
+    private void drain() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        for (;;) {
+            Subscriber<? super T> a = actual;
+            if (cancelled || terminated) {
+                // §3.13: a cancelled or terminated subscriber is not referenced any more.
+                actual = null;
+                clear();
+            } else if (discarded) {
+                clear();
+                if (a != null) {
+                    terminated = true;
+                    a.onComplete();
+                }
+            } else if (a != null) {
+                if (badRequest != 0) {
+                    terminated = true;
+                    clear();
+                    a.onError(new IllegalArgumentException("§3.9: request must be positive, got "
+                            + (badRequest == -1 ? 0 : badRequest)));
+                } else {
+                    long r = requested.get();
+                    long e = 0;
+                    while (e != r && !cancelled && !discarded) {
+                        T t = queue.poll();
+                        if (t == null) {
+                            break;
+                        }
+                        size.decrementAndGet();
+                        a.onNext(t);
+                        e++;
+                    }
+                    if (e != 0 && r != Long.MAX_VALUE) {
+                        requested.addAndGet(-e);
+                    }
+                    if (!cancelled && !discarded && done && queue.isEmpty()) {
+                        terminated = true;
+                        Throwable ex = error;
+                        if (ex != null) {
+                            a.onError(ex);
+                        } else {
+                            a.onComplete();
+                        }
+                    }
+                    if (cancelled) {
+                        clear();
+                    }
+                }
+            }
+            missed = wip.addAndGet(-missed);
+            if (missed == 0) {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.sluice.dtls.packet;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * A bound UDP socket: the "UDP binding" a {@link DtlsRx} is created on and the socket a
+ * {@link DtlsTx} sends from. One socket may carry an rx and any number of tx endpoints, which is
+ * what a DTLS session needs (it receives and sends on one address).
+ *
+ * <p>Reading never stops: the socket reads as fast as datagrams arrive and hands them to the
+ * endpoint attached to it, whose bounded buffer decides what a slow subscriber loses (and counts
+ * it). A datagram with no endpoint attached is released at once. Datagrams longer than
+ * {@link #maxDatagramBytes()} are dropped and reported, never truncated.
+ *
+ * <p>Thread-safe. Runs on a shared event loop ("sluice-udp"); nothing here blocks it.
+ */
+public final class UdpSocket implements Disposable {
+
+    private static final Logger LOG = Loggers.getLogger(UdpSocket.class);
+
+    /** The receive limit unless configured: room for any DTLS record on a 1500-byte MTU path and more. */
+    public static final int DEFAULT_MAX_DATAGRAM_BYTES = 2048;
+    /** The largest UDP payload over IPv4. */
+    public static final int MAX_DATAGRAM_BYTES = 65_507;
+
+    private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
+
+    private final Channel channel;
+    private final int maxDatagramBytes;
+    private final Sinks.Empty<Void> closed = Sinks.empty();
+    private final AtomicLong oversized = new AtomicLong();
+    private final AtomicReference<DatagramTarget> target = new AtomicReference<>();
+
+    private UdpSocket(Channel channel, int maxDatagramBytes) {
+        this.channel = channel;
+        this.maxDatagramBytes = maxDatagramBytes;
+        channel.closeFuture().addListener(f -> closed.tryEmitEmpty());
+    }
+
+    /**
+     * Binds a socket with the default receive limit.
+     *
+     * @param local address and port to bind; port 0 picks a free port
+     * @return the bound socket, on subscription
+     */
+    public static Mono<UdpSocket> bind(InetSocketAddress local) {
+        return bind(local, DEFAULT_MAX_DATAGRAM_BYTES);
+    }
+
+    /**
+     * Binds a socket.
+     *
+     * @param local address and port to bind; port 0 picks a free port
+     * @param maxDatagramBytes the longest datagram delivered, 1–65507; longer ones are dropped and reported
+     * @return the bound socket, on subscription
+     */
+    public static Mono<UdpSocket> bind(InetSocketAddress local, int maxDatagramBytes) {
+        Objects.requireNonNull(local, "local");
+        if (maxDatagramBytes < 1 || maxDatagramBytes > MAX_DATAGRAM_BYTES) {
+            return Mono.error(new IllegalArgumentException("maxDatagramBytes must be 1–" + MAX_DATAGRAM_BYTES
+                    + ", got " + maxDatagramBytes));
+        }
+        if (local.isUnresolved()) {
+            return Mono.error(new IllegalArgumentException("cannot bind the unresolved address " + local));
+        }
+        return Mono.create(sink -> {
+            EventLoopGroup group = UdpLoops.LOOPS.onClient(true);
+            Holder holder = new Holder();
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(group)
+                    .channel(UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group))
+                    // One byte more than the limit, so a longer datagram shows as over the limit
+                    // instead of arriving silently truncated.
+                    // Room for bursts while the event loop is busy; the kernel caps it at net.core.rmem_max.
+                    .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
+                    .handler(new Reader(holder, maxDatagramBytes));
+            ChannelFuture bound = bootstrap.bind(local);
+            bound.addListener(f -> {
+                if (f.isSuccess()) {
+                    UdpSocket socket = new UdpSocket(bound.channel(), maxDatagramBytes);
+                    holder.socket = socket;
+                    sink.success(socket);
+                } else {
+                    sink.error(new PacketEndpointException(PacketErrorCode.BIND_FAILED, "cannot bind UDP " + local + ": " + f.cause().getMessage(),
+                            f.cause()));
+                }
+            });
+            sink.onCancel(() -> bound.addListener(f -> {
+                if (f.isSuccess()) {
+                    bound.channel().close();
+                }
+            }));
+        });
+    }
+
+    /**
+     * The bound address, with the port the system picked when 0 was asked for.
+     *
+     * @return the local address
+     */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /**
+     * The longest datagram this socket delivers.
+     *
+     * @return bytes
+     */
+    public int maxDatagramBytes() {
+        return maxDatagramBytes;
+    }
+
+    /**
+     * Datagrams dropped because they were longer than {@link #maxDatagramBytes()}.
+     *
+     * @return the count since binding
+     */
+    public long oversized() {
+        return oversized.get();
+    }
+
+    /**
+     * Whether the socket is still open.
+     *
+     * @return true until disposed
+     */
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    /** Closes the socket; endpoints on it stop receiving. Idempotent, non-blocking. */
+    @Override
+    public void dispose() {
+        channel.close();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return !channel.isOpen();
+    }
+
+    /**
+     * Completes once the socket is closed.
+     *
+     * @return completion of the close
+     */
+    public Mono<Void> onDispose() {
+        return closed.asMono();
+    }
+
+    @Override
+    public String toString() {
+        return "UdpSocket[" + channel.localAddress() + "]";
+    }
+
+    // ---- for the endpoints of this package -------------------------------------------------
+
+    EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    /** Makes {@code t} the receiver of this socket's datagrams, unless another one is. */
+    boolean attach(DatagramTarget t) {
+        return channel.isOpen() && target.compareAndSet(null, t);
+    }
+
+    /** Detaches {@code expected} if it is still the receiver. */
+    void detach(DatagramTarget expected) {
+        target.compareAndSet(expected, null);
+    }
+
+    /** Sends a datagram; the content's ownership passes to the socket. Any thread. */
+    ChannelFuture write(ByteBuf content, InetSocketAddress destination) {
+        return channel.writeAndFlush(new DatagramPacket(content, destination));
+    }
+
+    /** Writes without flushing; {@link #flush()} sends what was written. */
+    ChannelFuture writeNoFlush(ByteBuf content, InetSocketAddress destination) {
+        return channel.write(new DatagramPacket(content, destination));
+    }
+
+    void flush() {
+        channel.flush();
+    }
+
+    private static final class Holder {
+        volatile UdpSocket socket;
+    }
+
+    /** Hands datagrams to the target; on the event loop. */
+    private static final class Reader extends ChannelInboundHandlerAdapter {
+        private final Holder holder;
+        private final int limit;
+
+        Reader(Holder holder, int limit) {
+            this.holder = holder;
+            this.limit = limit;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            UdpSocket socket = holder.socket;
+            if (!(msg instanceof DatagramPacket packet) || socket == null) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            DatagramTarget target = socket.target.get();
+            if (packet.content().readableBytes() > limit) {
+                InetSocketAddress sender = packet.sender();
+                packet.release();
+                socket.oversized.incrementAndGet();
+                if (target != null) {
+                    target.onOversized(sender, limit);
+                }
+                return;
+            }
+            if (target == null) {
+                packet.release();
+                return;
+            }
+            target.onDatagram(packet);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // UDP read errors (ICMP port unreachable surfacing as PortUnreachableException and the
+            // like) concern one datagram, not the socket: log and keep reading.
+            LOG.debug("UDP socket {}: {}", ctx.channel().localAddress(), cause.toString());
+        }
+    }
+}
