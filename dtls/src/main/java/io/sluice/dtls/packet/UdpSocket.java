@@ -176,24 +176,45 @@ public final class UdpSocket implements Disposable {
         return "UdpSocket[" + channel.localAddress() + "]";
     }
 
-    // ---- for the endpoints of this package -------------------------------------------------
+    // ---- for protocol layers (rx/tx endpoints, the RTP demux, DTLS sessions) ---------------
 
-    EventLoop eventLoop() {
+    /**
+     * The event loop this socket's I/O runs on.
+     *
+     * @return the loop
+     */
+    public EventLoop eventLoop() {
         return channel.eventLoop();
     }
 
-    /** Makes {@code t} the receiver of this socket's datagrams, unless another one is. */
-    boolean attach(DatagramTarget t) {
+    /**
+     * Makes {@code t} the receiver of this socket's datagrams, unless another one is. A socket has
+     * one receiver; layers that serve many peers demultiplex behind it.
+     *
+     * @param t the receiver
+     * @return false if the socket is closed or has a receiver already
+     */
+    public boolean attach(DatagramTarget t) {
         return channel.isOpen() && target.compareAndSet(null, t);
     }
 
-    /** Detaches {@code expected} if it is still the receiver. */
-    void detach(DatagramTarget expected) {
+    /**
+     * Detaches {@code expected} if it is still the receiver.
+     *
+     * @param expected the receiver to detach
+     */
+    public void detach(DatagramTarget expected) {
         target.compareAndSet(expected, null);
     }
 
-    /** Sends a datagram; the content's ownership passes to the socket. Any thread. */
-    ChannelFuture write(ByteBuf content, InetSocketAddress destination) {
+    /**
+     * Sends a datagram. Any thread.
+     *
+     * @param content the payload; ownership passes to the socket
+     * @param destination where to
+     * @return the write's completion
+     */
+    public ChannelFuture write(ByteBuf content, InetSocketAddress destination) {
         return channel.writeAndFlush(new DatagramPacket(content, destination));
     }
 

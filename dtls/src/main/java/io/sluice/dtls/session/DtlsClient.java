@@ -1,0 +1,194 @@
+package io.sluice.dtls.session;
+
+import io.netty.channel.socket.DatagramPacket;
+import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.UdpSocket;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.bouncycastle.tls.DTLSClientProtocol;
+import org.bouncycastle.tls.DTLSTransport;
+import org.bouncycastle.tls.TlsClient;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+
+/**
+ * An immutable DTLS 1.2 client spec: credentials, handshake timeout; {@link #connect} runs the
+ * handshake and returns the session.
+ *
+ * <p>The handshake runs on Sluice's bounded DTLS scheduler (BouncyCastle's protocol calls block),
+ * never on an event loop. Thread-safe.
+ */
+public final class DtlsClient {
+
+    /** The handshake timeout unless configured. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Supplier<TlsClient> peer;
+    private final Credentials credentials;
+    private final Duration handshakeTimeout;
+    private final List<KeyingExport> exports;
+
+    private record Credentials(byte[] pskIdentity, byte[] pskKey) {
+    }
+
+    private DtlsClient(Credentials credentials, Duration handshakeTimeout, List<KeyingExport> exports) {
+        this.credentials = credentials;
+        this.handshakeTimeout = handshakeTimeout;
+        this.exports = exports;
+        this.peer = () -> new Peers.PskClient(credentials.pskIdentity.clone(), credentials.pskKey.clone(), handshakeTimeout,
+                exports);
+    }
+
+    /**
+     * A client authenticating with a pre-shared key.
+     *
+     * @param identity the PSK identity (sent in the clear, UTF-8)
+     * @param key the key
+     * @return the spec
+     */
+    public static DtlsClient psk(String identity, byte[] key) {
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(key, "key");
+        if (key.length == 0) {
+            throw new IllegalArgumentException("a PSK must not be empty");
+        }
+        return new DtlsClient(new Credentials(identity.getBytes(StandardCharsets.UTF_8), key.clone()), DEFAULT_HANDSHAKE_TIMEOUT,
+                List.of());
+    }
+
+    /**
+     * How long the whole handshake may take, retransmissions included.
+     *
+     * @param timeout positive
+     * @return the new spec
+     */
+    public DtlsClient handshakeTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
+        }
+        return new DtlsClient(credentials, timeout, exports);
+    }
+
+    /**
+     * Keying material to export when the handshake completes (RFC 5705); read it with
+     * {@link DtlsSession#exportKeyingMaterial}.
+     *
+     * @param label the exporter label, e.g. {@code EXTRACTOR-dtls_srtp}
+     * @param context the context, or null
+     * @param length bytes wanted
+     * @return the new spec
+     */
+    public DtlsClient exportKeyingMaterial(String label, byte[] context, int length) {
+        List<KeyingExport> more = new ArrayList<>(exports);
+        more.add(new KeyingExport(label, context, length));
+        return new DtlsClient(credentials, handshakeTimeout, List.copyOf(more));
+    }
+
+    /**
+     * Binds a socket on a free port and runs the handshake with {@code server}; the socket closes
+     * with the session.
+     *
+     * @param server the server's address
+     * @return the session, on subscription
+     */
+    public Mono<DtlsSession> connect(InetSocketAddress server) {
+        Objects.requireNonNull(server, "server");
+        InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0", 0);
+        return DtlsRuntime.ready().then(UdpSocket.bind(local)).flatMap(socket -> handshake(socket, server, true));
+    }
+
+    /**
+     * Runs the handshake with {@code server} over an existing socket (for example one that a
+     * {@code DtlsTx} shares); the socket must have no other receiver.
+     *
+     * @param socket the socket
+     * @param server the server's address
+     * @return the session, on subscription
+     */
+    public Mono<DtlsSession> connect(UdpSocket socket, InetSocketAddress server) {
+        Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(server, "server");
+        return DtlsRuntime.ready().then(handshake(socket, server, false));
+    }
+
+    private Mono<DtlsSession> handshake(UdpSocket socket, InetSocketAddress server, boolean ownsSocket) {
+        return Mono.create(sink -> {
+            Receiver receiver = new Receiver(server);
+            DtlsConnection connection = new DtlsConnection(socket, server, () -> {
+                socket.detach(receiver);
+                if (ownsSocket) {
+                    socket.dispose();
+                }
+            });
+            receiver.connection = connection;
+            if (!socket.attach(receiver)) {
+                if (ownsSocket) {
+                    socket.dispose();
+                }
+                sink.error(new DtlsException(DtlsErrorCode.HANDSHAKE_FAILED, socket + " already delivers to another receiver"));
+                return;
+            }
+            AtomicBoolean done = new AtomicBoolean();
+            Disposable task = DtlsRuntime.SCHEDULER.schedule(() -> {
+                TlsClient client = peer.get();
+                try {
+                    DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
+                    Peers.WithContext c = (Peers.WithContext) client;
+                    connection.established(transport, c.tlsContext(), c.exports());
+                    done.set(true);
+                    sink.success(connection);
+                } catch (Exception e) {
+                    connection.closeTransport();
+                    sink.error(Handshakes.failure(e, server));
+                }
+            });
+            sink.onCancel(() -> {
+                if (!done.get()) {
+                    // Closing the transport makes BouncyCastle's blocked receive fail, ending the handshake.
+                    connection.closeTransport();
+                    task.dispose();
+                }
+            });
+        });
+    }
+
+    /** Passes the server's datagrams to the connection; drops everyone else's. On the event loop. */
+    private static final class Receiver implements DatagramTarget {
+        private final InetSocketAddress server;
+        volatile DtlsConnection connection;
+
+        Receiver(InetSocketAddress server) {
+            this.server = server;
+        }
+
+        @Override
+        public void onDatagram(DatagramPacket packet) {
+            try {
+                DtlsConnection c = connection;
+                if (c != null && server.equals(packet.sender())) {
+                    c.offer(packet.content());
+                }
+            } finally {
+                packet.release();
+            }
+        }
+
+        @Override
+        public void onOversized(InetSocketAddress sender, int limit) {
+            // A DTLS record never exceeds the receive limit; an oversized datagram is not ours.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DtlsClient[PSK identity " + new String(credentials.pskIdentity, StandardCharsets.UTF_8) + ", handshake timeout "
+                + handshakeTimeout + "]";
+    }
+}

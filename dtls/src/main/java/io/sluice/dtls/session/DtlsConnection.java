@@ -1,0 +1,368 @@
+package io.sluice.dtls.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.dtls.packet.UdpSocket;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.DTLSTransport;
+import org.bouncycastle.tls.DatagramTransport;
+import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.TlsContext;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.concurrent.Queues;
+
+/**
+ * One peer's DTLS association: the {@link DatagramTransport} BouncyCastle reads and writes
+ * through, and, once the handshake is done, the {@link DtlsSession}.
+ *
+ * <p>Datagrams from the event loop go into a bounded lock-free queue (never blocking the loop);
+ * BouncyCastle's thread waits on it with {@code parkNanos}. After the handshake a "pump" task on
+ * the DTLS scheduler runs only while datagrams are queued, so an idle session holds no thread.
+ */
+final class DtlsConnection implements DtlsSession {
+
+    /** Datagrams queued for BouncyCastle before more are dropped. */
+    private static final int QUEUED_DATAGRAMS = 64;
+    /** Application records buffered for a slow subscriber. */
+    private static final int RECEIVE_BUFFER = 256;
+
+    private final UdpSocket socket;
+    private final InetSocketAddress remote;
+    private final Runnable onClosed;
+    private final Queue<byte[]> datagrams = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong droppedDatagrams = new AtomicLong();
+    private final AtomicLong overruns = new AtomicLong();
+    private final AtomicBoolean pumping = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Sinks.Many<ByteBuf> inbound = Sinks.many().unicast().onBackpressureBuffer(Queues.<ByteBuf>get(RECEIVE_BUFFER).get());
+    private final Sinks.Empty<Void> terminated = Sinks.empty();
+    private volatile Thread waiter;
+    private volatile DTLSTransport dtls;
+    private volatile TlsContext context;
+    private volatile Map<KeyingExport, byte[]> exports = Map.of();
+    private volatile ChannelFuture lastWrite;
+
+    DtlsConnection(UdpSocket socket, InetSocketAddress remote, Runnable onClosed) {
+        this.socket = socket;
+        this.remote = remote;
+        this.onClosed = onClosed;
+    }
+
+    // ---- from the event loop ---------------------------------------------------------------
+
+    /** Queues a datagram for BouncyCastle; on the event loop, never blocks. */
+    void offer(ByteBuf content) {
+        if (closed.get()) {
+            return;
+        }
+        if (queued.incrementAndGet() > QUEUED_DATAGRAMS) {
+            queued.decrementAndGet();
+            droppedDatagrams.incrementAndGet();
+            return;
+        }
+        byte[] bytes = new byte[content.readableBytes()];
+        content.getBytes(content.readerIndex(), bytes);
+        datagrams.offer(bytes);
+        Thread t = waiter;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+        if (dtls != null) {
+            schedulePump();
+        }
+    }
+
+    long droppedDatagrams() {
+        return droppedDatagrams.get();
+    }
+
+    /** What BouncyCastle reads and writes through; called on the DTLS scheduler. */
+    final DatagramTransport transport = new Transport();
+
+    private final class Transport implements DatagramTransport {
+
+        @Override
+        public int getReceiveLimit() {
+            return socket.maxDatagramBytes();
+        }
+
+        @Override
+        public int getSendLimit() {
+            // IPv4 minimum reassembly-free payload on a 1500-byte path, minus IP and UDP headers.
+            return 1472;
+        }
+
+        @Override
+        public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
+            long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+            for (;;) {
+                byte[] d = datagrams.poll();
+                if (d != null) {
+                    queued.decrementAndGet();
+                    int n = Math.min(len, d.length);
+                    System.arraycopy(d, 0, buf, off, n);
+                    return n;
+                }
+                if (closed.get()) {
+                    throw new IOException("DTLS transport to " + remote + " is closed");
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return -1;
+                }
+                waiter = Thread.currentThread();
+                if (datagrams.isEmpty() && !closed.get()) {
+                    LockSupport.parkNanos(DtlsConnection.this, remaining);
+                }
+                waiter = null;
+            }
+        }
+
+        @Override
+        public void send(byte[] buf, int off, int len) {
+            lastWrite = socket.write(Unpooled.copiedBuffer(buf, off, len), remote);
+        }
+
+        /** BouncyCastle closes the transport on close_notify, on a fatal alert, and on our close. */
+        @Override
+        public void close() {
+            closeTransport();
+        }
+    }
+
+    /** Ends the association; idempotent. */
+    void closeTransport() {
+        if (closed.compareAndSet(false, true)) {
+            Thread t = waiter;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+            for (byte[] d; (d = datagrams.poll()) != null; ) {
+                queued.decrementAndGet();
+            }
+            synchronized (inbound) {
+                inbound.tryEmitComplete();
+            }
+            terminated.tryEmitEmpty();
+            onClosed.run();
+        }
+    }
+
+    // ---- after the handshake ---------------------------------------------------------------
+
+    void established(DTLSTransport transport, TlsContext tlsContext, Map<KeyingExport, byte[]> exported) {
+        this.context = tlsContext;
+        this.exports = exported;
+        this.dtls = transport;
+        if (!datagrams.isEmpty()) {
+            schedulePump();
+        }
+    }
+
+    void failed(Throwable error) {
+        if (closed.compareAndSet(false, true)) {
+            synchronized (inbound) {
+                inbound.tryEmitError(error);
+            }
+            terminated.tryEmitEmpty();
+            onClosed.run();
+        }
+    }
+
+    private void schedulePump() {
+        if (pumping.compareAndSet(false, true)) {
+            DtlsRuntime.SCHEDULER.schedule(this::pump);
+        }
+    }
+
+    private void pump() {
+        byte[] buf = new byte[socket.maxDatagramBytes()];
+        try {
+            for (;;) {
+                while (!datagrams.isEmpty() && !closed.get()) {
+                    int n = dtls.receive(buf, 0, buf.length, 1);
+                    if (n >= 0) {
+                        deliver(buf, n);
+                    }
+                }
+                pumping.set(false);
+                if (datagrams.isEmpty() || closed.get() || !pumping.compareAndSet(false, true)) {
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            pumping.set(false);
+            if (!closed.get()) {
+                failed(new DtlsException(DtlsErrorCode.SESSION_FAILED, "DTLS session with " + remote + " failed: " + e, e));
+            }
+        }
+    }
+
+    private void deliver(byte[] buf, int n) {
+        ByteBuf record = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(buf, 0, n);
+        Sinks.EmitResult result;
+        synchronized (inbound) {
+            result = inbound.tryEmitNext(record);
+        }
+        if (result.isFailure()) {
+            record.release();
+            if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
+                overruns.incrementAndGet();
+            }
+        }
+    }
+
+    // ---- DtlsSession -----------------------------------------------------------------------
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return socket.localAddress();
+    }
+
+    @Override
+    public String cipherSuite() {
+        return DtlsRuntime.suiteName(params().getCipherSuite());
+    }
+
+    @Override
+    public Optional<byte[]> pskIdentity() {
+        byte[] id = params().getPSKIdentity();
+        return id == null ? Optional.empty() : Optional.of(id.clone());
+    }
+
+    @Override
+    public List<X509Certificate> peerCertificates() {
+        Certificate chain = params().getPeerCertificate();
+        List<X509Certificate> out = new ArrayList<>();
+        if (chain == null) {
+            return out;
+        }
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            for (int i = 0; i < chain.getLength(); i++) {
+                out.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(chain.getCertificateAt(i).getEncoded())));
+            }
+        } catch (CertificateException | IOException e) {
+            throw new IllegalStateException("the peer's certificate could not be decoded", e);
+        }
+        return out;
+    }
+
+    @Override
+    public byte[] exportKeyingMaterial(String label, byte[] exporterContext, int length) {
+        for (Map.Entry<KeyingExport, byte[]> e : exports.entrySet()) {
+            if (e.getKey().matches(label, exporterContext, length)) {
+                return e.getValue().clone();
+            }
+        }
+        throw new IllegalStateException("no keying material was exported for " + new KeyingExport(label, exporterContext, length)
+                + "; declare it with exportKeyingMaterial(...) on the client or server spec (the master secret is erased"
+                + " when the handshake completes)");
+    }
+
+    private SecurityParameters params() {
+        return context.getSecurityParametersConnection();
+    }
+
+    @Override
+    public Flux<ByteBuf> receive() {
+        return inbound.asFlux().doOnDiscard(ByteBuf.class, ReferenceCountUtil::release);
+    }
+
+    @Override
+    public Mono<Void> send(Publisher<? extends ByteBuf> data) {
+        // One record at a time, each after the previous write completed: bounded, in order.
+        return Flux.from(data).concatMap(this::sendOne, 1).then();
+    }
+
+    private Mono<Void> sendOne(ByteBuf record) {
+        return Mono.<Void>defer(() -> {
+            ChannelFuture write;
+            try {
+                if (closed.get()) {
+                    return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
+                }
+                byte[] bytes = new byte[record.readableBytes()];
+                record.getBytes(record.readerIndex(), bytes);
+                synchronized (this) {
+                    dtls.send(bytes, 0, bytes.length);
+                    write = lastWrite;
+                }
+            } catch (IOException e) {
+                return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
+            } finally {
+                record.release();
+            }
+            return Mono.<Void>create(sink -> write.addListener(f -> {
+                if (f.isSuccess()) {
+                    sink.success();
+                } else {
+                    sink.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed", f.cause()));
+                }
+            }));
+        }).subscribeOn(DtlsRuntime.SCHEDULER);
+    }
+
+    @Override
+    public long overruns() {
+        return overruns.get();
+    }
+
+    @Override
+    public Mono<Void> close() {
+        return Mono.<Void>fromRunnable(() -> {
+            DTLSTransport t = dtls;
+            if (t != null && !closed.get()) {
+                try {
+                    t.close();
+                } catch (IOException e) {
+                    // The close_notify could not be sent; the session ends all the same.
+                }
+            }
+            closeTransport();
+        }).subscribeOn(DtlsRuntime.SCHEDULER).then(terminated.asMono());
+    }
+
+    @Override
+    public void dispose() {
+        close().subscribe();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return closed.get();
+    }
+
+    @Override
+    public String toString() {
+        return "DtlsSession[" + socket.localAddress() + " <-> " + remote + (context != null ? ", " + cipherSuite() : "") + "]";
+    }
+}

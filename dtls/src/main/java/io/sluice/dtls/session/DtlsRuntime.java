@@ -1,0 +1,62 @@
+package io.sluice.dtls.session;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.tls.CipherSuite;
+import org.bouncycastle.tls.crypto.TlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** What every DTLS session shares: the crypto provider and the bounded scheduler BouncyCastle runs on. */
+final class DtlsRuntime {
+
+    /**
+     * Handshakes block a thread for their duration and record processing runs here too, so the
+     * scheduler is bounded and separate from the event loops.
+     */
+    static final Scheduler SCHEDULER = Schedulers.newBoundedElastic(
+            Math.max(16, 8 * Runtime.getRuntime().availableProcessors()), 100_000, "sluice-dtls", 60, true);
+
+    static final TlsCrypto CRYPTO = new JcaTlsCryptoProvider().setProvider(new BouncyCastleProvider())
+            .create(new SecureRandom());
+
+    private static final Map<Integer, String> SUITE_NAMES = suiteNames();
+
+    private DtlsRuntime() {
+    }
+
+    /**
+     * Completes once the crypto provider is loaded and seeded: that reads the system's entropy
+     * source, which must not happen on an event loop, so it happens here, on a worker.
+     */
+    static Mono<Void> ready() {
+        return READY;
+    }
+
+    private static final Mono<Void> READY = Mono.fromRunnable(() -> CRYPTO.getSecureRandom().nextInt())
+            .subscribeOn(Schedulers.boundedElastic()).then().cache();
+
+    static String suiteName(int suite) {
+        return SUITE_NAMES.getOrDefault(suite, String.format("0x%04X", suite));
+    }
+
+    private static Map<Integer, String> suiteNames() {
+        Map<Integer, String> names = new HashMap<>();
+        for (Field f : CipherSuite.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class && f.getName().startsWith("TLS_")) {
+                try {
+                    names.putIfAbsent(f.getInt(null), f.getName());
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return names;
+    }
+}

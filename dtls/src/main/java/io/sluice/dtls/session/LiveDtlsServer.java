@@ -1,0 +1,254 @@
+package io.sluice.dtls.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.socket.DatagramPacket;
+import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.UdpSocket;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.bouncycastle.tls.DTLSRequest;
+import org.bouncycastle.tls.DTLSServerProtocol;
+import org.bouncycastle.tls.DTLSTransport;
+import org.bouncycastle.tls.DTLSVerifier;
+import org.bouncycastle.tls.DatagramSender;
+import org.bouncycastle.tls.TlsServer;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+import reactor.util.concurrent.Queues;
+
+/**
+ * A listening DTLS server. New sessions arrive on {@link #sessions()}; datagrams are routed to
+ * sessions by the peer's address.
+ *
+ * <p>A datagram from an unknown address is considered only if it is a ClientHello. Without a
+ * valid cookie it is answered with a HelloVerifyRequest and forgotten (nothing is allocated); with
+ * one, and within the handshake and session caps, a handshake starts on the DTLS scheduler.
+ * Anything else from an unknown address is dropped and counted.
+ *
+ * <p>Thread-safe; routing runs on the socket's event loop and never blocks.
+ */
+public final class LiveDtlsServer implements Disposable {
+
+    private static final Logger LOG = Loggers.getLogger(LiveDtlsServer.class);
+    private static final int DTLS_HEADER = 13;
+
+    private final UdpSocket socket;
+    private final Supplier<TlsServer> peers;
+    private final int maxHandshakes;
+    private final int maxSessions;
+    private final DTLSVerifier verifier = new DTLSVerifier(DtlsRuntime.CRYPTO);
+    private final Map<InetSocketAddress, DtlsConnection> connections = new ConcurrentHashMap<>();
+    private final AtomicInteger handshakes = new AtomicInteger();
+    private final AtomicLong helloVerifyRequests = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong failedHandshakes = new AtomicLong();
+    private final Sinks.Many<DtlsSession> sessions;
+
+    LiveDtlsServer(UdpSocket socket, Supplier<TlsServer> peers, int maxHandshakes, int maxSessions) {
+        this.socket = socket;
+        this.peers = peers;
+        this.maxHandshakes = maxHandshakes;
+        this.maxSessions = maxSessions;
+        this.sessions = Sinks.many().unicast().onBackpressureBuffer(Queues.<DtlsSession>get(maxSessions).get());
+        socket.attach(new Router());
+        socket.onDispose().subscribe(null, null, this::closeAll);
+    }
+
+    /**
+     * Sessions as their handshakes complete, for one subscriber; completes when the server is
+     * disposed. At most {@code maxSessions} wait for a subscriber.
+     *
+     * @return the sessions
+     */
+    public Flux<DtlsSession> sessions() {
+        return sessions.asFlux();
+    }
+
+    /**
+     * The address the server listens on.
+     *
+     * @return the bound address
+     */
+    public InetSocketAddress localAddress() {
+        return socket.localAddress();
+    }
+
+    /**
+     * Cookie challenges sent (ClientHellos without a valid cookie).
+     *
+     * @return the count
+     */
+    public long helloVerifyRequests() {
+        return helloVerifyRequests.get();
+    }
+
+    /**
+     * Datagrams dropped: not a ClientHello from an unknown peer, over a cap, or malformed.
+     *
+     * @return the count
+     */
+    public long droppedDatagrams() {
+        long perSession = connections.values().stream().mapToLong(DtlsConnection::droppedDatagrams).sum();
+        return dropped.get() + perSession;
+    }
+
+    /**
+     * Handshakes that failed or timed out.
+     *
+     * @return the count
+     */
+    public long failedHandshakes() {
+        return failedHandshakes.get();
+    }
+
+    /**
+     * Sessions and handshakes alive now.
+     *
+     * @return the count
+     */
+    public int connections() {
+        return connections.size();
+    }
+
+    @Override
+    public void dispose() {
+        socket.dispose();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return !socket.isOpen();
+    }
+
+    /**
+     * Completes when the server is disposed.
+     *
+     * @return completion
+     */
+    public Mono<Void> onDispose() {
+        return socket.onDispose();
+    }
+
+    private void closeAll() {
+        connections.values().forEach(DtlsConnection::closeTransport);
+        synchronized (sessions) {
+            sessions.tryEmitComplete();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LiveDtlsServer[" + socket.localAddress() + ", " + connections.size() + " connections]";
+    }
+
+    private static boolean isClientHello(ByteBuf d) {
+        int i = d.readerIndex();
+        return d.readableBytes() >= DTLS_HEADER + 12
+                && d.getUnsignedByte(i) == 22                      // handshake
+                && d.getUnsignedByte(i + 1) == 0xFE                 // DTLS 1.x
+                && d.getUnsignedShort(i + 3) == 0                   // epoch 0
+                && d.getUnsignedByte(i + DTLS_HEADER) == 1;         // client_hello
+    }
+
+    private static byte[] clientId(InetSocketAddress peer) {
+        byte[] address = peer.getAddress().getAddress();
+        return ByteBuffer.allocate(address.length + 2).put(address).putShort((short) peer.getPort()).array();
+    }
+
+    /** Routes datagrams; on the event loop. */
+    private final class Router implements DatagramTarget {
+        @Override
+        public void onDatagram(DatagramPacket packet) {
+            try {
+                InetSocketAddress peer = packet.sender();
+                DtlsConnection existing = connections.get(peer);
+                if (existing != null) {
+                    existing.offer(packet.content());
+                } else {
+                    onNewPeer(peer, packet.content());
+                }
+            } finally {
+                packet.release();
+            }
+        }
+
+        @Override
+        public void onOversized(InetSocketAddress sender, int limit) {
+            dropped.incrementAndGet();
+        }
+
+        private void onNewPeer(InetSocketAddress peer, ByteBuf content) {
+            if (!isClientHello(content)) {
+                dropped.incrementAndGet();
+                return;
+            }
+            byte[] data = new byte[content.readableBytes()];
+            content.getBytes(content.readerIndex(), data);
+            DTLSRequest request;
+            try {
+                request = verifier.verifyRequest(clientId(peer), data, 0, data.length, new DatagramSender() {
+                    @Override
+                    public int getSendLimit() {
+                        return 1472;
+                    }
+
+                    @Override
+                    public void send(byte[] buf, int off, int len) {
+                        helloVerifyRequests.incrementAndGet();
+                        socket.write(Unpooled.copiedBuffer(buf, off, len), peer);
+                    }
+                });
+            } catch (RuntimeException e) {
+                dropped.incrementAndGet();
+                return;
+            }
+            if (request == null) {
+                return;
+            }
+            if (handshakes.get() >= maxHandshakes || connections.size() >= maxSessions) {
+                dropped.incrementAndGet();
+                return;
+            }
+            handshakes.incrementAndGet();
+            DtlsConnection[] holder = new DtlsConnection[1];
+            DtlsConnection connection = new DtlsConnection(socket, peer, () -> connections.remove(peer, holder[0]));
+            holder[0] = connection;
+            connections.put(peer, connection);
+            DtlsRuntime.SCHEDULER.schedule(() -> accept(connection, request));
+        }
+    }
+
+    /** Runs one handshake; on the DTLS scheduler. */
+    private void accept(DtlsConnection connection, DTLSRequest request) {
+        TlsServer server = peers.get();
+        try {
+            DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
+            Peers.WithContext c = (Peers.WithContext) server;
+            connection.established(transport, c.tlsContext(), c.exports());
+            Sinks.EmitResult result;
+            synchronized (sessions) {
+                result = sessions.tryEmitNext(connection);
+            }
+            if (result.isFailure()) {
+                LOG.warn("DTLS session with {} closed: no room for it ({})", connection.remoteAddress(), result);
+                connection.dispose();
+            }
+        } catch (Exception e) {
+            failedHandshakes.incrementAndGet();
+            connection.closeTransport();
+            LOG.debug("{}", Handshakes.failure(e, connection.remoteAddress()).getMessage());
+        } finally {
+            handshakes.decrementAndGet();
+        }
+    }
+}

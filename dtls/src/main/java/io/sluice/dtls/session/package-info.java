@@ -1,0 +1,33 @@
+/**
+ * DTLS 1.2 sessions on BouncyCastle over Sluice's UDP sockets: {@link io.sluice.dtls.session.DtlsClient}
+ * and {@link io.sluice.dtls.session.DtlsServer} specs, {@link io.sluice.dtls.session.LiveDtlsServer}
+ * (stateless cookie exchange before any per-peer state, capped handshakes and sessions, routing by
+ * peer address) and {@link io.sluice.dtls.session.DtlsSession} (application data as a
+ * {@code Flux} in and a {@code Publisher} out, close_notify on close, RFC 5705 exports).
+ *
+ * <h2>Threading, and why</h2>
+ * BouncyCastle's DTLS calls block: {@code DTLSClientProtocol.connect} and
+ * {@code DTLSServerProtocol.accept} run the whole handshake on the calling thread, pulling
+ * datagrams through {@code DatagramTransport.receive(..., waitMillis)}; and after the handshake
+ * {@code DTLSTransport.receive(..., 0)} waits forever, while a positive wait spins until its
+ * deadline whenever a datagram yields no application data. None of that may run on an event loop.
+ * So:
+ * <ul>
+ * <li>the event loop only copies each datagram into the peer's bounded lock-free queue (never
+ *     blocking; a full queue drops and counts) and wakes the waiting thread;</li>
+ * <li>handshakes run on the bounded "sluice-dtls" scheduler, one thread each for their duration,
+ *     bounded by the server's handshake cap;</li>
+ * <li>after the handshake, a pump task is scheduled on that scheduler only when datagrams are
+ *     queued; it calls {@code receive(..., 1)} while the queue is non-empty and then ends. An idle
+ *     session therefore holds memory only, never a thread; a datagram that carries no application
+ *     data costs at most about a millisecond of a worker, never of the event loop;</li>
+ * <li>the crypto provider is loaded and seeded on a worker before the first socket is bound,
+ *     because seeding reads the system entropy source (BlockHound caught it on the event loop).</li>
+ * </ul>
+ * BouncyCastle erases the master secret when the handshake completes, so keying material for
+ * RFC 5705 exports is declared on the spec and taken at that moment.
+ *
+ * <p>Buffers: records from {@code receive()} are the subscriber's to release; records given to
+ * {@code send(...)} are the session's.
+ */
+package io.sluice.dtls.session;

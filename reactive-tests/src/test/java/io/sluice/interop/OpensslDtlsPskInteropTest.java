@@ -1,0 +1,74 @@
+package io.sluice.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.dtls.session.DtlsClient;
+import io.sluice.dtls.session.DtlsServer;
+import io.sluice.dtls.session.DtlsSession;
+import io.sluice.dtls.session.LiveDtlsServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/** Sluice DTLS 1.2 with PSK against OpenSSL's s_client and s_server, both directions, on loopback. */
+class OpensslDtlsPskInteropTest {
+
+    private static final byte[] KEY = "sluice-secret-16".getBytes(StandardCharsets.US_ASCII);
+    private static final String KEY_HEX = HexFormat.of().formatHex(KEY);
+
+    private static String text(ByteBuf b) {
+        try {
+            return b.toString(StandardCharsets.UTF_8);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void opensslClientTalksToASluiceServer() throws Exception {
+        LiveDtlsServer server = DtlsServer.psk("sluice", id -> "openssl".equals(new String(id, StandardCharsets.UTF_8)) ? KEY : null)
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+        server.sessions().subscribe(s -> s.send(s.receive().map(b -> Unpooled.copiedBuffer("echo: " + text(b), StandardCharsets.UTF_8)))
+                .subscribe(null, e -> { }));
+        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect",
+                "127.0.0.1:" + server.localAddress().getPort(), "-psk_identity", "openssl", "-psk", KEY_HEX, "-quiet")) {
+            client.println("hello from openssl");
+            client.await("echo: hello from openssl");
+        } finally {
+            server.dispose();
+        }
+        assertThat(server.helloVerifyRequests()).as("the cookie exchange ran").isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aSluiceClientTalksToOpensslServer() throws Exception {
+        int port = OpensslProcess.freeUdpPort();
+        try (OpensslProcess server = OpensslProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port, "-nocert",
+                "-psk_identity", "sluice", "-psk", KEY_HEX, "-psk_hint", "openssl-hint")) {
+            server.await("ACCEPT");
+            DtlsSession session = DtlsClient.psk("sluice", KEY).connect(new InetSocketAddress("127.0.0.1", port))
+                    .block(OpensslProcess.TIMEOUT);
+            assertThat(session.cipherSuite()).contains("PSK");
+            StepVerifier.create(session.receive().map(OpensslDtlsPskInteropTest::text).take(1))
+                    .then(() -> {
+                        session.send(Mono.fromSupplier(() -> Unpooled.copiedBuffer("hello from sluice\n", StandardCharsets.UTF_8)))
+                                .block(OpensslProcess.TIMEOUT);
+                        try {
+                            server.await("hello from sluice");
+                            server.println("hello from openssl");
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    })
+                    .expectNext("hello from openssl\n")
+                    .expectComplete()
+                    .verify(OpensslProcess.TIMEOUT);
+            session.close().block(OpensslProcess.TIMEOUT);
+        }
+    }
+}
