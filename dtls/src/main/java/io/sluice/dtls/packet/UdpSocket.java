@@ -94,7 +94,7 @@ public final class UdpSocket implements Disposable {
                     // instead of arriving silently truncated.
                     // Room for bursts while the event loop is busy; the kernel caps it at net.core.rmem_max.
                     .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
                     .handler(new Reader(holder, maxDatagramBytes));
             ChannelFuture bound = bootstrap.bind(local);
             bound.addListener(f -> {

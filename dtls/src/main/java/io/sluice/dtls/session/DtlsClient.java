@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.TlsClient;
@@ -30,20 +29,26 @@ public final class DtlsClient {
     /** The handshake timeout unless configured. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Supplier<TlsClient> peer;
-    private final Credentials credentials;
+    private final byte[] pskIdentity;
+    private final byte[] pskKey;
+    private final DtlsTrust trust;
+    private final DtlsIdentity identity;
     private final Duration handshakeTimeout;
     private final List<KeyingExport> exports;
 
-    private record Credentials(byte[] pskIdentity, byte[] pskKey) {
-    }
-
-    private DtlsClient(Credentials credentials, Duration handshakeTimeout, List<KeyingExport> exports) {
-        this.credentials = credentials;
+    private DtlsClient(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
+                       List<KeyingExport> exports) {
+        this.pskIdentity = pskIdentity;
+        this.pskKey = pskKey;
+        this.trust = trust;
+        this.identity = identity;
         this.handshakeTimeout = handshakeTimeout;
         this.exports = exports;
-        this.peer = () -> new Peers.PskClient(credentials.pskIdentity.clone(), credentials.pskKey.clone(), handshakeTimeout,
-                exports);
+    }
+
+    private TlsClient newPeer() {
+        return trust != null ? new Peers.CertClient(trust, identity, handshakeTimeout, exports)
+                : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), handshakeTimeout, exports);
     }
 
     /**
@@ -59,8 +64,34 @@ public final class DtlsClient {
         if (key.length == 0) {
             throw new IllegalArgumentException("a PSK must not be empty");
         }
-        return new DtlsClient(new Credentials(identity.getBytes(StandardCharsets.UTF_8), key.clone()), DEFAULT_HANDSHAKE_TIMEOUT,
-                List.of());
+        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+    }
+
+    /**
+     * A client that authenticates the server by its X.509 certificate chain (ECDSA or RSA),
+     * which must lead to one of {@code trust}'s authorities.
+     *
+     * @param trust the authorities
+     * @return the spec
+     */
+    public static DtlsClient certificates(DtlsTrust trust) {
+        Objects.requireNonNull(trust, "trust");
+        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+    }
+
+    /**
+     * The certificate and key this client presents when the server asks (client authentication).
+     * Certificate clients only.
+     *
+     * @param clientIdentity the identity
+     * @return the new spec
+     */
+    public DtlsClient identity(DtlsIdentity clientIdentity) {
+        if (trust == null) {
+            throw new IllegalStateException("a client identity goes with certificates(...), not with a PSK");
+        }
+        return new DtlsClient(pskIdentity, pskKey, trust, Objects.requireNonNull(clientIdentity, "clientIdentity"),
+                handshakeTimeout, exports);
     }
 
     /**
@@ -73,7 +104,7 @@ public final class DtlsClient {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return new DtlsClient(credentials, timeout, exports);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports);
     }
 
     /**
@@ -88,7 +119,7 @@ public final class DtlsClient {
     public DtlsClient exportKeyingMaterial(String label, byte[] context, int length) {
         List<KeyingExport> more = new ArrayList<>(exports);
         more.add(new KeyingExport(label, context, length));
-        return new DtlsClient(credentials, handshakeTimeout, List.copyOf(more));
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more));
     }
 
     /**
@@ -137,7 +168,7 @@ public final class DtlsClient {
             }
             AtomicBoolean done = new AtomicBoolean();
             Disposable task = DtlsRuntime.SCHEDULER.schedule(() -> {
-                TlsClient client = peer.get();
+                TlsClient client = newPeer();
                 try {
                     DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
                     Peers.WithContext c = (Peers.WithContext) client;
@@ -188,7 +219,7 @@ public final class DtlsClient {
 
     @Override
     public String toString() {
-        return "DtlsClient[PSK identity " + new String(credentials.pskIdentity, StandardCharsets.UTF_8) + ", handshake timeout "
-                + handshakeTimeout + "]";
+        return "DtlsClient[" + (trust != null ? "certificates, " + trust + (identity != null ? ", " + identity : "")
+                : "PSK identity " + new String(pskIdentity, StandardCharsets.UTF_8)) + ", handshake timeout " + handshakeTimeout + "]";
     }
 }

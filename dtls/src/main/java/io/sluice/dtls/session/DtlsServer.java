@@ -27,19 +27,29 @@ public final class DtlsServer {
 
     private final String pskHint;
     private final PskStore pskStore;
+    private final DtlsIdentity identity;
+    private final ClientAuth clientAuth;
+    private final DtlsTrust clientTrust;
     private final int maxHandshakes;
     private final int maxSessions;
     private final Duration handshakeTimeout;
     private final List<KeyingExport> exports;
 
-    private DtlsServer(String pskHint, PskStore pskStore, int maxHandshakes, int maxSessions, Duration handshakeTimeout,
-                       List<KeyingExport> exports) {
-        this.exports = exports;
+    private DtlsServer(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
+                       int maxHandshakes, int maxSessions, Duration handshakeTimeout, List<KeyingExport> exports) {
         this.pskHint = pskHint;
         this.pskStore = pskStore;
+        this.identity = identity;
+        this.clientAuth = clientAuth;
+        this.clientTrust = clientTrust;
         this.maxHandshakes = maxHandshakes;
         this.maxSessions = maxSessions;
         this.handshakeTimeout = handshakeTimeout;
+        this.exports = exports;
+    }
+
+    private DtlsServer with(int handshakes, int sessions, Duration timeout, List<KeyingExport> ex) {
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex);
     }
 
     /**
@@ -51,7 +61,40 @@ public final class DtlsServer {
      */
     public static DtlsServer psk(String identityHint, PskStore store) {
         Objects.requireNonNull(store, "store");
-        return new DtlsServer(identityHint, store, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS, DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+        return new DtlsServer(identityHint, store, null, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+    }
+
+    /**
+     * A server presenting an X.509 certificate (ECDSA or RSA); clients are not asked for one
+     * unless {@link #clientAuth} says so.
+     *
+     * @param serverIdentity the server's key and chain
+     * @return the spec
+     */
+    public static DtlsServer certificate(DtlsIdentity serverIdentity) {
+        Objects.requireNonNull(serverIdentity, "serverIdentity");
+        return new DtlsServer(null, null, serverIdentity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+    }
+
+    /**
+     * Asks clients for a certificate leading to one of {@code trust}'s authorities. Certificate
+     * servers only.
+     *
+     * @param mode optional or required
+     * @param trust the authorities client certificates must lead to
+     * @return the new spec
+     */
+    public DtlsServer clientAuth(ClientAuth mode, DtlsTrust trust) {
+        if (identity == null) {
+            throw new IllegalStateException("client authentication goes with certificate(...), not with a PSK");
+        }
+        Objects.requireNonNull(mode, "mode");
+        if (mode != ClientAuth.NONE) {
+            Objects.requireNonNull(trust, "trust");
+        }
+        return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, exports);
     }
 
     /**
@@ -64,7 +107,7 @@ public final class DtlsServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxHandshakes must be at least 1, got " + max);
         }
-        return new DtlsServer(pskHint, pskStore, max, maxSessions, handshakeTimeout, exports);
+        return with(max, maxSessions, handshakeTimeout, exports);
     }
 
     /**
@@ -77,7 +120,7 @@ public final class DtlsServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxSessions must be at least 1, got " + max);
         }
-        return new DtlsServer(pskHint, pskStore, maxHandshakes, max, handshakeTimeout, exports);
+        return with(maxHandshakes, max, handshakeTimeout, exports);
     }
 
     /**
@@ -90,7 +133,7 @@ public final class DtlsServer {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return new DtlsServer(pskHint, pskStore, maxHandshakes, maxSessions, timeout, exports);
+        return with(maxHandshakes, maxSessions, timeout, exports);
     }
 
     /**
@@ -105,7 +148,7 @@ public final class DtlsServer {
     public DtlsServer exportKeyingMaterial(String label, byte[] context, int length) {
         List<KeyingExport> more = new ArrayList<>(exports);
         more.add(new KeyingExport(label, context, length));
-        return new DtlsServer(pskHint, pskStore, maxHandshakes, maxSessions, handshakeTimeout, List.copyOf(more));
+        return with(maxHandshakes, maxSessions, handshakeTimeout, List.copyOf(more));
     }
 
     /**
@@ -122,6 +165,9 @@ public final class DtlsServer {
     }
 
     private TlsServer newPeer() {
+        if (identity != null) {
+            return new Peers.CertServer(identity, clientAuth, clientTrust, handshakeTimeout, exports);
+        }
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
         return new Peers.PskServer(new TlsPSKIdentityManager() {
             @Override
@@ -138,7 +184,7 @@ public final class DtlsServer {
 
     @Override
     public String toString() {
-        return "DtlsServer[PSK, maxHandshakes " + maxHandshakes + ", maxSessions " + maxSessions + ", handshake timeout "
+        return "DtlsServer[" + (identity != null ? identity + ", client auth " + clientAuth : "PSK") + ", maxHandshakes " + maxHandshakes + ", maxSessions " + maxSessions + ", handshake timeout "
                 + handshakeTimeout + "]";
     }
 }

@@ -1,6 +1,30 @@
 package io.sluice.dtls.session;
 
 import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Vector;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateRequest;
+import org.bouncycastle.tls.ClientCertificateType;
+import org.bouncycastle.tls.DefaultTlsClient;
+import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.KeyExchangeAlgorithm;
+import org.bouncycastle.tls.SignatureAlgorithm;
+import org.bouncycastle.tls.SignatureAndHashAlgorithm;
+import org.bouncycastle.tls.TlsAuthentication;
+import org.bouncycastle.tls.TlsCredentialedSigner;
+import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.crypto.TlsCertificate;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -110,6 +134,189 @@ final class Peers {
         @Override
         public int getHandshakeTimeoutMillis() {
             return timeoutMillis;
+        }
+
+        @Override
+        public TlsContext tlsContext() {
+            return context;
+        }
+    }
+
+    /** BouncyCastle's form of an identity's chain. */
+    static Certificate tlsChain(DtlsIdentity identity) throws IOException {
+        TlsCertificate[] certs = new TlsCertificate[identity.chain().size()];
+        for (int i = 0; i < certs.length; i++) {
+            try {
+                certs[i] = DtlsRuntime.CRYPTO.createCertificate(identity.chain().get(i).getEncoded());
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IOException(e);
+            }
+        }
+        return new Certificate(certs);
+    }
+
+    static TlsCredentialedSigner signer(TlsContext context, DtlsIdentity identity, Vector<?> peerSigAlgs) throws IOException {
+        short algorithm = identity.isEc() ? SignatureAlgorithm.ecdsa : SignatureAlgorithm.rsa;
+        @SuppressWarnings("unchecked")
+        SignatureAndHashAlgorithm chosen = TlsUtils.chooseSignatureAndHashAlgorithm(context, (Vector<SignatureAndHashAlgorithm>) peerSigAlgs,
+                algorithm);
+        return new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), (JcaTlsCrypto) DtlsRuntime.CRYPTO,
+                identity.key(), tlsChain(identity), chosen);
+    }
+
+    /** Validates the peer's chain against the trust set, raising bad_certificate with the reason. */
+    static void verify(Certificate chain, DtlsTrust trust) throws IOException {
+        List<X509Certificate> certs = new ArrayList<>();
+        try {
+            for (int i = 0; i < chain.getLength(); i++) {
+                certs.add(DtlsIdentity.parse(chain.getCertificateAt(i).getEncoded()));
+            }
+            trust.validate(certs);
+        } catch (GeneralSecurityException e) {
+            throw new TlsFatalAlert(AlertDescription.bad_certificate, e.getMessage(), e);
+        }
+    }
+
+    static final class CertClient extends DefaultTlsClient implements WithContext {
+        private final int timeoutMillis;
+        private final List<KeyingExport> wanted;
+        private final DtlsTrust trust;
+        private final DtlsIdentity identity;
+        private volatile Map<KeyingExport, byte[]> exports = Map.of();
+
+        CertClient(DtlsTrust trust, DtlsIdentity identity, Duration timeout, List<KeyingExport> wanted) {
+            super(DtlsRuntime.CRYPTO);
+            this.trust = trust;
+            this.identity = identity;
+            this.timeoutMillis = (int) timeout.toMillis();
+            this.wanted = wanted;
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions() {
+            return ProtocolVersion.DTLSv12.only();
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites() {
+            return CipherSuites.CERTIFICATE.clone();
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return timeoutMillis;
+        }
+
+        @Override
+        public TlsAuthentication getAuthentication() {
+            return new TlsAuthentication() {
+                @Override
+                public void notifyServerCertificate(TlsServerCertificate serverCertificate) throws IOException {
+                    verify(serverCertificate.getCertificate(), trust);
+                }
+
+                @Override
+                public TlsCredentials getClientCredentials(CertificateRequest request) throws IOException {
+                    return identity == null ? null : signer(context, identity, request.getSupportedSignatureAlgorithms());
+                }
+            };
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            exports = export(context, wanted);
+        }
+
+        @Override
+        public Map<KeyingExport, byte[]> exports() {
+            return exports;
+        }
+
+        @Override
+        public TlsContext tlsContext() {
+            return context;
+        }
+    }
+
+    static final class CertServer extends DefaultTlsServer implements WithContext {
+        private final int timeoutMillis;
+        private final List<KeyingExport> wanted;
+        private final DtlsIdentity identity;
+        private final ClientAuth clientAuth;
+        private final DtlsTrust trust;
+        private volatile Map<KeyingExport, byte[]> exports = Map.of();
+
+        CertServer(DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust trust, Duration timeout, List<KeyingExport> wanted) {
+            super(DtlsRuntime.CRYPTO);
+            this.identity = identity;
+            this.clientAuth = clientAuth;
+            this.trust = trust;
+            this.timeoutMillis = (int) timeout.toMillis();
+            this.wanted = wanted;
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions() {
+            return ProtocolVersion.DTLSv12.only();
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites() {
+            int[] all = CipherSuites.CERTIFICATE;
+            // Only the suites the identity's key can sign for.
+            return java.util.Arrays.stream(all).filter(suite -> identity.isEc() == (TlsUtils.getKeyExchangeAlgorithm(suite)
+                    == KeyExchangeAlgorithm.ECDHE_ECDSA)).toArray();
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return timeoutMillis;
+        }
+
+        @Override
+        protected TlsCredentialedSigner getECDSASignerCredentials() throws IOException {
+            return identity.isEc() ? signer(context, identity, context.getSecurityParametersHandshake().getClientSigAlgs()) : null;
+        }
+
+        @Override
+        protected TlsCredentialedSigner getRSASignerCredentials() throws IOException {
+            return identity.isEc() ? null : signer(context, identity, context.getSecurityParametersHandshake().getClientSigAlgs());
+        }
+
+        @Override
+        public CertificateRequest getCertificateRequest() {
+            if (clientAuth == ClientAuth.NONE) {
+                return null;
+            }
+            Vector<X500Name> authorities = new Vector<>();
+            for (X509Certificate ca : trust.authorities()) {
+                authorities.add(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()));
+            }
+            return new CertificateRequest(new short[] {ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign},
+                    TlsUtils.getDefaultSupportedSignatureAlgorithms(context), authorities);
+        }
+
+        @Override
+        public void notifyClientCertificate(Certificate clientCertificate) throws IOException {
+            if (clientCertificate == null || clientCertificate.isEmpty()) {
+                if (clientAuth == ClientAuth.REQUIRED) {
+                    throw new TlsFatalAlert(AlertDescription.handshake_failure, "a client certificate is required");
+                }
+                return;
+            }
+            verify(clientCertificate, trust);
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            exports = export(context, wanted);
+        }
+
+        @Override
+        public Map<KeyingExport, byte[]> exports() {
+            return exports;
         }
 
         @Override
