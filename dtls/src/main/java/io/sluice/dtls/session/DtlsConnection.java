@@ -78,6 +78,10 @@ final class DtlsConnection implements DtlsSession {
         if (closed.get()) {
             return;
         }
+        if (!RecordFilter.acceptable(content)) {
+            droppedDatagrams.incrementAndGet();
+            return;
+        }
         if (queued.incrementAndGet() > QUEUED_DATAGRAMS) {
             queued.decrementAndGet();
             droppedDatagrams.incrementAndGet();

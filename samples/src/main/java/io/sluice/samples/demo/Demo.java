@@ -36,6 +36,9 @@ public final class Demo {
         System.out.println("Sluice demo: symmetric RPC peers");
         PeerDemo.run();
         System.out.println();
+        System.out.println("Sluice demo: DTLS echo");
+        DtlsDemo.run();
+        System.out.println();
         System.out.println("Demo finished.");
     }
 

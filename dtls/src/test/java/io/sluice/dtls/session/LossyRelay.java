@@ -1,0 +1,94 @@
+package io.sluice.dtls.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.socket.DatagramPacket;
+import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.UdpSocket;
+import java.net.InetSocketAddress;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A UDP relay on loopback that loses and reorders datagrams: clients talk to it as if it were the
+ * server. Each datagram is dropped with probability {@code loss}; otherwise, with probability
+ * {@code reorder}, it is held back and sent after the next one. Runs on the socket's event loop.
+ */
+final class LossyRelay implements DatagramTarget, AutoCloseable {
+
+    private final UdpSocket socket;
+    private final InetSocketAddress server;
+    private final double loss;
+    private final double reorder;
+    private final Random random;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong reordered = new AtomicLong();
+    private InetSocketAddress client;
+    private ByteBuf held;
+    private InetSocketAddress heldTo;
+
+    LossyRelay(InetSocketAddress server, double loss, double reorder, long seed) {
+        this.socket = UdpSocket.bind(new InetSocketAddress("127.0.0.1", 0)).block(DtlsPskTest.TIMEOUT);
+        this.server = server;
+        this.loss = loss;
+        this.reorder = reorder;
+        this.random = new Random(seed);
+        socket.attach(this);
+    }
+
+    InetSocketAddress address() {
+        return socket.localAddress();
+    }
+
+    long dropped() {
+        return dropped.get();
+    }
+
+    long reordered() {
+        return reordered.get();
+    }
+
+    @Override
+    public void onDatagram(DatagramPacket packet) {
+        InetSocketAddress to;
+        if (packet.sender().equals(server)) {
+            to = client;
+        } else {
+            client = packet.sender();
+            to = server;
+        }
+        ByteBuf content = packet.content().retain();
+        packet.release();
+        if (to == null || random.nextDouble() < loss) {
+            content.release();
+            dropped.incrementAndGet();
+            return;
+        }
+        if (held == null && random.nextDouble() < reorder) {
+            held = content;
+            heldTo = to;
+            reordered.incrementAndGet();
+            return;
+        }
+        socket.write(content, to);
+        if (held != null) {
+            socket.write(held, heldTo);
+            held = null;
+        }
+    }
+
+    @Override
+    public void onOversized(InetSocketAddress sender, int limit) {
+    }
+
+    @Override
+    public void close() {
+        socket.eventLoop().execute(() -> {
+            if (held != null) {
+                held.release();
+                held = null;
+            }
+        });
+        socket.dispose();
+        socket.onDispose().block(DtlsPskTest.TIMEOUT);
+    }
+}
