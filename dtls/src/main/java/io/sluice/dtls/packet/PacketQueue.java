@@ -1,11 +1,11 @@
 package io.sluice.dtls.packet;
 
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.ReferenceCounted;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
@@ -13,16 +13,22 @@ import reactor.core.publisher.Operators;
 import reactor.util.concurrent.Queues;
 
 /**
- * A bounded, single-subscriber buffer between a network reader and a subscriber: the reader
+ * A bounded, single-subscriber buffer between a network reader and a subscriber, the building
+ * block of every packet and record stream in this module: the reader
  * {@link #offer offers} packets from its event loop and never waits; the subscriber's demand
  * drains them. A packet that finds the buffer full is released and refused, so the caller can
  * count the overrun. Packets still buffered when the subscriber cancels, or when the queue is
  * {@link #discard discarded}, are released here; delivered packets belong to the subscriber.
+ *
+ * <p>Thread-safe: any thread may offer, complete or discard; signals to the subscriber are
+ * serialized. A second subscriber gets an error. Invalid demand ({@code request(n <= 0)}) ends
+ * the stream with {@link IllegalArgumentException} as Reactive Streams §3.9 requires.
  */
-final class PacketQueue<T extends ReferenceCounted> implements Publisher<T>, Subscription {
+public final class PacketQueue<T> implements Publisher<T>, Subscription {
 
     private final int capacity;
     private final String name;
+    private final Consumer<? super T> discarder;
     private final Queue<T> queue = Queues.<T>unboundedMultiproducer().get();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicInteger wip = new AtomicInteger();
@@ -36,27 +42,47 @@ final class PacketQueue<T extends ReferenceCounted> implements Publisher<T>, Sub
     private volatile long badRequest;
     private boolean terminated;
 
-    PacketQueue(int capacity, String name) {
+    /**
+     * A queue for one subscriber.
+     *
+     * @param capacity packets held at most, at least 1
+     * @param name what the queue carries, for error messages
+     */
+    public PacketQueue(int capacity, String name) {
+        this(capacity, name, ReferenceCountUtil::release);
+    }
+
+    /**
+     * A queue for one subscriber that hands refused and discarded items to {@code discarder}
+     * (for items that are not reference-counted, such as sessions to close).
+     *
+     * @param capacity items held at most, at least 1
+     * @param name what the queue carries, for error messages
+     * @param discarder what to do with an item nobody will receive
+     */
+    public PacketQueue(int capacity, String name, Consumer<? super T> discarder) {
         if (capacity < 1) {
             throw new IllegalArgumentException("a packet buffer holds at least 1 packet, got " + capacity);
         }
         this.capacity = capacity;
         this.name = name;
+        this.discarder = discarder;
     }
 
     /**
      * Buffers a packet. On the reader's thread; never blocks.
      *
+     * @param packet the packet; ownership passes to the queue
      * @return false if the packet was refused (buffer full, stopped or cancelled); it was released
      */
-    boolean offer(T packet) {
+    public boolean offer(T packet) {
         if (done || cancelled || discarded) {
-            ReferenceCountUtil.release(packet);
+            discarder.accept(packet);
             return false;
         }
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
-            ReferenceCountUtil.release(packet);
+            discarder.accept(packet);
             return false;
         }
         queue.offer(packet);
@@ -65,34 +91,53 @@ final class PacketQueue<T extends ReferenceCounted> implements Publisher<T>, Sub
     }
 
     /** Completes after the buffered packets are delivered. */
-    void complete() {
+    public void complete() {
         done = true;
         drain();
     }
 
-    /** Fails after the buffered packets are delivered. */
-    void error(Throwable e) {
+    /**
+     * Fails after the buffered packets are delivered.
+     *
+     * @param e the failure
+     */
+    public void error(Throwable e) {
         error = e;
         done = true;
         drain();
     }
 
     /** Releases what is buffered, refuses what comes, and completes the subscriber. */
-    void discard() {
+    public void discard() {
         discarded = true;
         done = true;
         drain();
     }
 
-    int size() {
+    /**
+     * Packets buffered now.
+     *
+     * @return the count
+     */
+    public int size() {
         return size.get();
     }
 
-    int capacity() {
+    /**
+     * The most packets buffered.
+     *
+     * @return the capacity
+     */
+    public int capacity() {
         return capacity;
     }
 
-    boolean isTerminated() {
+    /**
+     * Whether the queue was completed, failed or discarded.
+     *
+     * @return true once it takes no more packets
+     */
+    public boolean isTerminated() {
         return done;
     }
 
@@ -130,7 +175,7 @@ final class PacketQueue<T extends ReferenceCounted> implements Publisher<T>, Sub
     private void clear() {
         for (T t; (t = queue.poll()) != null; ) {
             size.decrementAndGet();
-            ReferenceCountUtil.release(t);
+            discarder.accept(t);
         }
     }
 

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.util.ReferenceCountUtil;
+import io.sluice.dtls.packet.PacketQueue;
 import io.sluice.dtls.packet.UdpSocket;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -31,7 +31,6 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.util.concurrent.Queues;
 
 /**
  * One peer's DTLS association: the {@link DatagramTransport} BouncyCastle reads and writes
@@ -57,7 +56,7 @@ final class DtlsConnection implements DtlsSession {
     private final AtomicLong overruns = new AtomicLong();
     private final AtomicBoolean pumping = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Sinks.Many<ByteBuf> inbound = Sinks.many().unicast().onBackpressureBuffer(Queues.<ByteBuf>get(RECEIVE_BUFFER).get());
+    private final PacketQueue<ByteBuf> inbound = new PacketQueue<>(RECEIVE_BUFFER, "DTLS session records");
     private final Sinks.Empty<Void> terminated = Sinks.empty();
     private volatile Thread waiter;
     private volatile DTLSTransport dtls;
@@ -167,9 +166,7 @@ final class DtlsConnection implements DtlsSession {
             for (byte[] d; (d = datagrams.poll()) != null; ) {
                 queued.decrementAndGet();
             }
-            synchronized (inbound) {
-                inbound.tryEmitComplete();
-            }
+            inbound.complete();
             terminated.tryEmitEmpty();
             onClosed.run();
         }
@@ -188,9 +185,7 @@ final class DtlsConnection implements DtlsSession {
 
     void failed(Throwable error) {
         if (closed.compareAndSet(false, true)) {
-            synchronized (inbound) {
-                inbound.tryEmitError(error);
-            }
+            inbound.error(error);
             terminated.tryEmitEmpty();
             onClosed.run();
         }
@@ -227,15 +222,8 @@ final class DtlsConnection implements DtlsSession {
 
     private void deliver(byte[] buf, int n) {
         ByteBuf record = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(buf, 0, n);
-        Sinks.EmitResult result;
-        synchronized (inbound) {
-            result = inbound.tryEmitNext(record);
-        }
-        if (result.isFailure()) {
-            record.release();
-            if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
-                overruns.incrementAndGet();
-            }
+        if (!inbound.offer(record) && !inbound.isTerminated()) {
+            overruns.incrementAndGet();
         }
     }
 
@@ -298,7 +286,7 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Flux<ByteBuf> receive() {
-        return inbound.asFlux().doOnDiscard(ByteBuf.class, ReferenceCountUtil::release);
+        return Flux.from(inbound);
     }
 
     @Override
@@ -355,8 +343,10 @@ final class DtlsConnection implements DtlsSession {
         }).subscribeOn(DtlsRuntime.SCHEDULER).then(terminated.asMono());
     }
 
+    /** Closes (close_notify) and releases records the subscriber has not taken. */
     @Override
     public void dispose() {
+        inbound.discard();
         close().subscribe();
     }
 

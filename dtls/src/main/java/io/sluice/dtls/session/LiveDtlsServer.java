@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.PacketQueue;
 import io.sluice.dtls.packet.UdpSocket;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -21,10 +22,8 @@ import org.bouncycastle.tls.TlsServer;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
-import reactor.util.concurrent.Queues;
 
 /**
  * A listening DTLS server. New sessions arrive on {@link #sessions()}; datagrams are routed to
@@ -52,14 +51,15 @@ public final class LiveDtlsServer implements Disposable {
     private final AtomicLong helloVerifyRequests = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failedHandshakes = new AtomicLong();
-    private final Sinks.Many<DtlsSession> sessions;
+    private final PacketQueue<DtlsSession> sessions;
+    private final AtomicLong established = new AtomicLong();
 
     LiveDtlsServer(UdpSocket socket, Supplier<TlsServer> peers, int maxHandshakes, int maxSessions) {
         this.socket = socket;
         this.peers = peers;
         this.maxHandshakes = maxHandshakes;
         this.maxSessions = maxSessions;
-        this.sessions = Sinks.many().unicast().onBackpressureBuffer(Queues.<DtlsSession>get(maxSessions).get());
+        this.sessions = new PacketQueue<>(maxSessions, "DTLS server sessions", DtlsSession::dispose);
         socket.attach(new Router());
         socket.onDispose().subscribe(null, null, this::closeAll);
     }
@@ -71,7 +71,16 @@ public final class LiveDtlsServer implements Disposable {
      * @return the sessions
      */
     public Flux<DtlsSession> sessions() {
-        return sessions.asFlux();
+        return Flux.from(sessions);
+    }
+
+    /**
+     * Handshakes that completed since the server started.
+     *
+     * @return the count
+     */
+    public long established() {
+        return established.get();
     }
 
     /**
@@ -141,9 +150,7 @@ public final class LiveDtlsServer implements Disposable {
 
     private void closeAll() {
         connections.values().forEach(DtlsConnection::closeTransport);
-        synchronized (sessions) {
-            sessions.tryEmitComplete();
-        }
+        sessions.complete();
     }
 
     @Override
@@ -235,13 +242,11 @@ public final class LiveDtlsServer implements Disposable {
             DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
             Peers.WithContext c = (Peers.WithContext) server;
             connection.established(transport, c.tlsContext(), c.exports());
-            Sinks.EmitResult result;
-            synchronized (sessions) {
-                result = sessions.tryEmitNext(connection);
-            }
-            if (result.isFailure()) {
-                LOG.warn("DTLS session with {} closed: no room for it ({})", connection.remoteAddress(), result);
-                connection.dispose();
+            established.incrementAndGet();
+            if (!sessions.offer(connection)) {
+                // The queue closed the session: the server is stopping, or nobody takes sessions.
+                LOG.warn("DTLS session with {} closed: the server is stopping or its {} unclaimed sessions are"
+                        + " not being taken", connection.remoteAddress(), sessions.capacity());
             }
         } catch (Exception e) {
             failedHandshakes.incrementAndGet();
