@@ -6,7 +6,8 @@ import java.util.Locale;
  * Entry point for the benchmarks:
  * {@code mvn -B -q -DskipTests package exec:java -pl reactive-tests -am -Dbench=peer}
  * ({@code -Dbench=all} runs every benchmark). System properties {@code bench.warmup} and
- * {@code bench.seconds} set the warm-up and measuring time per scenario (defaults 3 and 5).
+ * {@code bench.seconds} set the warm-up and measuring time per scenario (defaults 2 and 4), and
+ * {@code bench.rounds} how many rounds each scenario runs (default 3; the median is reported).
  */
 public final class Benchmarks {
 
@@ -14,15 +15,20 @@ public final class Benchmarks {
     }
 
     /**
-     * @param args the benchmark to run: {@code peer} or {@code all}
+     * @param args the benchmark to run: {@code peer}, {@code dtls} or {@code all}
      * @throws Exception if a benchmark fails
      */
     public static void main(String[] args) throws Exception {
         String which = args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT);
         LoadRun.Settings settings = LoadRun.Settings.fromSystemProperties();
         switch (which) {
-            case "peer", "all" -> PeerBenchmark.run(settings);
-            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, all");
+            case "peer" -> PeerBenchmark.run(settings);
+            case "dtls" -> DtlsBenchmark.run(settings);
+            case "all" -> {
+                PeerBenchmark.run(settings);
+                DtlsBenchmark.run(settings);
+            }
+            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, all");
         }
         System.exit(0);
     }

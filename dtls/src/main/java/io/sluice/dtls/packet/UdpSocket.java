@@ -208,6 +208,16 @@ public final class UdpSocket implements Disposable {
     }
 
     /**
+     * Whether the socket's outbound buffer is below its high-water mark; writers that see false
+     * should wait for their last write to complete before writing more.
+     *
+     * @return true if more can be written without queueing up
+     */
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    /**
      * Sends a datagram. Any thread.
      *
      * @param content the payload; ownership passes to the socket

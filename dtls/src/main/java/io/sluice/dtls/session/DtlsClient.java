@@ -167,7 +167,7 @@ public final class DtlsClient {
                 return;
             }
             AtomicBoolean done = new AtomicBoolean();
-            Disposable task = DtlsRuntime.SCHEDULER.schedule(() -> {
+            Disposable task = DtlsRuntime.HANDSHAKES.schedule(() -> {
                 TlsClient client = newPeer();
                 try {
                     DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);

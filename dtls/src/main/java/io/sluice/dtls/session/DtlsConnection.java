@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.util.ReferenceCountUtil;
 import io.sluice.dtls.packet.PacketQueue;
 import io.sluice.dtls.packet.UdpSocket;
 import java.io.ByteArrayInputStream;
@@ -193,7 +194,7 @@ final class DtlsConnection implements DtlsSession {
 
     private void schedulePump() {
         if (pumping.compareAndSet(false, true)) {
-            DtlsRuntime.SCHEDULER.schedule(this::pump);
+            DtlsRuntime.RECORDS.schedule(this::pump);
         }
     }
 
@@ -291,36 +292,42 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Mono<Void> send(Publisher<? extends ByteBuf> data) {
-        // One record at a time, each after the previous write completed: bounded, in order.
-        return Flux.from(data).concatMap(this::sendOne, 1).then();
+        // Records are protected on the records scheduler, in order, 32 fetched ahead at most; a
+        // record waits for its write only when the socket's outbound buffer is full.
+        return Flux.from(data)
+                .publishOn(DtlsRuntime.RECORDS, 32)
+                .concatMap(this::sendOne, 1)
+                .doOnDiscard(ByteBuf.class, ReferenceCountUtil::release)
+                .then();
     }
 
     private Mono<Void> sendOne(ByteBuf record) {
-        return Mono.<Void>defer(() -> {
-            ChannelFuture write;
-            try {
-                if (closed.get()) {
-                    return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
-                }
-                byte[] bytes = new byte[record.readableBytes()];
-                record.getBytes(record.readerIndex(), bytes);
-                synchronized (this) {
-                    dtls.send(bytes, 0, bytes.length);
-                    write = lastWrite;
-                }
-            } catch (IOException e) {
-                return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
-            } finally {
-                record.release();
+        ChannelFuture write;
+        try {
+            if (closed.get()) {
+                return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
             }
-            return Mono.<Void>create(sink -> write.addListener(f -> {
-                if (f.isSuccess()) {
-                    sink.success();
-                } else {
-                    sink.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed", f.cause()));
-                }
-            }));
-        }).subscribeOn(DtlsRuntime.SCHEDULER);
+            byte[] bytes = new byte[record.readableBytes()];
+            record.getBytes(record.readerIndex(), bytes);
+            synchronized (this) {
+                dtls.send(bytes, 0, bytes.length);
+                write = lastWrite;
+            }
+        } catch (IOException e) {
+            return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
+        } finally {
+            record.release();
+        }
+        if (socket.isWritable()) {
+            return Mono.empty();
+        }
+        return Mono.create(sink -> write.addListener(f -> {
+            if (f.isSuccess()) {
+                sink.success();
+            } else {
+                sink.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed", f.cause()));
+            }
+        }));
     }
 
     @Override
@@ -340,7 +347,7 @@ final class DtlsConnection implements DtlsSession {
                 }
             }
             closeTransport();
-        }).subscribeOn(DtlsRuntime.SCHEDULER).then(terminated.asMono());
+        }).subscribeOn(DtlsRuntime.RECORDS).then(terminated.asMono());
     }
 
     /** Closes (close_notify) and releases records the subscriber has not taken. */

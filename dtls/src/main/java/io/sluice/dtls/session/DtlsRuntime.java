@@ -17,11 +17,19 @@ import reactor.core.scheduler.Schedulers;
 final class DtlsRuntime {
 
     /**
-     * Handshakes block a thread for their duration and record processing runs here too, so the
-     * scheduler is bounded and separate from the event loops.
+     * Where handshakes run: each blocks a thread for its duration (BouncyCastle waits on the
+     * network inside it), so the cap is high and threads are made only as handshakes need them
+     * and dropped after a minute idle. A process that is client and server at once needs a
+     * thread for each side of every handshake in flight.
      */
-    static final Scheduler SCHEDULER = Schedulers.newBoundedElastic(
-            Math.max(16, 8 * Runtime.getRuntime().availableProcessors()), 100_000, "sluice-dtls", 60, true);
+    static final Scheduler HANDSHAKES = Schedulers.newBoundedElastic(256, 100_000, "sluice-dtls-handshake", 60, true);
+
+    /**
+     * Where established sessions protect and unprotect records: short tasks, kept apart from the
+     * handshakes so that a burst of handshakes never starves sessions that are already up.
+     */
+    static final Scheduler RECORDS = Schedulers.newBoundedElastic(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+            100_000, "sluice-dtls-records", 60, true);
 
     static final TlsCrypto CRYPTO = new JcaTlsCryptoProvider().setProvider(new BouncyCastleProvider())
             .create(new SecureRandom());

@@ -160,7 +160,7 @@ public final class DtlsServer {
     public Mono<LiveDtlsServer> bind(InetSocketAddress local) {
         return DtlsRuntime.ready()
                 .then(UdpSocket.bind(local))
-                .publishOn(DtlsRuntime.SCHEDULER)
+                .publishOn(DtlsRuntime.HANDSHAKES)
                 .map(socket -> new LiveDtlsServer(socket, this::newPeer, maxHandshakes, maxSessions));
     }
 
@@ -177,7 +177,10 @@ public final class DtlsServer {
 
             @Override
             public byte[] getPSK(byte[] identity) {
-                return pskStore.keyFor(identity);
+                // BouncyCastle wipes the array it is given once the premaster secret is derived;
+                // a copy keeps the application's key intact for the next handshake.
+                byte[] key = pskStore.keyFor(identity);
+                return key == null ? null : key.clone();
             }
         }, handshakeTimeout, exports);
     }

@@ -231,7 +231,7 @@ public final class LiveDtlsServer implements Disposable {
             DtlsConnection connection = new DtlsConnection(socket, peer, () -> connections.remove(peer, holder[0]));
             holder[0] = connection;
             connections.put(peer, connection);
-            DtlsRuntime.SCHEDULER.schedule(() -> accept(connection, request));
+            DtlsRuntime.HANDSHAKES.schedule(() -> accept(connection, request));
         }
     }
 

@@ -15,16 +15,21 @@
  * <ul>
  * <li>the event loop only copies each datagram into the peer's bounded lock-free queue (never
  *     blocking; a full queue drops and counts) and wakes the waiting thread;</li>
- * <li>handshakes run on the bounded "sluice-dtls" scheduler, one thread each for their duration,
- *     bounded by the server's handshake cap;</li>
- * <li>after the handshake, a pump task is scheduled on that scheduler only when datagrams are
- *     queued; it calls {@code receive(..., 1)} while the queue is non-empty and then ends. An idle
+ * <li>handshakes run on the "sluice-dtls-handshake" scheduler, one thread each for their
+ *     duration, bounded by the server's handshake cap (a process that is both client and server
+ *     needs a thread per side: with a shared small pool, client handshakes took every thread and
+ *     the server side of the same handshakes could not start, which the benchmark showed);</li>
+ * <li>after the handshake, a pump task is scheduled on the separate "sluice-dtls-records"
+ *     scheduler only when datagrams are queued; it calls {@code receive(..., 1)} while the queue is non-empty and then ends. An idle
  *     session therefore holds memory only, never a thread; a datagram that carries no application
  *     data costs at most about a millisecond of a worker, never of the event loop;</li>
  * <li>the crypto provider is loaded and seeded on a worker before the first socket is bound,
  *     because seeding reads the system entropy source (BlockHound caught it on the event loop).</li>
  * </ul>
- * BouncyCastle erases the master secret when the handshake completes, so keying material for
+ * Outgoing records are protected on the records scheduler too and written without waiting,
+ * unless the socket's outbound buffer is above its high-water mark.
+ *
+ * <p>BouncyCastle erases the master secret when the handshake completes, so keying material for
  * RFC 5705 exports is declared on the spec and taken at that moment.
  *
  * <p>Buffers: records from {@code receive()} are the subscriber's to release; records given to

@@ -107,4 +107,19 @@ class DtlsPskTest {
         assertThat(server.connections()).isEqualTo(1);
         session.close().block(TIMEOUT);
     }
+
+    @Test
+    void oneClientSpecHandshakesAgainAndAgainWithTheSameKeyArrays() {
+        // Regression: BouncyCastle wipes the PSK array it is handed; the store's array must survive.
+        byte[] storeKey = KEY.clone();
+        server = DtlsServer.psk(null, id -> storeKey).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        echo(server);
+        DtlsClient client = DtlsClient.psk("client-1", KEY);
+        for (int i = 0; i < 3; i++) {
+            DtlsSession session = client.connect(server.localAddress()).block(TIMEOUT);
+            session.close().block(TIMEOUT);
+        }
+        assertThat(storeKey).isEqualTo(KEY);
+        assertThat(server.established()).isEqualTo(3);
+    }
 }
