@@ -30,7 +30,8 @@
  * unless the socket's outbound buffer is above its high-water mark.
  *
  * <p>BouncyCastle erases the master secret when the handshake completes, so keying material for
- * RFC 5705 exports is declared on the spec and taken at that moment.
+ * RFC 5705 exports is declared on the spec and taken at that moment. It also wipes the PSK array
+ * a server's key lookup returns, so the server hands it a copy.
  *
  * <p>Buffers: records from {@code receive()} are the subscriber's to release; records given to
  * {@code send(...)} are the session's.
