@@ -71,4 +71,28 @@ class OpensslDtlsPskInteropTest {
             session.close().block(OpensslProcess.TIMEOUT);
         }
     }
+
+    @Test
+    void srtpProfileAndExportedKeysAgreeWithOpenssl() throws Exception {
+        java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LiveDtlsServer server = DtlsServer.psk(null, id -> KEY)
+                .srtpProfiles(io.sluice.dtls.session.SrtpProfile.AES128_CM_HMAC_SHA1_80)
+                .exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+        server.sessions().subscribe(accepted::add);
+        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.localAddress().getPort(),
+                "-psk_identity", "openssl", "-psk", KEY_HEX, "-use_srtp", "SRTP_AES128_CM_SHA1_80",
+                "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60")) {
+            client.await("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80");
+            String keys = client.await("Keying material: ").replaceAll(".*Keying material: *", "").trim();
+            reactor.core.publisher.Flux.interval(java.time.Duration.ofMillis(5)).filter(i -> !accepted.isEmpty()).next()
+                    .timeout(OpensslProcess.TIMEOUT).block();
+            DtlsSession session = accepted.get(0);
+            assertThat(session.srtpProfile()).contains(io.sluice.dtls.session.SrtpProfile.AES128_CM_HMAC_SHA1_80);
+            assertThat(HexFormat.of().formatHex(session.exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)))
+                    .isEqualToIgnoringCase(keys);
+        } finally {
+            server.dispose();
+        }
+    }
 }

@@ -35,9 +35,11 @@ public final class DtlsClient {
     private final DtlsIdentity identity;
     private final Duration handshakeTimeout;
     private final List<KeyingExport> exports;
+    private final List<SrtpProfile> srtpProfiles;
 
     private DtlsClient(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
-                       List<KeyingExport> exports) {
+                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles) {
+        this.srtpProfiles = srtpProfiles;
         this.pskIdentity = pskIdentity;
         this.pskKey = pskKey;
         this.trust = trust;
@@ -47,8 +49,9 @@ public final class DtlsClient {
     }
 
     private TlsClient newPeer() {
-        return trust != null ? new Peers.CertClient(trust, identity, handshakeTimeout, exports)
-                : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), handshakeTimeout, exports);
+        SrtpNegotiation srtp = new SrtpNegotiation(srtpProfiles);
+        return trust != null ? new Peers.CertClient(trust, identity, handshakeTimeout, exports, srtp)
+                : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), handshakeTimeout, exports, srtp);
     }
 
     /**
@@ -64,7 +67,7 @@ public final class DtlsClient {
         if (key.length == 0) {
             throw new IllegalArgumentException("a PSK must not be empty");
         }
-        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
     }
 
     /**
@@ -76,7 +79,7 @@ public final class DtlsClient {
      */
     public static DtlsClient certificates(DtlsTrust trust) {
         Objects.requireNonNull(trust, "trust");
-        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
     }
 
     /**
@@ -91,7 +94,7 @@ public final class DtlsClient {
             throw new IllegalStateException("a client identity goes with certificates(...), not with a PSK");
         }
         return new DtlsClient(pskIdentity, pskKey, trust, Objects.requireNonNull(clientIdentity, "clientIdentity"),
-                handshakeTimeout, exports);
+                handshakeTimeout, exports, srtpProfiles);
     }
 
     /**
@@ -104,7 +107,7 @@ public final class DtlsClient {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports, srtpProfiles);
     }
 
     /**
@@ -119,7 +122,22 @@ public final class DtlsClient {
     public DtlsClient exportKeyingMaterial(String label, byte[] context, int length) {
         List<KeyingExport> more = new ArrayList<>(exports);
         more.add(new KeyingExport(label, context, length));
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more));
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more), srtpProfiles);
+    }
+
+    /**
+     * Offers DTLS-SRTP (the use_srtp extension, RFC 5764) with these profiles, most wanted first;
+     * the session tells which one the server chose. Export the SRTP keys with
+     * {@link #exportKeyingMaterial} (label {@code EXTRACTOR-dtls_srtp}).
+     *
+     * @param profiles at least one
+     * @return the new spec
+     */
+    public DtlsClient srtpProfiles(SrtpProfile... profiles) {
+        if (profiles.length == 0) {
+            throw new IllegalArgumentException("offer at least one SRTP profile");
+        }
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, List.of(profiles));
     }
 
     /**
@@ -172,7 +190,7 @@ public final class DtlsClient {
                 try {
                     DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
                     Peers.WithContext c = (Peers.WithContext) client;
-                    connection.established(transport, c.tlsContext(), c.exports());
+                    connection.established(transport, c.tlsContext(), c.exports(), c.srtp().chosen());
                     done.set(true);
                     sink.success(connection);
                 } catch (Exception e) {

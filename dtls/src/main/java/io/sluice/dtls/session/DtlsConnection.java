@@ -63,6 +63,7 @@ final class DtlsConnection implements DtlsSession {
     private volatile DTLSTransport dtls;
     private volatile TlsContext context;
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
+    private volatile Optional<SrtpProfile> srtpProfile = Optional.empty();
     private volatile ChannelFuture lastWrite;
 
     DtlsConnection(UdpSocket socket, InetSocketAddress remote, Runnable onClosed) {
@@ -175,7 +176,9 @@ final class DtlsConnection implements DtlsSession {
 
     // ---- after the handshake ---------------------------------------------------------------
 
-    void established(DTLSTransport transport, TlsContext tlsContext, Map<KeyingExport, byte[]> exported) {
+    void established(DTLSTransport transport, TlsContext tlsContext, Map<KeyingExport, byte[]> exported,
+                     Optional<SrtpProfile> srtp) {
+        this.srtpProfile = srtp;
         this.context = tlsContext;
         this.exports = exported;
         this.dtls = transport;
@@ -243,6 +246,11 @@ final class DtlsConnection implements DtlsSession {
     @Override
     public String cipherSuite() {
         return DtlsRuntime.suiteName(params().getCipherSuite());
+    }
+
+    @Override
+    public Optional<SrtpProfile> srtpProfile() {
+        return srtpProfile;
     }
 
     @Override

@@ -34,9 +34,12 @@ public final class DtlsServer {
     private final int maxSessions;
     private final Duration handshakeTimeout;
     private final List<KeyingExport> exports;
+    private final List<SrtpProfile> srtpProfiles;
 
     private DtlsServer(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
-                       int maxHandshakes, int maxSessions, Duration handshakeTimeout, List<KeyingExport> exports) {
+                       int maxHandshakes, int maxSessions, Duration handshakeTimeout, List<KeyingExport> exports,
+                       List<SrtpProfile> srtpProfiles) {
+        this.srtpProfiles = srtpProfiles;
         this.pskHint = pskHint;
         this.pskStore = pskStore;
         this.identity = identity;
@@ -49,7 +52,7 @@ public final class DtlsServer {
     }
 
     private DtlsServer with(int handshakes, int sessions, Duration timeout, List<KeyingExport> ex) {
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex);
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex, srtpProfiles);
     }
 
     /**
@@ -62,7 +65,7 @@ public final class DtlsServer {
     public static DtlsServer psk(String identityHint, PskStore store) {
         Objects.requireNonNull(store, "store");
         return new DtlsServer(identityHint, store, null, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
     }
 
     /**
@@ -75,7 +78,7 @@ public final class DtlsServer {
     public static DtlsServer certificate(DtlsIdentity serverIdentity) {
         Objects.requireNonNull(serverIdentity, "serverIdentity");
         return new DtlsServer(null, null, serverIdentity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of());
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
     }
 
     /**
@@ -94,7 +97,23 @@ public final class DtlsServer {
         if (mode != ClientAuth.NONE) {
             Objects.requireNonNull(trust, "trust");
         }
-        return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, exports);
+        return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, exports,
+                srtpProfiles);
+    }
+
+    /**
+     * Accepts DTLS-SRTP (the use_srtp extension, RFC 5764) with these profiles, in this order of
+     * preference; a client offering none of them gets a session without SRTP.
+     *
+     * @param profiles at least one
+     * @return the new spec
+     */
+    public DtlsServer srtpProfiles(SrtpProfile... profiles) {
+        if (profiles.length == 0) {
+            throw new IllegalArgumentException("accept at least one SRTP profile");
+        }
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                exports, List.of(profiles));
     }
 
     /**
@@ -166,7 +185,7 @@ public final class DtlsServer {
 
     private TlsServer newPeer() {
         if (identity != null) {
-            return new Peers.CertServer(identity, clientAuth, clientTrust, handshakeTimeout, exports);
+            return new Peers.CertServer(identity, clientAuth, clientTrust, handshakeTimeout, exports, new SrtpNegotiation(srtpProfiles));
         }
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
         return new Peers.PskServer(new TlsPSKIdentityManager() {
@@ -182,7 +201,7 @@ public final class DtlsServer {
                 byte[] key = pskStore.keyFor(identity);
                 return key == null ? null : key.clone();
             }
-        }, handshakeTimeout, exports);
+        }, handshakeTimeout, exports, new SrtpNegotiation(srtpProfiles));
     }
 
     @Override

@@ -45,6 +45,13 @@ public interface DtlsSession extends Disposable {
     String cipherSuite();
 
     /**
+     * The DTLS-SRTP protection profile negotiated with use_srtp (RFC 5764), if both ends asked for it.
+     *
+     * @return the profile
+     */
+    Optional<SrtpProfile> srtpProfile();
+
+    /**
      * The PSK identity the session was keyed with, if PSK.
      *
      * @return the identity bytes

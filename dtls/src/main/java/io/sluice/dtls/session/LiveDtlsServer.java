@@ -201,9 +201,10 @@ public final class LiveDtlsServer implements Disposable {
             }
             byte[] data = new byte[content.readableBytes()];
             content.getBytes(content.readerIndex(), data);
-            DTLSRequest request;
+            DTLSRequest verified;
+            boolean[] challenged = new boolean[1];
             try {
-                request = verifier.verifyRequest(clientId(peer), data, 0, data.length, new DatagramSender() {
+                verified = verifier.verifyRequest(clientId(peer), data, 0, data.length, new DatagramSender() {
                     @Override
                     public int getSendLimit() {
                         return 1472;
@@ -211,15 +212,20 @@ public final class LiveDtlsServer implements Disposable {
 
                     @Override
                     public void send(byte[] buf, int off, int len) {
+                        challenged[0] = true;
                         helloVerifyRequests.incrementAndGet();
                         socket.write(Unpooled.copiedBuffer(buf, off, len), peer);
                     }
                 });
             } catch (RuntimeException e) {
-                dropped.incrementAndGet();
-                return;
+                verified = null;
             }
+            DTLSRequest request = verified;
             if (request == null) {
+                if (!challenged[0]) {
+                    // Neither a valid cookie nor a hello worth a challenge: malformed.
+                    dropped.incrementAndGet();
+                }
                 return;
             }
             if (handshakes.get() >= maxHandshakes || connections.size() >= maxSessions) {
@@ -241,7 +247,7 @@ public final class LiveDtlsServer implements Disposable {
         try {
             DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
             Peers.WithContext c = (Peers.WithContext) server;
-            connection.established(transport, c.tlsContext(), c.exports());
+            connection.established(transport, c.tlsContext(), c.exports(), c.srtp().chosen());
             established.incrementAndGet();
             if (!sessions.offer(connection)) {
                 // The queue closed the session: the server is stopping, or nobody takes sessions.

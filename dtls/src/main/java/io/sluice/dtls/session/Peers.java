@@ -27,6 +27,7 @@ import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import org.bouncycastle.tls.PSKTlsClient;
@@ -46,6 +47,8 @@ final class Peers {
         TlsContext tlsContext();
 
         Map<KeyingExport, byte[]> exports();
+
+        SrtpNegotiation srtp();
     }
 
     static Map<KeyingExport, byte[]> export(TlsContext context, List<KeyingExport> wanted) {
@@ -61,8 +64,11 @@ final class Peers {
         private final List<KeyingExport> wanted;
         private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
-        PskClient(byte[] identity, byte[] key, Duration timeout, List<KeyingExport> wanted) {
+        private final SrtpNegotiation srtp;
+
+        PskClient(byte[] identity, byte[] key, Duration timeout, List<KeyingExport> wanted, SrtpNegotiation srtp) {
             super(DtlsRuntime.CRYPTO, identity, key);
+            this.srtp = srtp;
             this.timeoutMillis = (int) timeout.toMillis();
             this.wanted = wanted;
         }
@@ -91,6 +97,23 @@ final class Peers {
         @Override
         public int getHandshakeTimeoutMillis() {
             return timeoutMillis;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Hashtable getClientExtensions() throws IOException {
+            return srtp.offer(super.getClientExtensions());
+        }
+
+        @Override
+        public void processServerExtensions(Hashtable serverExtensions) throws IOException {
+            super.processServerExtensions(serverExtensions);
+            srtp.serverChose(serverExtensions);
+        }
+
+        @Override
+        public SrtpNegotiation srtp() {
+            return srtp;
         }
 
         @Override
@@ -104,8 +127,11 @@ final class Peers {
         private final List<KeyingExport> wanted;
         private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
-        PskServer(TlsPSKIdentityManager identities, Duration timeout, List<KeyingExport> wanted) {
+        private final SrtpNegotiation srtp;
+
+        PskServer(TlsPSKIdentityManager identities, Duration timeout, List<KeyingExport> wanted, SrtpNegotiation srtp) {
             super(DtlsRuntime.CRYPTO, identities);
+            this.srtp = srtp;
             this.timeoutMillis = (int) timeout.toMillis();
             this.wanted = wanted;
         }
@@ -134,6 +160,23 @@ final class Peers {
         @Override
         public int getHandshakeTimeoutMillis() {
             return timeoutMillis;
+        }
+
+        @Override
+        public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+            super.processClientExtensions(clientExtensions);
+            srtp.clientOffered(clientExtensions);
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Hashtable getServerExtensions() throws IOException {
+            return srtp.answer(super.getServerExtensions());
+        }
+
+        @Override
+        public SrtpNegotiation srtp() {
+            return srtp;
         }
 
         @Override
@@ -184,8 +227,11 @@ final class Peers {
         private final DtlsIdentity identity;
         private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
-        CertClient(DtlsTrust trust, DtlsIdentity identity, Duration timeout, List<KeyingExport> wanted) {
+        private final SrtpNegotiation srtp;
+
+        CertClient(DtlsTrust trust, DtlsIdentity identity, Duration timeout, List<KeyingExport> wanted, SrtpNegotiation srtp) {
             super(DtlsRuntime.CRYPTO);
+            this.srtp = srtp;
             this.trust = trust;
             this.identity = identity;
             this.timeoutMillis = (int) timeout.toMillis();
@@ -234,6 +280,23 @@ final class Peers {
         }
 
         @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Hashtable getClientExtensions() throws IOException {
+            return srtp.offer(super.getClientExtensions());
+        }
+
+        @Override
+        public void processServerExtensions(Hashtable serverExtensions) throws IOException {
+            super.processServerExtensions(serverExtensions);
+            srtp.serverChose(serverExtensions);
+        }
+
+        @Override
+        public SrtpNegotiation srtp() {
+            return srtp;
+        }
+
+        @Override
         public TlsContext tlsContext() {
             return context;
         }
@@ -247,8 +310,12 @@ final class Peers {
         private final DtlsTrust trust;
         private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
-        CertServer(DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust trust, Duration timeout, List<KeyingExport> wanted) {
+        private final SrtpNegotiation srtp;
+
+        CertServer(DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust trust, Duration timeout, List<KeyingExport> wanted,
+                   SrtpNegotiation srtp) {
             super(DtlsRuntime.CRYPTO);
+            this.srtp = srtp;
             this.identity = identity;
             this.clientAuth = clientAuth;
             this.trust = trust;
@@ -317,6 +384,23 @@ final class Peers {
         @Override
         public Map<KeyingExport, byte[]> exports() {
             return exports;
+        }
+
+        @Override
+        public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+            super.processClientExtensions(clientExtensions);
+            srtp.clientOffered(clientExtensions);
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Hashtable getServerExtensions() throws IOException {
+            return srtp.answer(super.getServerExtensions());
+        }
+
+        @Override
+        public SrtpNegotiation srtp() {
+            return srtp;
         }
 
         @Override

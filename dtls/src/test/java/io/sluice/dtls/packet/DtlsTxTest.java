@@ -30,37 +30,35 @@ class DtlsTxTest {
 
     @Test
     void demandIsTheCapacitySignal() {
-        {
-            UdpSocket receiving = UdpSocket.bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
-            DtlsRx rx = DtlsRx.spec().bufferPackets(1024).on(receiving).block(TIMEOUT);
-            DtlsTx tx = DtlsTx.to(receiving.localAddress()).from(new InetSocketAddress("127.0.0.1", 0))
-                    .capacityBytes(4096).notifyAt(1024).start().block(TIMEOUT);
-            List<Long> requests = new CopyOnWriteArrayList<>();
-            AtomicInteger emitted = new AtomicInteger();
-            Flux<ByteBuf> source = Flux.range(0, 300)
-                    .doOnRequest(requests::add)
-                    .map(i -> {
-                        // Never more packets out than the capacity holds at 1024 bytes each.
-                        assertThat(emitted.incrementAndGet() - tx.sent()).isLessThanOrEqualTo(4);
-                        return packet(i, 1000);
-                    });
-            StepVerifier.create(tx.send(source)).expectComplete().verify(TIMEOUT);
-            assertThat(requests).allSatisfy(n -> assertThat(n).isBetween(1L, 4L));
-            assertThat(requests.get(0)).isEqualTo(4L);
-            assertThat(tx.sent()).isEqualTo(300);
-            assertThat(tx.sentBytes()).isEqualTo(300_000);
-            // Loopback UDP may still drop a burst in the kernel, so delivery is checked, not counted.
-            StepVerifier.create(rx.packets().next().map(p -> {
-                        int size = p.content().readableBytes();
-                        p.release();
-                        return size;
-                    }))
-                    .expectNext(1000)
-                    .expectComplete().verify(TIMEOUT);
-            assertThat(tx.source().getAddress().isLoopbackAddress()).isTrue();
-            tx.stop().block(TIMEOUT);
-            receiving.dispose();
-        }
+        UdpSocket receiving = UdpSocket.bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        DtlsRx rx = DtlsRx.spec().bufferPackets(1024).on(receiving).block(TIMEOUT);
+        DtlsTx tx = DtlsTx.to(receiving.localAddress()).from(new InetSocketAddress("127.0.0.1", 0))
+                .capacityBytes(4096).notifyAt(1024).start().block(TIMEOUT);
+        List<Long> requests = new CopyOnWriteArrayList<>();
+        AtomicInteger emitted = new AtomicInteger();
+        Flux<ByteBuf> source = Flux.range(0, 300)
+                .doOnRequest(requests::add)
+                .map(i -> {
+                    // Never more packets out than the capacity holds at 1024 bytes each.
+                    assertThat(emitted.incrementAndGet() - tx.sent()).isLessThanOrEqualTo(4);
+                    return packet(i, 1000);
+                });
+        StepVerifier.create(tx.send(source)).expectComplete().verify(TIMEOUT);
+        assertThat(requests).allSatisfy(n -> assertThat(n).isBetween(1L, 4L));
+        assertThat(requests.get(0)).isEqualTo(4L);
+        assertThat(tx.sent()).isEqualTo(300);
+        assertThat(tx.sentBytes()).isEqualTo(300_000);
+        // Loopback UDP may still drop a burst in the kernel, so delivery is checked, not counted.
+        StepVerifier.create(rx.packets().next().map(p -> {
+                    int size = p.content().readableBytes();
+                    p.release();
+                    return size;
+                }))
+                .expectNext(1000)
+                .expectComplete().verify(TIMEOUT);
+        assertThat(tx.source().getAddress().isLoopbackAddress()).isTrue();
+        tx.stop().block(TIMEOUT);
+        receiving.dispose();
     }
 
     @Test

@@ -85,4 +85,23 @@ class DtlsCertificateTest {
                 .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("outside its validity"))
                 .verify(TIMEOUT);
     }
+
+    @Test
+    void optionalClientAuthLetsAClientWithoutACertificateIn() throws Exception {
+        TestPki pki = new TestPki("Sluice Test CA");
+        server = DtlsServer.certificate(pki.issue("server", true)).clientAuth(ClientAuth.OPTIONAL, pki.trust()).bind(LOOPBACK).block(TIMEOUT);
+        java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.sessions().doOnNext(accepted::add).subscribe(s -> s.send(s.receive().map(b -> DtlsPskTest.utf8(DtlsPskTest.text(b).toUpperCase())))
+                .subscribe(null, e -> { }));
+        DtlsSession anonymous = DtlsClient.certificates(pki.trust()).connect(server.localAddress()).block(TIMEOUT);
+        roundTrip(anonymous);
+        DtlsSession known = DtlsClient.certificates(pki.trust()).identity(pki.issue("client-9", false)).connect(server.localAddress())
+                .block(TIMEOUT);
+        roundTrip(known);
+        assertThat(accepted).hasSize(2);
+        assertThat(accepted.get(0).peerCertificates()).isEmpty();
+        assertThat(accepted.get(1).peerCertificates().get(0).getSubjectX500Principal().getName()).isEqualTo("CN=client-9");
+        anonymous.close().block(TIMEOUT);
+        known.close().block(TIMEOUT);
+    }
 }

@@ -122,4 +122,49 @@ class DtlsPskTest {
         assertThat(storeKey).isEqualTo(KEY);
         assertThat(server.established()).isEqualTo(3);
     }
+
+    @Test
+    void sessionsBeyondTheCapAreNotAllocatedAndACookielessFloodCostsNothing() throws Exception {
+        server = DtlsServer.psk(null, id -> KEY).maxSessions(2).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        echo(server);
+        DtlsSession first = DtlsClient.psk("a", KEY).connect(server.localAddress()).block(TIMEOUT);
+        DtlsSession second = DtlsClient.psk("b", KEY).connect(server.localAddress()).block(TIMEOUT);
+        StepVerifier.create(DtlsClient.psk("c", KEY).handshakeTimeout(Duration.ofSeconds(2)).connect(server.localAddress()))
+                .expectErrorSatisfies(e -> assertThat(((DtlsException) e).errorCode()).isEqualTo(DtlsErrorCode.HANDSHAKE_TIMEOUT))
+                .verify(TIMEOUT);
+        assertThat(server.connections()).isEqualTo(2);
+        long challengesBefore = server.helloVerifyRequests();
+        // 200 ClientHellos without cookies from one sender: each is answered statelessly, none allocates.
+        byte[] hello = new byte[13 + 12 + 40];
+        hello[0] = 22;
+        hello[1] = (byte) 0xFE;
+        hello[2] = (byte) 0xFF;
+        hello[12] = (byte) (hello.length - 13);
+        hello[13] = 1;
+        try (java.nio.channels.DatagramChannel flood = java.nio.channels.DatagramChannel.open()) {
+            flood.bind(new InetSocketAddress("127.0.0.1", 0));
+            for (int i = 0; i < 200; i++) {
+                flood.send(java.nio.ByteBuffer.wrap(hello), server.localAddress());
+            }
+        }
+        Flux.interval(Duration.ofMillis(5)).filter(i -> server.helloVerifyRequests() + server.droppedDatagrams() - challengesBefore >= 200)
+                .next().timeout(TIMEOUT).block();
+        assertThat(server.connections()).isEqualTo(2);
+        first.close().block(TIMEOUT);
+        second.close().block(TIMEOUT);
+    }
+
+    @Test
+    void useSrtpNegotiatesTheServersPreferredCommonProfile() {
+        server = DtlsServer.psk(null, id -> KEY).srtpProfiles(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES128_CM_HMAC_SHA1_80)
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        echo(server);
+        DtlsSession both = DtlsClient.psk("client-1", KEY).srtpProfiles(SrtpProfile.AES128_CM_HMAC_SHA1_80, SrtpProfile.AEAD_AES_128_GCM)
+                .connect(server.localAddress()).block(TIMEOUT);
+        assertThat(both.srtpProfile()).contains(SrtpProfile.AEAD_AES_128_GCM);
+        DtlsSession none = DtlsClient.psk("client-1", KEY).connect(server.localAddress()).block(TIMEOUT);
+        assertThat(none.srtpProfile()).isEmpty();
+        both.close().block(TIMEOUT);
+        none.close().block(TIMEOUT);
+    }
 }
