@@ -49,9 +49,9 @@ public final class DtlsClient {
     }
 
     private TlsClient newPeer() {
-        SrtpNegotiation srtp = new SrtpNegotiation(srtpProfiles);
-        return trust != null ? new Peers.CertClient(trust, identity, handshakeTimeout, exports, srtp)
-                : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), handshakeTimeout, exports, srtp);
+        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles);
+        return trust != null ? new Peers.CertClient(trust, identity, state)
+                : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), state);
     }
 
     /**
@@ -189,8 +189,7 @@ public final class DtlsClient {
                 TlsClient client = newPeer();
                 try {
                     DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
-                    Peers.WithContext c = (Peers.WithContext) client;
-                    connection.established(transport, c.tlsContext(), c.exports(), c.srtp().chosen());
+                    connection.established(transport, ((Peers.Sluice) client).state());
                     done.set(true);
                     sink.success(connection);
                 } catch (Exception e) {

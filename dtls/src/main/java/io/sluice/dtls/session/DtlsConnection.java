@@ -27,7 +27,6 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.SecurityParameters;
-import org.bouncycastle.tls.TlsContext;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -43,6 +42,8 @@ import reactor.core.publisher.Sinks;
  */
 final class DtlsConnection implements DtlsSession {
 
+    /** The largest datagram sent: a 1500-byte Ethernet MTU minus the IPv4 and UDP headers. */
+    static final int SEND_LIMIT = 1472;
     /** Datagrams queued for BouncyCastle before more are dropped. */
     private static final int QUEUED_DATAGRAMS = 64;
     /** Application records buffered for a slow subscriber. */
@@ -61,9 +62,7 @@ final class DtlsConnection implements DtlsSession {
     private final Sinks.Empty<Void> terminated = Sinks.empty();
     private volatile Thread waiter;
     private volatile DTLSTransport dtls;
-    private volatile TlsContext context;
-    private volatile Map<KeyingExport, byte[]> exports = Map.of();
-    private volatile Optional<SrtpProfile> srtpProfile = Optional.empty();
+    private volatile HandshakeState handshake;
     private volatile ChannelFuture lastWrite;
 
     DtlsConnection(UdpSocket socket, InetSocketAddress remote, Runnable onClosed) {
@@ -116,8 +115,7 @@ final class DtlsConnection implements DtlsSession {
 
         @Override
         public int getSendLimit() {
-            // IPv4 minimum reassembly-free payload on a 1500-byte path, minus IP and UDP headers.
-            return 1472;
+            return SEND_LIMIT;
         }
 
         @Override
@@ -176,11 +174,8 @@ final class DtlsConnection implements DtlsSession {
 
     // ---- after the handshake ---------------------------------------------------------------
 
-    void established(DTLSTransport transport, TlsContext tlsContext, Map<KeyingExport, byte[]> exported,
-                     Optional<SrtpProfile> srtp) {
-        this.srtpProfile = srtp;
-        this.context = tlsContext;
-        this.exports = exported;
+    void established(DTLSTransport transport, HandshakeState completed) {
+        this.handshake = completed;
         this.dtls = transport;
         if (!datagrams.isEmpty()) {
             schedulePump();
@@ -250,7 +245,7 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Optional<SrtpProfile> srtpProfile() {
-        return srtpProfile;
+        return handshake.srtpProfile();
     }
 
     @Override
@@ -279,7 +274,7 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public byte[] exportKeyingMaterial(String label, byte[] exporterContext, int length) {
-        for (Map.Entry<KeyingExport, byte[]> e : exports.entrySet()) {
+        for (Map.Entry<KeyingExport, byte[]> e : handshake.exports().entrySet()) {
             if (e.getKey().matches(label, exporterContext, length)) {
                 return e.getValue().clone();
             }
@@ -290,7 +285,7 @@ final class DtlsConnection implements DtlsSession {
     }
 
     private SecurityParameters params() {
-        return context.getSecurityParametersConnection();
+        return handshake.context().getSecurityParametersConnection();
     }
 
     @Override
@@ -372,6 +367,6 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public String toString() {
-        return "DtlsSession[" + socket.localAddress() + " <-> " + remote + (context != null ? ", " + cipherSuite() : "") + "]";
+        return "DtlsSession[" + socket.localAddress() + " <-> " + remote + (handshake != null ? ", " + cipherSuite() : "") + "]";
     }
 }

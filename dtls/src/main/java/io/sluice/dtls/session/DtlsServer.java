@@ -185,7 +185,7 @@ public final class DtlsServer {
 
     private TlsServer newPeer() {
         if (identity != null) {
-            return new Peers.CertServer(identity, clientAuth, clientTrust, handshakeTimeout, exports, new SrtpNegotiation(srtpProfiles));
+            return new Peers.CertServer(identity, clientAuth, clientTrust, new HandshakeState(handshakeTimeout, exports, srtpProfiles));
         }
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
         return new Peers.PskServer(new TlsPSKIdentityManager() {
@@ -201,7 +201,7 @@ public final class DtlsServer {
                 byte[] key = pskStore.keyFor(identity);
                 return key == null ? null : key.clone();
             }
-        }, handshakeTimeout, exports, new SrtpNegotiation(srtpProfiles));
+        }, new HandshakeState(handshakeTimeout, exports, srtpProfiles));
     }
 
     @Override

@@ -207,7 +207,7 @@ public final class LiveDtlsServer implements Disposable {
                 verified = verifier.verifyRequest(clientId(peer), data, 0, data.length, new DatagramSender() {
                     @Override
                     public int getSendLimit() {
-                        return 1472;
+                        return DtlsConnection.SEND_LIMIT;
                     }
 
                     @Override
@@ -246,8 +246,7 @@ public final class LiveDtlsServer implements Disposable {
         TlsServer server = peers.get();
         try {
             DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
-            Peers.WithContext c = (Peers.WithContext) server;
-            connection.established(transport, c.tlsContext(), c.exports(), c.srtp().chosen());
+            connection.established(transport, ((Peers.Sluice) server).state());
             established.incrementAndGet();
             if (!sessions.offer(connection)) {
                 // The queue closed the session: the server is stopping, or nobody takes sessions.

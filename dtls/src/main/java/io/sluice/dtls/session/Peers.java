@@ -25,11 +25,8 @@ import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.Map;
 import org.bouncycastle.tls.PSKTlsClient;
 import org.bouncycastle.tls.PSKTlsServer;
 import org.bouncycastle.tls.ProtocolVersion;
@@ -42,46 +39,23 @@ final class Peers {
     private Peers() {
     }
 
-    /** A BouncyCastle peer that lets its context, and the exports taken at completion, be read. */
-    interface WithContext {
-        TlsContext tlsContext();
-
-        Map<KeyingExport, byte[]> exports();
-
-        SrtpNegotiation srtp();
+    /** A BouncyCastle peer whose handshake outcome can be read once it completes. */
+    interface Sluice {
+        HandshakeState state();
     }
 
-    static Map<KeyingExport, byte[]> export(TlsContext context, List<KeyingExport> wanted) {
-        Map<KeyingExport, byte[]> out = new HashMap<>();
-        for (KeyingExport k : wanted) {
-            out.put(k, context.exportKeyingMaterial(k.label(), k.context(), k.length()));
-        }
-        return out;
-    }
+    static final class PskClient extends PSKTlsClient implements Sluice {
+        private final HandshakeState state;
 
-    static final class PskClient extends PSKTlsClient implements WithContext {
-        private final int timeoutMillis;
-        private final List<KeyingExport> wanted;
-        private volatile Map<KeyingExport, byte[]> exports = Map.of();
-
-        private final SrtpNegotiation srtp;
-
-        PskClient(byte[] identity, byte[] key, Duration timeout, List<KeyingExport> wanted, SrtpNegotiation srtp) {
+        PskClient(byte[] identity, byte[] key, HandshakeState state) {
             super(DtlsRuntime.CRYPTO, identity, key);
-            this.srtp = srtp;
-            this.timeoutMillis = (int) timeout.toMillis();
-            this.wanted = wanted;
+            this.state = state;
         }
 
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            exports = export(context, wanted);
-        }
-
-        @Override
-        public Map<KeyingExport, byte[]> exports() {
-            return exports;
+            state.completed(context);
         }
 
         @Override
@@ -96,55 +70,39 @@ final class Peers {
 
         @Override
         public int getHandshakeTimeoutMillis() {
-            return timeoutMillis;
+            return state.timeoutMillis;
         }
 
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public Hashtable getClientExtensions() throws IOException {
-            return srtp.offer(super.getClientExtensions());
+            return state.srtp.offer(super.getClientExtensions());
         }
 
         @Override
         public void processServerExtensions(Hashtable serverExtensions) throws IOException {
             super.processServerExtensions(serverExtensions);
-            srtp.serverChose(serverExtensions);
+            state.srtp.serverChose(serverExtensions);
         }
 
         @Override
-        public SrtpNegotiation srtp() {
-            return srtp;
-        }
-
-        @Override
-        public TlsContext tlsContext() {
-            return context;
+        public HandshakeState state() {
+            return state;
         }
     }
 
-    static final class PskServer extends PSKTlsServer implements WithContext {
-        private final int timeoutMillis;
-        private final List<KeyingExport> wanted;
-        private volatile Map<KeyingExport, byte[]> exports = Map.of();
+    static final class PskServer extends PSKTlsServer implements Sluice {
+        private final HandshakeState state;
 
-        private final SrtpNegotiation srtp;
-
-        PskServer(TlsPSKIdentityManager identities, Duration timeout, List<KeyingExport> wanted, SrtpNegotiation srtp) {
+        PskServer(TlsPSKIdentityManager identities, HandshakeState state) {
             super(DtlsRuntime.CRYPTO, identities);
-            this.srtp = srtp;
-            this.timeoutMillis = (int) timeout.toMillis();
-            this.wanted = wanted;
+            this.state = state;
         }
 
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            exports = export(context, wanted);
-        }
-
-        @Override
-        public Map<KeyingExport, byte[]> exports() {
-            return exports;
+            state.completed(context);
         }
 
         @Override
@@ -159,29 +117,24 @@ final class Peers {
 
         @Override
         public int getHandshakeTimeoutMillis() {
-            return timeoutMillis;
+            return state.timeoutMillis;
         }
 
         @Override
         public void processClientExtensions(Hashtable clientExtensions) throws IOException {
             super.processClientExtensions(clientExtensions);
-            srtp.clientOffered(clientExtensions);
+            state.srtp.clientOffered(clientExtensions);
         }
 
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public Hashtable getServerExtensions() throws IOException {
-            return srtp.answer(super.getServerExtensions());
+            return state.srtp.answer(super.getServerExtensions());
         }
 
         @Override
-        public SrtpNegotiation srtp() {
-            return srtp;
-        }
-
-        @Override
-        public TlsContext tlsContext() {
-            return context;
+        public HandshakeState state() {
+            return state;
         }
     }
 
@@ -220,22 +173,16 @@ final class Peers {
         }
     }
 
-    static final class CertClient extends DefaultTlsClient implements WithContext {
-        private final int timeoutMillis;
-        private final List<KeyingExport> wanted;
+    static final class CertClient extends DefaultTlsClient implements Sluice {
         private final DtlsTrust trust;
         private final DtlsIdentity identity;
-        private volatile Map<KeyingExport, byte[]> exports = Map.of();
+        private final HandshakeState state;
 
-        private final SrtpNegotiation srtp;
-
-        CertClient(DtlsTrust trust, DtlsIdentity identity, Duration timeout, List<KeyingExport> wanted, SrtpNegotiation srtp) {
+        CertClient(DtlsTrust trust, DtlsIdentity identity, HandshakeState state) {
             super(DtlsRuntime.CRYPTO);
-            this.srtp = srtp;
             this.trust = trust;
             this.identity = identity;
-            this.timeoutMillis = (int) timeout.toMillis();
-            this.wanted = wanted;
+            this.state = state;
         }
 
         @Override
@@ -250,7 +197,7 @@ final class Peers {
 
         @Override
         public int getHandshakeTimeoutMillis() {
-            return timeoutMillis;
+            return state.timeoutMillis;
         }
 
         @Override
@@ -271,56 +218,39 @@ final class Peers {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            exports = export(context, wanted);
-        }
-
-        @Override
-        public Map<KeyingExport, byte[]> exports() {
-            return exports;
+            state.completed(context);
         }
 
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public Hashtable getClientExtensions() throws IOException {
-            return srtp.offer(super.getClientExtensions());
+            return state.srtp.offer(super.getClientExtensions());
         }
 
         @Override
         public void processServerExtensions(Hashtable serverExtensions) throws IOException {
             super.processServerExtensions(serverExtensions);
-            srtp.serverChose(serverExtensions);
+            state.srtp.serverChose(serverExtensions);
         }
 
         @Override
-        public SrtpNegotiation srtp() {
-            return srtp;
-        }
-
-        @Override
-        public TlsContext tlsContext() {
-            return context;
+        public HandshakeState state() {
+            return state;
         }
     }
 
-    static final class CertServer extends DefaultTlsServer implements WithContext {
-        private final int timeoutMillis;
-        private final List<KeyingExport> wanted;
+    static final class CertServer extends DefaultTlsServer implements Sluice {
         private final DtlsIdentity identity;
         private final ClientAuth clientAuth;
         private final DtlsTrust trust;
-        private volatile Map<KeyingExport, byte[]> exports = Map.of();
+        private final HandshakeState state;
 
-        private final SrtpNegotiation srtp;
-
-        CertServer(DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust trust, Duration timeout, List<KeyingExport> wanted,
-                   SrtpNegotiation srtp) {
+        CertServer(DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust trust, HandshakeState state) {
             super(DtlsRuntime.CRYPTO);
-            this.srtp = srtp;
             this.identity = identity;
             this.clientAuth = clientAuth;
             this.trust = trust;
-            this.timeoutMillis = (int) timeout.toMillis();
-            this.wanted = wanted;
+            this.state = state;
         }
 
         @Override
@@ -338,7 +268,7 @@ final class Peers {
 
         @Override
         public int getHandshakeTimeoutMillis() {
-            return timeoutMillis;
+            return state.timeoutMillis;
         }
 
         @Override
@@ -378,34 +308,24 @@ final class Peers {
         @Override
         public void notifyHandshakeComplete() throws IOException {
             super.notifyHandshakeComplete();
-            exports = export(context, wanted);
-        }
-
-        @Override
-        public Map<KeyingExport, byte[]> exports() {
-            return exports;
+            state.completed(context);
         }
 
         @Override
         public void processClientExtensions(Hashtable clientExtensions) throws IOException {
             super.processClientExtensions(clientExtensions);
-            srtp.clientOffered(clientExtensions);
+            state.srtp.clientOffered(clientExtensions);
         }
 
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public Hashtable getServerExtensions() throws IOException {
-            return srtp.answer(super.getServerExtensions());
+            return state.srtp.answer(super.getServerExtensions());
         }
 
         @Override
-        public SrtpNegotiation srtp() {
-            return srtp;
-        }
-
-        @Override
-        public TlsContext tlsContext() {
-            return context;
+        public HandshakeState state() {
+            return state;
         }
     }
 }

@@ -1,0 +1,50 @@
+package io.sluice.dtls.session;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.bouncycastle.tls.TlsContext;
+
+/**
+ * One handshake's Sluice settings and what it yields: the timeout, the RFC 5705 exports taken at
+ * completion (BouncyCastle erases the master secret right after), and the use_srtp outcome. The
+ * four BouncyCastle peer classes extend different BouncyCastle bases, so each delegates here.
+ */
+final class HandshakeState {
+
+    final int timeoutMillis;
+    final SrtpNegotiation srtp;
+    private final List<KeyingExport> wanted;
+    private volatile TlsContext context;
+    private volatile Map<KeyingExport, byte[]> exports = Map.of();
+
+    HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles) {
+        this.timeoutMillis = (int) timeout.toMillis();
+        this.wanted = wanted;
+        this.srtp = new SrtpNegotiation(srtpProfiles);
+    }
+
+    /** Called from the peer's {@code notifyHandshakeComplete}, while the master secret still exists. */
+    void completed(TlsContext tlsContext) {
+        Map<KeyingExport, byte[]> out = new HashMap<>();
+        for (KeyingExport k : wanted) {
+            out.put(k, tlsContext.exportKeyingMaterial(k.label(), k.context(), k.length()));
+        }
+        exports = out;
+        context = tlsContext;
+    }
+
+    TlsContext context() {
+        return context;
+    }
+
+    Map<KeyingExport, byte[]> exports() {
+        return exports;
+    }
+
+    Optional<SrtpProfile> srtpProfile() {
+        return srtp.chosen();
+    }
+}
