@@ -215,13 +215,15 @@ public final class DtlsRx implements Disposable {
     private final class Receiver implements DatagramTarget {
         @Override
         public void onDatagram(DatagramPacket packet) {
-            received.incrementAndGet();
             InetSocketAddress sender = packet.sender();
             if (!queue.offer(packet) && status == Status.RUNNING) {
                 long lost = overruns.incrementAndGet();
                 events.emit(new PacketEvent(PacketEvent.Kind.OVERRUN, lost, sender,
                         "receive buffer of " + queue.capacity() + " packets full; packet lost"));
             }
+            // Counted last, so that a reader who sees the count also sees the packet buffered or
+            // counted as an overrun.
+            received.incrementAndGet();
         }
 
         @Override

@@ -285,7 +285,15 @@ public final class RtpPort implements Disposable {
 
         @Override
         public void onDatagram(DatagramPacket packet) {
-            received.incrementAndGet();
+            try {
+                route(packet);
+            } finally {
+                // Counted last, so that a reader who sees the count also sees where the datagram went.
+                received.incrementAndGet();
+            }
+        }
+
+        private void route(DatagramPacket packet) {
             PacketClass cls = classifier.classify(packet.content());
             if (cls == PacketClass.DTLS) {
                 DtlsBinding binding = dtls.get();
