@@ -2,7 +2,6 @@ package io.sluice.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
 import io.sluice.dtls.packet.UdpSocket;
@@ -12,6 +11,7 @@ import io.sluice.dtls.session.DtlsServer;
 import io.sluice.dtls.session.DtlsSession;
 import io.sluice.dtls.session.DtlsTrust;
 import io.sluice.dtls.session.LiveDtlsServer;
+import io.sluice.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -33,7 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -191,7 +190,7 @@ final class DtlsBenchmark {
         List<DtlsSession> sessions = Flux.fromIterable(sockets)
                 .flatMap(s -> DtlsClient.psk("bench", KEY).connect(s, server.localAddress()), 16)
                 .collectList().block(Duration.ofMinutes(5));
-        Flux.interval(Duration.ofMillis(10)).filter(i -> server.connections() >= n).next().block(TIMEOUT);
+        Await.until(() -> server.connections() >= n, TIMEOUT);
         long after = usedHeap();
         double perPair = (after - before) / (double) n;
         System.out.println();

@@ -10,6 +10,7 @@ import io.sluice.dtls.session.DtlsServer;
 import io.sluice.dtls.session.DtlsSession;
 import io.sluice.dtls.session.DtlsTrust;
 import io.sluice.dtls.session.LiveDtlsServer;
+import io.sluice.testing.Utf8;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,11 +29,7 @@ class OpensslDtlsCertificateInteropTest {
     Path dir;
 
     private static String text(ByteBuf b) {
-        try {
-            return b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
+        return Utf8.read(b);
     }
 
     @Test

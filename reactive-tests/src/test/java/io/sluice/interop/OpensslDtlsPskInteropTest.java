@@ -8,6 +8,8 @@ import io.sluice.dtls.session.DtlsClient;
 import io.sluice.dtls.session.DtlsServer;
 import io.sluice.dtls.session.DtlsSession;
 import io.sluice.dtls.session.LiveDtlsServer;
+import io.sluice.testing.Await;
+import io.sluice.testing.Utf8;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
@@ -22,11 +24,7 @@ class OpensslDtlsPskInteropTest {
     private static final String KEY_HEX = HexFormat.of().formatHex(KEY);
 
     private static String text(ByteBuf b) {
-        try {
-            return b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
+        return Utf8.read(b);
     }
 
     @Test
@@ -85,8 +83,7 @@ class OpensslDtlsPskInteropTest {
                 "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60")) {
             client.await("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80");
             String keys = client.await("Keying material: ").replaceAll(".*Keying material: *", "").trim();
-            reactor.core.publisher.Flux.interval(java.time.Duration.ofMillis(5)).filter(i -> !accepted.isEmpty()).next()
-                    .timeout(OpensslProcess.TIMEOUT).block();
+            Await.until(() -> !accepted.isEmpty(), OpensslProcess.TIMEOUT);
             DtlsSession session = accepted.get(0);
             assertThat(session.srtpProfile()).contains(io.sluice.dtls.session.SrtpProfile.AES128_CM_HMAC_SHA1_80);
             assertThat(HexFormat.of().formatHex(session.exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)))

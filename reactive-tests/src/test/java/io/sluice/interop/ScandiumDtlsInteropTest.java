@@ -10,6 +10,7 @@ import io.sluice.dtls.session.DtlsServer;
 import io.sluice.dtls.session.DtlsSession;
 import io.sluice.dtls.session.DtlsTrust;
 import io.sluice.dtls.session.LiveDtlsServer;
+import io.sluice.testing.Utf8;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -57,11 +58,7 @@ class ScandiumDtlsInteropTest {
     }
 
     private static String text(ByteBuf b) {
-        try {
-            return b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
+        return Utf8.read(b);
     }
 
     private static DTLSConnector scandium(DtlsConfig.DtlsRole role, Consumer<DtlsConnectorConfig.Builder> setup) throws Exception {

@@ -3,6 +3,7 @@ package io.sluice.tck;
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DtlsRx;
 import io.sluice.dtls.packet.UdpSocket;
+import io.sluice.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -14,7 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.tck.PublisherVerification;
 import org.testng.annotations.AfterMethod;
-import reactor.core.publisher.Flux;
 
 /**
  * {@code DtlsRx.packets()} under the Reactive Streams TCK: real datagrams over loopback fill the
@@ -53,7 +53,7 @@ public class DtlsRxPacketsVerification extends PublisherVerification<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Flux.interval(Duration.ofMillis(2)).filter(i -> rx.received() >= elements).next().timeout(TIMEOUT).block();
+        Await.until(() -> rx.received() >= elements, TIMEOUT);
         return rx;
     }
 

@@ -4,6 +4,7 @@ import io.sluice.dtls.session.DtlsClient;
 import io.sluice.dtls.session.DtlsServer;
 import io.sluice.dtls.session.DtlsSession;
 import io.sluice.dtls.session.LiveDtlsServer;
+import io.sluice.testing.Await;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,7 +46,7 @@ public class DtlsServerSessionsVerification extends PublisherVerification<String
                 .collectList().block(TIMEOUT);
         clients.addAll(sessions);
         // The server may finish its side just after the client did.
-        Flux.interval(Duration.ofMillis(2)).filter(i -> server.established() >= handshakes).next().timeout(TIMEOUT).block();
+        Await.until(() -> server.established() >= handshakes, TIMEOUT);
         return server;
     }
 

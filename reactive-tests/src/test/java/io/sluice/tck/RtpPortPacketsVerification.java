@@ -2,6 +2,7 @@ package io.sluice.tck;
 
 import io.sluice.codec.demux.PacketClass;
 import io.sluice.dtls.packet.RtpPort;
+import io.sluice.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -13,7 +14,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.tck.PublisherVerification;
 import org.testng.annotations.AfterMethod;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -61,7 +61,7 @@ public class RtpPortPacketsVerification extends PublisherVerification<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Flux.interval(Duration.ofMillis(2)).filter(i -> port.received() >= elements).next().timeout(TIMEOUT).block();
+        Await.until(() -> port.received() >= elements, TIMEOUT);
         port.stop().block(TIMEOUT);
     }
 

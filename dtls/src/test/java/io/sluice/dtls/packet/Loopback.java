@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.function.LongSupplier;
-import reactor.core.publisher.Flux;
+import io.sluice.testing.Await;
 
 /** A plain JDK UDP sender on loopback (an independent peer for the endpoints) and a counter wait. */
 final class Loopback implements AutoCloseable {
@@ -46,11 +46,7 @@ final class Loopback implements AutoCloseable {
 
     /** Waits, with a timeout, until a counter reaches a value; a counter has no signal to wait on. */
     static void awaitCount(LongSupplier counter, long expected) {
-        Flux.interval(Duration.ofMillis(2))
-                .filter(i -> counter.getAsLong() >= expected)
-                .next()
-                .timeout(TIMEOUT)
-                .block();
+        Await.until(() -> counter.getAsLong() >= expected, TIMEOUT);
     }
 
     @Override

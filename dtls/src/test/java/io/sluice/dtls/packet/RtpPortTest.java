@@ -8,7 +8,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.sluice.codec.demux.PacketClass;
 import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 class RtpPortTest {

@@ -3,7 +3,8 @@ package io.sluice.dtls.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.sluice.testing.Await;
+import io.sluice.testing.Utf8;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -11,7 +12,6 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 class DtlsPskTest {
@@ -29,15 +29,11 @@ class DtlsPskTest {
     }
 
     static String text(ByteBuf b) {
-        try {
-            return b.toString(StandardCharsets.UTF_8);
-        } finally {
-            b.release();
-        }
+        return Utf8.read(b);
     }
 
     static ByteBuf utf8(String s) {
-        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+        return Utf8.buffer(s);
     }
 
     /** Echoes every record of every session, upper-cased. */
@@ -147,8 +143,7 @@ class DtlsPskTest {
                 flood.send(java.nio.ByteBuffer.wrap(hello), server.localAddress());
             }
         }
-        Flux.interval(Duration.ofMillis(5)).filter(i -> server.helloVerifyRequests() + server.droppedDatagrams() - challengesBefore >= 200)
-                .next().timeout(TIMEOUT).block();
+        Await.until(() -> server.helloVerifyRequests() + server.droppedDatagrams() - challengesBefore >= 200, TIMEOUT);
         assertThat(server.connections()).isEqualTo(2);
         first.close().block(TIMEOUT);
         second.close().block(TIMEOUT);
