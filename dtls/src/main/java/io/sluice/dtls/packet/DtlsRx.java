@@ -190,16 +190,15 @@ public final class DtlsRx implements Disposable {
      * Connects a source; {@code detach} undoes it. Fails if stopped or already fed.
      */
     void attach(Runnable detach) {
-        if (status == Status.STOPPED) {
-            throw new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE, "DTLS[rx] is stopped");
-        }
-        if (!detachSource.compareAndSet(null, detach)) {
-            throw new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE, "DTLS[rx] already has a packet source;"
-                    + " detach it first");
-        }
-        if (status == Status.STOPPED && detachSource.compareAndSet(detach, null)) {
-            detach.run();
-            throw new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE, "DTLS[rx] is stopped");
+        // Under the lock stopNow() takes, so a source cannot slip in after the stop.
+        synchronized (this) {
+            if (status == Status.STOPPED) {
+                throw new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE, "DTLS[rx] is stopped");
+            }
+            if (!detachSource.compareAndSet(null, detach)) {
+                throw new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE, "DTLS[rx] already has a packet source;"
+                        + " detach it first");
+            }
         }
     }
 
