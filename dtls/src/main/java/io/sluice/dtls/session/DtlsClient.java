@@ -3,6 +3,7 @@ package io.sluice.dtls.session;
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
 import io.sluice.dtls.packet.UdpSocket;
+import io.sluice.security.SecureDatagramClient;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import reactor.core.publisher.Mono;
  * <p>The handshake runs on Sluice's bounded DTLS scheduler (BouncyCastle's protocol calls block),
  * never on an event loop. Thread-safe.
  */
-public final class DtlsClient {
+public final class DtlsClient implements SecureDatagramClient {
 
     /** The handshake timeout unless configured. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -36,10 +37,12 @@ public final class DtlsClient {
     private final Duration handshakeTimeout;
     private final List<KeyingExport> exports;
     private final List<SrtpProfile> srtpProfiles;
+    private final boolean connectionIds;
 
     private DtlsClient(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
-                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles) {
+                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds) {
         this.srtpProfiles = srtpProfiles;
+        this.connectionIds = connectionIds;
         this.pskIdentity = pskIdentity;
         this.pskKey = pskKey;
         this.trust = trust;
@@ -49,7 +52,7 @@ public final class DtlsClient {
     }
 
     private TlsClient newPeer() {
-        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles);
+        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionIds ? new byte[0] : null);
         return trust != null ? new Peers.CertClient(trust, identity, state)
                 : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), state);
     }
@@ -67,7 +70,7 @@ public final class DtlsClient {
         if (key.length == 0) {
             throw new IllegalArgumentException("a PSK must not be empty");
         }
-        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
+        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false);
     }
 
     /**
@@ -79,7 +82,7 @@ public final class DtlsClient {
      */
     public static DtlsClient certificates(DtlsTrust trust) {
         Objects.requireNonNull(trust, "trust");
-        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
+        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false);
     }
 
     /**
@@ -94,7 +97,7 @@ public final class DtlsClient {
             throw new IllegalStateException("a client identity goes with certificates(...), not with a PSK");
         }
         return new DtlsClient(pskIdentity, pskKey, trust, Objects.requireNonNull(clientIdentity, "clientIdentity"),
-                handshakeTimeout, exports, srtpProfiles);
+                handshakeTimeout, exports, srtpProfiles, connectionIds);
     }
 
     /**
@@ -107,7 +110,7 @@ public final class DtlsClient {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports, srtpProfiles);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports, srtpProfiles, connectionIds);
     }
 
     /**
@@ -122,7 +125,7 @@ public final class DtlsClient {
     public DtlsClient exportKeyingMaterial(String label, byte[] context, int length) {
         List<KeyingExport> more = new ArrayList<>(exports);
         more.add(new KeyingExport(label, context, length));
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more), srtpProfiles);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more), srtpProfiles, connectionIds);
     }
 
     /**
@@ -137,7 +140,19 @@ public final class DtlsClient {
         if (profiles.length == 0) {
             throw new IllegalArgumentException("offer at least one SRTP profile");
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, List.of(profiles));
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, List.of(profiles), connectionIds);
+    }
+
+    /**
+     * Offers connection IDs (RFC 9146) with an empty ID of its own: a server that supports them
+     * assigns one, this client writes it in every protected record, and the server finds the
+     * session by it instead of by address, so the session survives the client's address
+     * changing (NAT rebinding). A server without support simply ignores the offer.
+     *
+     * @return the new spec
+     */
+    public DtlsClient offerConnectionId() {
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, true);
     }
 
     /**
@@ -147,6 +162,7 @@ public final class DtlsClient {
      * @param server the server's address
      * @return the session, on subscription
      */
+    @Override
     public Mono<DtlsSession> connect(InetSocketAddress server) {
         Objects.requireNonNull(server, "server");
         InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0", 0);
@@ -170,12 +186,12 @@ public final class DtlsClient {
     private Mono<DtlsSession> handshake(UdpSocket socket, InetSocketAddress server, boolean ownsSocket) {
         return Mono.create(sink -> {
             Receiver receiver = new Receiver(server);
-            DtlsConnection connection = new DtlsConnection(socket, server, () -> {
+            DtlsConnection connection = new DtlsConnection(socket, server, 0, () -> {
                 socket.detach(receiver);
                 if (ownsSocket) {
                     socket.dispose();
                 }
-            });
+            }, null);
             receiver.connection = connection;
             if (!socket.attach(receiver)) {
                 if (ownsSocket) {
@@ -221,7 +237,7 @@ public final class DtlsClient {
             try {
                 DtlsConnection c = connection;
                 if (c != null && server.equals(packet.sender())) {
-                    c.offer(packet.content());
+                    c.offer(packet.content(), packet.sender());
                 }
             } finally {
                 packet.release();

@@ -10,6 +10,7 @@ import io.sluice.dtls.packet.UdpSocket;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -50,9 +51,10 @@ final class DtlsConnection implements DtlsSession {
     private static final int RECEIVE_BUFFER = 256;
 
     private final UdpSocket socket;
-    private final InetSocketAddress remote;
+    private final int connectionIdLength;
     private final Runnable onClosed;
-    private final Queue<byte[]> datagrams = new ConcurrentLinkedQueue<>();
+    private final Moves moves;
+    private final Queue<Datagram> datagrams = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong droppedDatagrams = new AtomicLong();
     private final AtomicLong overruns = new AtomicLong();
@@ -64,21 +66,43 @@ final class DtlsConnection implements DtlsSession {
     private volatile DTLSTransport dtls;
     private volatile HandshakeState handshake;
     private volatile ChannelFuture lastWrite;
+    private volatile InetSocketAddress remote;
+    /** The server's routing key for the connection ID it assigned, if any. */
+    volatile ByteBuffer connectionIdKey;
+    // Read and written only by the thread BouncyCastle runs on (handshake, then one pump at a time).
+    private InetSocketAddress lastSender;
+    private long lastRecordNumber;
+    private long newestAuthenticated = -1;
 
-    DtlsConnection(UdpSocket socket, InetSocketAddress remote, Runnable onClosed) {
+    /** Told when an authenticated record moves the session to a new peer address. */
+    interface Moves {
+        void moved(DtlsConnection connection, InetSocketAddress from, InetSocketAddress to);
+    }
+
+    /** A queued datagram and where it came from. */
+    private record Datagram(byte[] bytes, InetSocketAddress sender) {
+    }
+
+    /**
+     * @param connectionIdLength the length of the connection ID this side receives, 0 if none
+     * @param moves told of address changes, or null where the address cannot change
+     */
+    DtlsConnection(UdpSocket socket, InetSocketAddress remote, int connectionIdLength, Runnable onClosed, Moves moves) {
         this.socket = socket;
         this.remote = remote;
+        this.connectionIdLength = connectionIdLength;
         this.onClosed = onClosed;
+        this.moves = moves;
     }
 
     // ---- from the event loop ---------------------------------------------------------------
 
     /** Queues a datagram for BouncyCastle; on the event loop, never blocks. */
-    void offer(ByteBuf content) {
+    void offer(ByteBuf content, InetSocketAddress sender) {
         if (closed.get()) {
             return;
         }
-        if (!RecordFilter.acceptable(content)) {
+        if (!RecordFilter.acceptable(content, connectionIdLength)) {
             droppedDatagrams.incrementAndGet();
             return;
         }
@@ -89,7 +113,7 @@ final class DtlsConnection implements DtlsSession {
         }
         byte[] bytes = new byte[content.readableBytes()];
         content.getBytes(content.readerIndex(), bytes);
-        datagrams.offer(bytes);
+        datagrams.offer(new Datagram(bytes, sender));
         Thread t = waiter;
         if (t != null) {
             LockSupport.unpark(t);
@@ -122,11 +146,13 @@ final class DtlsConnection implements DtlsSession {
         public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
             long deadline = System.nanoTime() + waitMillis * 1_000_000L;
             for (;;) {
-                byte[] d = datagrams.poll();
+                Datagram d = datagrams.poll();
                 if (d != null) {
                     queued.decrementAndGet();
-                    int n = Math.min(len, d.length);
-                    System.arraycopy(d, 0, buf, off, n);
+                    int n = Math.min(len, d.bytes.length);
+                    System.arraycopy(d.bytes, 0, buf, off, n);
+                    lastSender = d.sender;
+                    lastRecordNumber = recordNumber(d.bytes);
                     return n;
                 }
                 if (closed.get()) {
@@ -163,7 +189,7 @@ final class DtlsConnection implements DtlsSession {
             if (t != null) {
                 LockSupport.unpark(t);
             }
-            for (byte[] d; (d = datagrams.poll()) != null; ) {
+            for (Datagram d; (d = datagrams.poll()) != null; ) {
                 queued.decrementAndGet();
             }
             inbound.complete();
@@ -203,6 +229,7 @@ final class DtlsConnection implements DtlsSession {
                 while (!datagrams.isEmpty() && !closed.get()) {
                     int n = dtls.receive(buf, 0, buf.length, 1);
                     if (n >= 0) {
+                        authenticated();
                         deliver(buf, n);
                     }
                 }
@@ -217,6 +244,37 @@ final class DtlsConnection implements DtlsSession {
                 failed(new DtlsException(DtlsErrorCode.SESSION_FAILED, "DTLS session with " + remote + " failed: " + e, e));
             }
         }
+    }
+
+    /**
+     * BouncyCastle returned application data, so the datagram it last read passed the MAC and the
+     * replay window. RFC 9146 §6: only such a record, and only if newer than every authenticated
+     * record before it, may move the session to the address it came from.
+     */
+    private void authenticated() {
+        InetSocketAddress from = lastSender;
+        long number = lastRecordNumber;
+        if (number <= newestAuthenticated) {
+            return;
+        }
+        newestAuthenticated = number;
+        InetSocketAddress old = remote;
+        if (moves != null && from != null && !from.equals(old)) {
+            remote = from;
+            moves.moved(this, old, from);
+        }
+    }
+
+    /** The first record's epoch and sequence number as one ordered value. */
+    private static long recordNumber(byte[] datagram) {
+        if (datagram.length < 11) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 3; i < 11; i++) {
+            n = (n << 8) | (datagram[i] & 0xFF);
+        }
+        return n;
     }
 
     private void deliver(byte[] buf, int n) {
@@ -282,6 +340,17 @@ final class DtlsConnection implements DtlsSession {
         throw new IllegalStateException("no keying material was exported for " + new KeyingExport(label, exporterContext, length)
                 + "; declare it with exportKeyingMaterial(...) on the client or server spec (the master secret is erased"
                 + " when the handshake completes)");
+    }
+
+    @Override
+    public Optional<ConnectionIds> connectionIds() {
+        SecurityParameters p = params();
+        byte[] inbound = p.getConnectionIDPeer();
+        byte[] outbound = p.getConnectionIDLocal();
+        if (inbound == null || outbound == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ConnectionIds(inbound.clone(), outbound.clone()));
     }
 
     private SecurityParameters params() {
@@ -351,6 +420,11 @@ final class DtlsConnection implements DtlsSession {
             }
             closeTransport();
         }).subscribeOn(DtlsRuntime.RECORDS).then(terminated.asMono());
+    }
+
+    @Override
+    public Mono<Void> onClose() {
+        return terminated.asMono();
     }
 
     /** Closes (close_notify) and releases records the subscriber has not taken. */

@@ -1,6 +1,7 @@
 package io.sluice.dtls.session;
 
 import io.sluice.dtls.packet.UdpSocket;
+import io.sluice.security.SecureDatagramServer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,12 +19,14 @@ import reactor.core.publisher.Mono;
  * §4.2.1) before anything is allocated for it; handshakes and sessions are capped; half-open
  * handshakes time out. Thread-safe.
  */
-public final class DtlsServer {
+public final class DtlsServer implements SecureDatagramServer {
 
     /** Concurrent handshakes unless configured. */
     public static final int DEFAULT_MAX_HANDSHAKES = 64;
     /** Sessions unless configured. */
     public static final int DEFAULT_MAX_SESSIONS = 1024;
+    /** The longest connection ID the server assigns; 8 bytes already make collisions negligible. */
+    public static final int MAX_CONNECTION_ID = 32;
 
     private final String pskHint;
     private final PskStore pskStore;
@@ -35,11 +38,13 @@ public final class DtlsServer {
     private final Duration handshakeTimeout;
     private final List<KeyingExport> exports;
     private final List<SrtpProfile> srtpProfiles;
+    private final int connectionIdLength;
 
     private DtlsServer(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
                        int maxHandshakes, int maxSessions, Duration handshakeTimeout, List<KeyingExport> exports,
-                       List<SrtpProfile> srtpProfiles) {
+                       List<SrtpProfile> srtpProfiles, int connectionIdLength) {
         this.srtpProfiles = srtpProfiles;
+        this.connectionIdLength = connectionIdLength;
         this.pskHint = pskHint;
         this.pskStore = pskStore;
         this.identity = identity;
@@ -52,7 +57,7 @@ public final class DtlsServer {
     }
 
     private DtlsServer with(int handshakes, int sessions, Duration timeout, List<KeyingExport> ex) {
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex, srtpProfiles);
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex, srtpProfiles, connectionIdLength);
     }
 
     /**
@@ -65,7 +70,7 @@ public final class DtlsServer {
     public static DtlsServer psk(String identityHint, PskStore store) {
         Objects.requireNonNull(store, "store");
         return new DtlsServer(identityHint, store, null, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0);
     }
 
     /**
@@ -78,7 +83,7 @@ public final class DtlsServer {
     public static DtlsServer certificate(DtlsIdentity serverIdentity) {
         Objects.requireNonNull(serverIdentity, "serverIdentity");
         return new DtlsServer(null, null, serverIdentity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of());
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0);
     }
 
     /**
@@ -98,7 +103,7 @@ public final class DtlsServer {
             Objects.requireNonNull(trust, "trust");
         }
         return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, exports,
-                srtpProfiles);
+                srtpProfiles, connectionIdLength);
     }
 
     /**
@@ -113,7 +118,7 @@ public final class DtlsServer {
             throw new IllegalArgumentException("accept at least one SRTP profile");
         }
         return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                exports, List.of(profiles));
+                exports, List.of(profiles), connectionIdLength);
     }
 
     /**
@@ -171,21 +176,40 @@ public final class DtlsServer {
     }
 
     /**
+     * Assigns each client that offers connection IDs (RFC 9146) a random ID of this many bytes.
+     * Such a client writes its ID in every protected record, and the server routes those records
+     * by ID rather than by address; when an authenticated record newer than any before arrives from
+     * a new address, the session moves to it (RFC 9146 §6), so it survives NAT rebinding. Clients
+     * that do not offer connection IDs are served as before. Off (0) unless configured.
+     *
+     * @param length 1 to 32 bytes, or 0 for off
+     * @return the new spec
+     */
+    public DtlsServer connectionIdLength(int length) {
+        if (length < 0 || length > MAX_CONNECTION_ID) {
+            throw new IllegalArgumentException("connectionIdLength must be 0 (off) to " + MAX_CONNECTION_ID + ", got " + length);
+        }
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                exports, srtpProfiles, length);
+    }
+
+    /**
      * Binds a UDP socket and starts serving.
      *
      * @param local the address and port; port 0 picks one
      * @return the live server, on subscription
      */
+    @Override
     public Mono<LiveDtlsServer> bind(InetSocketAddress local) {
         return DtlsRuntime.ready()
                 .then(UdpSocket.bind(local))
                 .publishOn(DtlsRuntime.HANDSHAKES)
-                .map(socket -> new LiveDtlsServer(socket, this::newPeer, maxHandshakes, maxSessions));
+                .map(socket -> new LiveDtlsServer(socket, this::newPeer, maxHandshakes, maxSessions, connectionIdLength));
     }
 
-    private TlsServer newPeer() {
+    private TlsServer newPeer(byte[] connectionId) {
         if (identity != null) {
-            return new Peers.CertServer(identity, clientAuth, clientTrust, new HandshakeState(handshakeTimeout, exports, srtpProfiles));
+            return new Peers.CertServer(identity, clientAuth, clientTrust, new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId));
         }
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
         return new Peers.PskServer(new TlsPSKIdentityManager() {
@@ -201,12 +225,12 @@ public final class DtlsServer {
                 byte[] key = pskStore.keyFor(identity);
                 return key == null ? null : key.clone();
             }
-        }, new HandshakeState(handshakeTimeout, exports, srtpProfiles));
+        }, new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId));
     }
 
     @Override
     public String toString() {
-        return "DtlsServer[" + (identity != null ? identity + ", client auth " + clientAuth : "PSK") + ", maxHandshakes " + maxHandshakes + ", maxSessions " + maxSessions + ", handshake timeout "
+        return "DtlsServer[" + (identity != null ? identity + ", client auth " + clientAuth : "PSK") + (connectionIdLength > 0 ? ", connection IDs of " + connectionIdLength + " bytes" : "") + ", maxHandshakes " + maxHandshakes + ", maxSessions " + maxSessions + ", handshake timeout "
                 + handshakeTimeout + "]";
     }
 }

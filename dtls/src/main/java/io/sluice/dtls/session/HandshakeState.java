@@ -16,12 +16,15 @@ final class HandshakeState {
 
     final int timeoutMillis;
     final SrtpNegotiation srtp;
+    /** The connection ID this side asks to receive (RFC 9146); empty = send only; null = not offered. */
+    private final byte[] connectionId;
     private final List<KeyingExport> wanted;
     private volatile TlsContext context;
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
-    HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles) {
+    HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId) {
         this.timeoutMillis = (int) timeout.toMillis();
+        this.connectionId = connectionId;
         this.wanted = wanted;
         this.srtp = new SrtpNegotiation(srtpProfiles);
     }
@@ -34,6 +37,11 @@ final class HandshakeState {
         }
         exports = out;
         context = tlsContext;
+    }
+
+    /** What the peer's {@code getNewConnectionID} answers: BouncyCastle offers it only for DTLS 1.2. */
+    byte[] connectionId() {
+        return connectionId == null ? null : connectionId.clone();
     }
 
     TlsContext context() {

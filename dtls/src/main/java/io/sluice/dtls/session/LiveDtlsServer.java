@@ -6,20 +6,20 @@ import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
 import io.sluice.dtls.packet.PacketQueue;
 import io.sluice.dtls.packet.UdpSocket;
+import io.sluice.security.SecureDatagramListener;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSServerProtocol;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.TlsServer;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.Logger;
@@ -27,7 +27,7 @@ import reactor.util.Loggers;
 
 /**
  * A listening DTLS server. New sessions arrive on {@link #sessions()}; datagrams are routed to
- * sessions by the peer's address.
+ * sessions by the peer's address, or, for records carrying a connection ID (RFC 9146), by that ID.
  *
  * <p>A datagram from an unknown address is considered only if it is a ClientHello. Without a
  * valid cookie it is answered with a HelloVerifyRequest and forgotten (nothing is allocated); with
@@ -36,15 +36,18 @@ import reactor.util.Loggers;
  *
  * <p>Thread-safe; routing runs on the socket's event loop and never blocks.
  */
-public final class LiveDtlsServer implements Disposable {
+public final class LiveDtlsServer implements SecureDatagramListener {
 
     private static final Logger LOG = Loggers.getLogger(LiveDtlsServer.class);
     private static final int DTLS_HEADER = 13;
 
     private final UdpSocket socket;
-    private final Supplier<TlsServer> peers;
+    private final Function<byte[], TlsServer> peers;
     private final int maxHandshakes;
     private final int maxSessions;
+    private final int connectionIdLength;
+    /** Keyed by heap {@code ByteBuffer}s; looked up with views of the datagram, which compare by content. */
+    private final Map<ByteBuffer, DtlsConnection> byConnectionId = new ConcurrentHashMap<>();
     private final DTLSVerifier verifier = new DTLSVerifier(DtlsRuntime.CRYPTO);
     private final Map<InetSocketAddress, DtlsConnection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger handshakes = new AtomicInteger();
@@ -53,12 +56,15 @@ public final class LiveDtlsServer implements Disposable {
     private final AtomicLong failedHandshakes = new AtomicLong();
     private final PacketQueue<DtlsSession> sessions;
     private final AtomicLong established = new AtomicLong();
+    private final AtomicLong addressChanges = new AtomicLong();
 
-    LiveDtlsServer(UdpSocket socket, Supplier<TlsServer> peers, int maxHandshakes, int maxSessions) {
+    LiveDtlsServer(UdpSocket socket, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
+                   int connectionIdLength) {
         this.socket = socket;
         this.peers = peers;
         this.maxHandshakes = maxHandshakes;
         this.maxSessions = maxSessions;
+        this.connectionIdLength = connectionIdLength;
         this.sessions = new PacketQueue<>(maxSessions, "DTLS server sessions", DtlsSession::dispose);
         socket.attach(new Router());
         socket.onDispose().subscribe(null, null, this::closeAll);
@@ -70,6 +76,7 @@ public final class LiveDtlsServer implements Disposable {
      *
      * @return the sessions
      */
+    @Override
     public Flux<DtlsSession> sessions() {
         return Flux.from(sessions);
     }
@@ -88,6 +95,7 @@ public final class LiveDtlsServer implements Disposable {
      *
      * @return the bound address
      */
+    @Override
     public InetSocketAddress localAddress() {
         return socket.localAddress();
     }
@@ -121,6 +129,15 @@ public final class LiveDtlsServer implements Disposable {
     }
 
     /**
+     * Sessions that moved to a new client address on the strength of their connection ID.
+     *
+     * @return the count
+     */
+    public long addressChanges() {
+        return addressChanges.get();
+    }
+
+    /**
      * Sessions and handshakes alive now.
      *
      * @return the count
@@ -144,6 +161,7 @@ public final class LiveDtlsServer implements Disposable {
      *
      * @return completion
      */
+    @Override
     public Mono<Void> onDispose() {
         return socket.onDispose();
     }
@@ -178,11 +196,17 @@ public final class LiveDtlsServer implements Disposable {
         public void onDatagram(DatagramPacket packet) {
             try {
                 InetSocketAddress peer = packet.sender();
+                ByteBuf content = packet.content();
+                if (connectionIdLength > 0 && content.isReadable()
+                        && content.getUnsignedByte(content.readerIndex()) == RecordFilter.TLS12_CID) {
+                    onConnectionIdRecord(peer, content);
+                    return;
+                }
                 DtlsConnection existing = connections.get(peer);
                 if (existing != null) {
-                    existing.offer(packet.content());
+                    existing.offer(content, peer);
                 } else {
-                    onNewPeer(peer, packet.content());
+                    onNewPeer(peer, content);
                 }
             } finally {
                 packet.release();
@@ -192,6 +216,17 @@ public final class LiveDtlsServer implements Disposable {
         @Override
         public void onOversized(InetSocketAddress sender, int limit) {
             dropped.incrementAndGet();
+        }
+
+        private void onConnectionIdRecord(InetSocketAddress peer, ByteBuf content) {
+            // type(1) version(2) epoch(2) sequence(6), then the CID.
+            DtlsConnection c = content.readableBytes() < DTLS_HEADER + connectionIdLength ? null
+                    : byConnectionId.get(content.nioBuffer(content.readerIndex() + 11, connectionIdLength));
+            if (c == null) {
+                dropped.incrementAndGet();
+            } else {
+                c.offer(content, peer);
+            }
         }
 
         private void onNewPeer(InetSocketAddress peer, ByteBuf content) {
@@ -234,19 +269,68 @@ public final class LiveDtlsServer implements Disposable {
             }
             handshakes.incrementAndGet();
             DtlsConnection[] holder = new DtlsConnection[1];
-            DtlsConnection connection = new DtlsConnection(socket, peer, () -> connections.remove(peer, holder[0]));
+            DtlsConnection connection = new DtlsConnection(socket, peer, connectionIdLength, () -> forget(holder[0]),
+                    LiveDtlsServer.this::moved);
             holder[0] = connection;
             connections.put(peer, connection);
             DtlsRuntime.HANDSHAKES.schedule(() -> accept(connection, request));
         }
     }
 
+    private void forget(DtlsConnection connection) {
+        connections.remove(connection.remoteAddress(), connection);
+        unassign(connection);
+    }
+
+    private void unassign(DtlsConnection connection) {
+        ByteBuffer id = connection.connectionIdKey;
+        if (id != null) {
+            byConnectionId.remove(id, connection);
+        }
+    }
+
+    /** A session followed its client to a new address; on the records scheduler. */
+    private void moved(DtlsConnection connection, InetSocketAddress from, InetSocketAddress to) {
+        connections.remove(from, connection);
+        DtlsConnection displaced = connections.put(to, connection);
+        if (connection.isDisposed()) {
+            connections.remove(to, connection);
+        }
+        addressChanges.incrementAndGet();
+        LOG.debug("DTLS session moved from {} to {}{}", from, to,
+                displaced != null && displaced != connection ? "; " + displaced + " is no longer reachable by address" : "");
+    }
+
+    /**
+     * Picks an unused connection ID for the handshake and routes records carrying it to the
+     * connection from now on: the client's Finished already carries it. On the DTLS scheduler,
+     * where the secure random may block.
+     */
+    private byte[] assignConnectionId(DtlsConnection connection) {
+        byte[] id = new byte[connectionIdLength];
+        ByteBuffer key;
+        do {
+            DtlsRuntime.CRYPTO.getSecureRandom().nextBytes(id);
+            key = ByteBuffer.wrap(id.clone());
+        } while (byConnectionId.putIfAbsent(key, connection) != null);
+        connection.connectionIdKey = key;
+        if (connection.isDisposed()) {
+            unassign(connection);
+        }
+        return id;
+    }
+
     /** Runs one handshake; on the DTLS scheduler. */
     private void accept(DtlsConnection connection, DTLSRequest request) {
-        TlsServer server = peers.get();
+        byte[] connectionId = connectionIdLength > 0 ? assignConnectionId(connection) : null;
+        TlsServer server = peers.apply(connectionId);
         try {
             DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
             connection.established(transport, ((Peers.Sluice) server).state());
+            if (connectionId != null && connection.connectionIds().isEmpty()) {
+                // The client did not offer connection IDs.
+                unassign(connection);
+            }
             established.incrementAndGet();
             if (!sessions.offer(connection)) {
                 // The queue closed the session: the server is stopping, or nobody takes sessions.

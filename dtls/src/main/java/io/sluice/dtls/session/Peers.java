@@ -86,6 +86,11 @@ final class Peers {
         }
 
         @Override
+        protected byte[] getNewConnectionID() {
+            return state.connectionId();
+        }
+
+        @Override
         public HandshakeState state() {
             return state;
         }
@@ -130,6 +135,11 @@ final class Peers {
         @SuppressWarnings({"unchecked", "rawtypes"})
         public Hashtable getServerExtensions() throws IOException {
             return state.srtp.answer(super.getServerExtensions());
+        }
+
+        @Override
+        protected byte[] getNewConnectionID() {
+            return state.connectionId();
         }
 
         @Override
@@ -234,6 +244,11 @@ final class Peers {
         }
 
         @Override
+        protected byte[] getNewConnectionID() {
+            return state.connectionId();
+        }
+
+        @Override
         public HandshakeState state() {
             return state;
         }
@@ -321,6 +336,11 @@ final class Peers {
         @SuppressWarnings({"unchecked", "rawtypes"})
         public Hashtable getServerExtensions() throws IOException {
             return state.srtp.answer(super.getServerExtensions());
+        }
+
+        @Override
+        protected byte[] getNewConnectionID() {
+            return state.connectionId();
         }
 
         @Override

@@ -3,7 +3,18 @@
  * and {@link io.sluice.dtls.session.DtlsServer} specs, {@link io.sluice.dtls.session.LiveDtlsServer}
  * (stateless cookie exchange before any per-peer state, capped handshakes and sessions, routing by
  * peer address) and {@link io.sluice.dtls.session.DtlsSession} (application data as a
- * {@code Flux} in and a {@code Publisher} out, close_notify on close, RFC 5705 exports).
+ * {@code Flux} in and a {@code Publisher} out, close_notify on close, RFC 5705 exports). These
+ * implement the datagram-security SPI of {@code io.sluice.security}, so protocols in {@code sdk}
+ * run over DTLS without importing BouncyCastle.
+ *
+ * <h2>Connection IDs (RFC 9146)</h2>
+ * A server configured with {@code connectionIdLength(n)} assigns each client that offers the
+ * extension a random n-byte ID before the handshake starts (the client's Finished already carries
+ * it) and routes tls12_cid records by that ID instead of by address. A session moves to a new
+ * client address only when BouncyCastle has returned application data from a record that came from
+ * there (so it passed the MAC and the replay window) and that record is newer than every
+ * authenticated record before it (§6); replayed and forged records change nothing. The record
+ * filter knows the ID's length, so it checks tls12_cid headers as strictly as plain ones.
  *
  * <h2>Threading, and why</h2>
  * BouncyCastle's DTLS calls block: {@code DTLSClientProtocol.connect} and
