@@ -38,6 +38,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.eclipse.californium.elements.AddressEndpointContext;
+import org.eclipse.californium.elements.DtlsEndpointContext;
 import org.eclipse.californium.elements.RawData;
 import org.eclipse.californium.elements.config.CertificateAuthenticationMode;
 import org.eclipse.californium.elements.config.Configuration;
@@ -113,7 +114,11 @@ final class DtlsBenchmark {
         DTLSConnector scEchoClient = scandiumClient(scPskServer.getAddress(), b -> b.setAdvancedPskStore(new AdvancedSinglePskStore("bench", KEY)));
         cleanup.add(scEchoClient::destroy);
         Correlator scandiumEcho = new Correlator();
-        scEchoClient.setRawDataReceiver(raw -> scandiumEcho.complete(ByteBuffer.wrap(raw.getBytes()).getInt(), null));
+        String[] scandiumSuite = {"?"};
+        scEchoClient.setRawDataReceiver(raw -> {
+            scandiumSuite[0] = raw.getEndpointContext().getString(DtlsEndpointContext.KEY_CIPHER);
+            scandiumEcho.complete(ByteBuffer.wrap(raw.getBytes()).getInt(), null);
+        });
         scEchoClient.start();
         UdpSocket udpServer = UdpSocket.bind(LOOPBACK).block(TIMEOUT);
         cleanup.add(udpServer::dispose);
@@ -156,6 +161,7 @@ final class DtlsBenchmark {
                 + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         System.out.println("(handshakes: calls/s = full handshakes/s incl. close; echo: calls/s = packets echoed/s; lost echoes time out"
                 + " after 1 s and are not counted)");
+        System.out.println("echo cipher suites: Sluice " + echoSession.cipherSuite() + ", Scandium " + scandiumSuite[0]);
         System.out.println(LoadRun.header());
         results.forEach(r -> System.out.println(r.row()));
         System.out.println();

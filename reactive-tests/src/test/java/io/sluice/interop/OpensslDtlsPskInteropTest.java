@@ -70,6 +70,26 @@ class OpensslDtlsPskInteropTest {
         }
     }
 
+    /** CoAP's mandatory PSK suite (RFC 7252 §9.1.3.1): AES-CCM comes from BouncyCastle, the JDK has none. */
+    @Test
+    void theCoapSuiteCcm8WorksWithOpenssl() throws Exception {
+        java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LiveDtlsServer server = DtlsServer.psk(null, id -> KEY).cipherSuites("TLS_PSK_WITH_AES_128_CCM_8")
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+        server.sessions().doOnNext(accepted::add)
+                .subscribe(s -> s.send(s.receive().map(b -> Unpooled.copiedBuffer("echo: " + text(b), StandardCharsets.UTF_8)))
+                .subscribe(null, e -> { }));
+        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect",
+                "127.0.0.1:" + server.localAddress().getPort(), "-psk_identity", "openssl", "-psk", KEY_HEX,
+                "-cipher", "PSK-AES128-CCM8", "-quiet")) {
+            client.println("over ccm8");
+            client.await("echo: over ccm8");
+            assertThat(accepted.get(0).cipherSuite()).isEqualTo("TLS_PSK_WITH_AES_128_CCM_8");
+        } finally {
+            server.dispose();
+        }
+    }
+
     @Test
     void srtpProfileAndExportedKeysAgreeWithOpenssl() throws Exception {
         java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();

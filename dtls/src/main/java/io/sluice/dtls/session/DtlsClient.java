@@ -38,9 +38,13 @@ public final class DtlsClient implements SecureDatagramClient {
     private final List<KeyingExport> exports;
     private final List<SrtpProfile> srtpProfiles;
     private final boolean connectionIds;
+    /** Null: the defaults for the spec's kind. */
+    private final int[] cipherSuites;
 
     private DtlsClient(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
-                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds) {
+                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds,
+                       int[] cipherSuites) {
+        this.cipherSuites = cipherSuites;
         this.srtpProfiles = srtpProfiles;
         this.connectionIds = connectionIds;
         this.pskIdentity = pskIdentity;
@@ -52,7 +56,8 @@ public final class DtlsClient implements SecureDatagramClient {
     }
 
     private TlsClient newPeer() {
-        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionIds ? new byte[0] : null);
+        int[] suites = cipherSuites != null ? cipherSuites : CipherSuites.defaults(kind());
+        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionIds ? new byte[0] : null, suites);
         return trust != null ? new Peers.CertClient(trust, identity, state)
                 : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), state);
     }
@@ -70,7 +75,7 @@ public final class DtlsClient implements SecureDatagramClient {
         if (key.length == 0) {
             throw new IllegalArgumentException("a PSK must not be empty");
         }
-        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false);
+        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null);
     }
 
     /**
@@ -82,7 +87,7 @@ public final class DtlsClient implements SecureDatagramClient {
      */
     public static DtlsClient certificates(DtlsTrust trust) {
         Objects.requireNonNull(trust, "trust");
-        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false);
+        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null);
     }
 
     /**
@@ -97,7 +102,7 @@ public final class DtlsClient implements SecureDatagramClient {
             throw new IllegalStateException("a client identity goes with certificates(...), not with a PSK");
         }
         return new DtlsClient(pskIdentity, pskKey, trust, Objects.requireNonNull(clientIdentity, "clientIdentity"),
-                handshakeTimeout, exports, srtpProfiles, connectionIds);
+                handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites);
     }
 
     /**
@@ -110,7 +115,7 @@ public final class DtlsClient implements SecureDatagramClient {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports, srtpProfiles, connectionIds);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports, srtpProfiles, connectionIds, cipherSuites);
     }
 
     /**
@@ -125,7 +130,7 @@ public final class DtlsClient implements SecureDatagramClient {
     public DtlsClient exportKeyingMaterial(String label, byte[] context, int length) {
         List<KeyingExport> more = new ArrayList<>(exports);
         more.add(new KeyingExport(label, context, length));
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more), srtpProfiles, connectionIds);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more), srtpProfiles, connectionIds, cipherSuites);
     }
 
     /**
@@ -140,7 +145,26 @@ public final class DtlsClient implements SecureDatagramClient {
         if (profiles.length == 0) {
             throw new IllegalArgumentException("offer at least one SRTP profile");
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, List.of(profiles), connectionIds);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, List.of(profiles), connectionIds, cipherSuites);
+    }
+
+    /**
+     * Offers exactly these cipher suites, in this order of preference, instead of the AEAD-only
+     * defaults. Names are IANA's; each must run on DTLS 1.2 and fit the spec (PSK suites for
+     * {@link #psk}, certificate suites for {@link #certificates}). Non-AEAD suites are possible
+     * here, and only here.
+     *
+     * @param ianaNames for example {@code TLS_PSK_WITH_AES_128_CCM_8}
+     * @return the new spec
+     * @throws IllegalArgumentException naming a suite that cannot be used
+     */
+    public DtlsClient cipherSuites(String... ianaNames) {
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds,
+                CipherSuites.select(kind(), ianaNames));
+    }
+
+    private CipherSuites.Kind kind() {
+        return trust != null ? CipherSuites.Kind.CERTIFICATE : CipherSuites.Kind.PSK;
     }
 
     /**
@@ -152,7 +176,7 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return the new spec
      */
     public DtlsClient offerConnectionId() {
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, true);
+        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, true, cipherSuites);
     }
 
     /**

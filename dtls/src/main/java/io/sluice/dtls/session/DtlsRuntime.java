@@ -5,10 +5,10 @@ import java.lang.reflect.Modifier;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.jcajce.util.JcaJceHelper;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.crypto.TlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -31,10 +31,18 @@ final class DtlsRuntime {
     static final Scheduler RECORDS = Schedulers.newBoundedElastic(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
             100_000, "sluice-dtls-records", 60, true);
 
-    static final TlsCrypto CRYPTO = new JcaTlsCryptoProvider().setProvider(new BouncyCastleProvider())
-            .create(new SecureRandom());
+    /** BouncyCastle's TLS over the JDK's providers where they have the algorithm (see {@link JdkFirstHelper}). */
+    static final TlsCrypto CRYPTO = new Crypto(new JdkFirstHelper(), new SecureRandom());
+
+    /** Only to reach the constructor that takes a helper. */
+    private static final class Crypto extends JcaTlsCrypto {
+        Crypto(JcaJceHelper helper, SecureRandom random) {
+            super(helper, random, random);
+        }
+    }
 
     private static final Map<Integer, String> SUITE_NAMES = suiteNames();
+    private static final Map<String, Integer> SUITE_CODES = suiteCodes();
 
     private DtlsRuntime() {
     }
@@ -50,8 +58,19 @@ final class DtlsRuntime {
     private static final Mono<Void> READY = Mono.fromRunnable(() -> CRYPTO.getSecureRandom().nextInt())
             .subscribeOn(Schedulers.boundedElastic()).then().cache();
 
+    /** The code of a suite by its IANA name, or null. */
+    static Integer suiteCode(String name) {
+        return SUITE_CODES.get(name);
+    }
+
     static String suiteName(int suite) {
         return SUITE_NAMES.getOrDefault(suite, String.format("0x%04X", suite));
+    }
+
+    private static Map<String, Integer> suiteCodes() {
+        Map<String, Integer> codes = new HashMap<>();
+        SUITE_NAMES.forEach((code, name) -> codes.put(name, code));
+        return codes;
     }
 
     private static Map<Integer, String> suiteNames() {

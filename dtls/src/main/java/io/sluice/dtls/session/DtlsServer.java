@@ -39,10 +39,13 @@ public final class DtlsServer implements SecureDatagramServer {
     private final List<KeyingExport> exports;
     private final List<SrtpProfile> srtpProfiles;
     private final int connectionIdLength;
+    /** Null: the defaults for the spec's kind. */
+    private final int[] cipherSuites;
 
     private DtlsServer(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
                        int maxHandshakes, int maxSessions, Duration handshakeTimeout, List<KeyingExport> exports,
-                       List<SrtpProfile> srtpProfiles, int connectionIdLength) {
+                       List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites) {
+        this.cipherSuites = cipherSuites;
         this.srtpProfiles = srtpProfiles;
         this.connectionIdLength = connectionIdLength;
         this.pskHint = pskHint;
@@ -57,7 +60,8 @@ public final class DtlsServer implements SecureDatagramServer {
     }
 
     private DtlsServer with(int handshakes, int sessions, Duration timeout, List<KeyingExport> ex) {
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex, srtpProfiles, connectionIdLength);
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex, srtpProfiles,
+                connectionIdLength, cipherSuites);
     }
 
     /**
@@ -70,7 +74,7 @@ public final class DtlsServer implements SecureDatagramServer {
     public static DtlsServer psk(String identityHint, PskStore store) {
         Objects.requireNonNull(store, "store");
         return new DtlsServer(identityHint, store, null, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0);
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0, null);
     }
 
     /**
@@ -83,7 +87,7 @@ public final class DtlsServer implements SecureDatagramServer {
     public static DtlsServer certificate(DtlsIdentity serverIdentity) {
         Objects.requireNonNull(serverIdentity, "serverIdentity");
         return new DtlsServer(null, null, serverIdentity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0);
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0, null);
     }
 
     /**
@@ -103,7 +107,7 @@ public final class DtlsServer implements SecureDatagramServer {
             Objects.requireNonNull(trust, "trust");
         }
         return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, exports,
-                srtpProfiles, connectionIdLength);
+                srtpProfiles, connectionIdLength, cipherSuites);
     }
 
     /**
@@ -118,7 +122,7 @@ public final class DtlsServer implements SecureDatagramServer {
             throw new IllegalArgumentException("accept at least one SRTP profile");
         }
         return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                exports, List.of(profiles), connectionIdLength);
+                exports, List.of(profiles), connectionIdLength, cipherSuites);
     }
 
     /**
@@ -176,6 +180,26 @@ public final class DtlsServer implements SecureDatagramServer {
     }
 
     /**
+     * Accepts exactly these cipher suites, in this order of preference, instead of the AEAD-only
+     * defaults. Names are IANA's; each must run on DTLS 1.2 and fit the spec (PSK suites for
+     * {@link #psk}; for {@link #certificate}, suites the identity's key can serve). Non-AEAD
+     * suites are possible here, and only here.
+     *
+     * @param ianaNames for example {@code TLS_PSK_WITH_AES_128_CCM_8}
+     * @return the new spec
+     * @throws IllegalArgumentException naming a suite that cannot be used
+     */
+    public DtlsServer cipherSuites(String... ianaNames) {
+        int[] suites = CipherSuites.select(identity != null ? CipherSuites.Kind.CERTIFICATE : CipherSuites.Kind.PSK, ianaNames);
+        if (identity != null && CipherSuites.servable(suites, identity.isEc()).length == 0) {
+            throw new IllegalArgumentException("none of " + String.join(", ", ianaNames) + " can be served with the identity's "
+                    + (identity.isEc() ? "EC" : "RSA") + " key");
+        }
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                exports, srtpProfiles, connectionIdLength, suites);
+    }
+
+    /**
      * Assigns each client that offers connection IDs (RFC 9146) a random ID of this many bytes.
      * Such a client writes its ID in every protected record, and the server routes those records
      * by ID rather than by address; when an authenticated record newer than any before arrives from
@@ -190,7 +214,7 @@ public final class DtlsServer implements SecureDatagramServer {
             throw new IllegalArgumentException("connectionIdLength must be 0 (off) to " + MAX_CONNECTION_ID + ", got " + length);
         }
         return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                exports, srtpProfiles, length);
+                exports, srtpProfiles, length, cipherSuites);
     }
 
     /**
@@ -209,8 +233,12 @@ public final class DtlsServer implements SecureDatagramServer {
 
     private TlsServer newPeer(byte[] connectionId) {
         if (identity != null) {
-            return new Peers.CertServer(identity, clientAuth, clientTrust, new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId));
+            int[] suites = CipherSuites.servable(cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.CERTIFICATE),
+                    identity.isEc());
+            return new Peers.CertServer(identity, clientAuth, clientTrust,
+                    new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites));
         }
+        int[] suites = cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.PSK);
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
         return new Peers.PskServer(new TlsPSKIdentityManager() {
             @Override
@@ -225,7 +253,7 @@ public final class DtlsServer implements SecureDatagramServer {
                 byte[] key = pskStore.keyFor(identity);
                 return key == null ? null : key.clone();
             }
-        }, new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId));
+        }, new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites));
     }
 
     @Override

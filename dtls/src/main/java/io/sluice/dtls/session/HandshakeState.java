@@ -18,12 +18,15 @@ final class HandshakeState {
     final SrtpNegotiation srtp;
     /** The connection ID this side asks to receive (RFC 9146); empty = send only; null = not offered. */
     private final byte[] connectionId;
+    private final int[] cipherSuites;
     private final List<KeyingExport> wanted;
     private volatile TlsContext context;
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
-    HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId) {
+    HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId,
+                   int[] cipherSuites) {
         this.timeoutMillis = (int) timeout.toMillis();
+        this.cipherSuites = cipherSuites;
         this.connectionId = connectionId;
         this.wanted = wanted;
         this.srtp = new SrtpNegotiation(srtpProfiles);
@@ -42,6 +45,11 @@ final class HandshakeState {
     /** What the peer's {@code getNewConnectionID} answers: BouncyCastle offers it only for DTLS 1.2. */
     byte[] connectionId() {
         return connectionId == null ? null : connectionId.clone();
+    }
+
+    /** The suites to offer or accept, in order of preference; BouncyCastle may reorder its copy. */
+    int[] cipherSuites() {
+        return cipherSuites.clone();
     }
 
     TlsContext context() {

@@ -12,7 +12,6 @@ import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.ClientCertificateType;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.DefaultTlsServer;
-import org.bouncycastle.tls.KeyExchangeAlgorithm;
 import org.bouncycastle.tls.SignatureAlgorithm;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsAuthentication;
@@ -65,7 +64,7 @@ final class Peers {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return CipherSuites.PSK.clone();
+            return state.cipherSuites();
         }
 
         @Override
@@ -117,7 +116,13 @@ final class Peers {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return CipherSuites.PSK.clone();
+            return state.cipherSuites();
+        }
+
+        /** The server's order decides, so a server spec's list really is its order of preference. */
+        @Override
+        protected boolean preferLocalCipherSuites() {
+            return true;
         }
 
         @Override
@@ -202,7 +207,7 @@ final class Peers {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return CipherSuites.CERTIFICATE.clone();
+            return state.cipherSuites();
         }
 
         @Override
@@ -275,10 +280,14 @@ final class Peers {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            int[] all = CipherSuites.CERTIFICATE;
-            // Only the suites the identity's key can sign for.
-            return java.util.Arrays.stream(all).filter(suite -> identity.isEc() == (TlsUtils.getKeyExchangeAlgorithm(suite)
-                    == KeyExchangeAlgorithm.ECDHE_ECDSA)).toArray();
+            // The spec kept only the suites the identity's key can serve.
+            return state.cipherSuites();
+        }
+
+        /** The server's order decides, so a server spec's list really is its order of preference. */
+        @Override
+        protected boolean preferLocalCipherSuites() {
+            return true;
         }
 
         @Override

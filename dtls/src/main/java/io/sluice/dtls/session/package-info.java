@@ -40,6 +40,13 @@
  * Outgoing records are protected on the records scheduler too and written without waiting,
  * unless the socket's outbound buffer is above its high-water mark.
  *
+ * <h2>Crypto</h2>
+ * BouncyCastle's TLS runs over the JDK's providers wherever they have the algorithm, and over a
+ * private BouncyCastle provider only where they do not (AES-CCM, ChaCha20-Poly1305): the JDK's
+ * AES-GCM uses the CPU's AES instructions, which made 1200-byte echo 2.6 times faster than with
+ * BouncyCastle's provider throughout. The default suites are AEAD only, AES-GCM first;
+ * {@code cipherSuites(...)} on a spec replaces them (servers decide by their own order).
+ *
  * <p>BouncyCastle erases the master secret when the handshake completes, so keying material for
  * RFC 5705 exports is declared on the spec and taken at that moment. It also wipes the PSK array
  * a server's key lookup returns, so the server hands it a copy.
