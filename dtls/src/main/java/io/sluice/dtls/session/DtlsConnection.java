@@ -32,6 +32,7 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One peer's DTLS association: the {@link DatagramTransport} BouncyCastle reads and writes
@@ -364,11 +365,14 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Mono<Void> send(Publisher<? extends ByteBuf> data) {
-        // Records are protected on the records scheduler, in order, 32 fetched ahead at most; a
-        // record waits for its write only when the socket's outbound buffer is full.
+        // Records are protected in order, 32 fetched ahead at most, on the thread that emits them
+        // (a records worker echoing what it received, an application thread), or on the records
+        // scheduler when that thread is an event loop; a record waits for its write only when the
+        // socket's outbound buffer is full.
         return Flux.from(data)
-                .publishOn(DtlsRuntime.RECORDS, 32)
-                .concatMap(this::sendOne, 1)
+                .concatMap(record -> Schedulers.isInNonBlockingThread()
+                        ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS)
+                        : sendOne(record), 32)
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::release)
                 .then();
     }

