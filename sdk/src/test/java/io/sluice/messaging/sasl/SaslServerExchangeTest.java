@@ -1,0 +1,166 @@
+package io.sluice.messaging.sasl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.ongres.scram.client.ScramClient;
+import com.ongres.scram.common.exception.ScramInvalidServerSignatureException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.security.sasl.Sasl;
+import javax.security.sasl.SaslClient;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+/**
+ * The server side of SASL against independent clients: the ongres SCRAM library's client and the
+ * JDK's PLAIN and CRAM-MD5 clients; and every refusal with its code.
+ */
+class SaslServerExchangeTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final List<String> ALL = List.of("SCRAM-SHA-256", "PLAIN", "EXTERNAL", "ANONYMOUS", "CRAM-MD5");
+    private static final Account ALICE = new Account("alice", ScramCredential.fromPassword("pencil".toCharArray(), 4096),
+            Set.of("operator"), "pencil".toCharArray());
+    private static final Authenticator USERS = Authenticator.of(List.of(ALICE), Map.of());
+
+    private static SaslServerExchange start(String mechanism, boolean tls) {
+        return SaslServerExchange.start(mechanism, SaslServerExchange.offered(ALL, tls, false, false), "som", USERS, tls, null, false);
+    }
+
+    private static SaslStep step(SaslServerExchange exchange, byte[] message) {
+        return exchange.respond(message).block(TIMEOUT);
+    }
+
+    private static void failsWith(SaslServerExchange exchange, byte[] message, SaslErrorCode code) {
+        StepVerifier.create(exchange.respond(message))
+                .expectErrorSatisfies(e -> assertThat(((SaslException) e).errorCode()).isEqualTo(code))
+                .verify(TIMEOUT);
+    }
+
+    private static ScramClient scram(String user, String password, String role) {
+        ScramClient.FinalBuildStage b = ScramClient.builder().advertisedMechanisms(List.of("SCRAM-SHA-256"))
+                .username(user).password(password.toCharArray());
+        return role == null ? b.build() : b.authzid(role).build();
+    }
+
+    @Test
+    void scramWithTheScramLibrarysClientAuthenticatesBothWays() throws Exception {
+        ScramClient client = scram("alice", "pencil", null);
+        SaslServerExchange server = start("SCRAM-SHA-256", false);
+        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+        SaslStep.Success done = (SaslStep.Success) step(server, client.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8));
+        assertThat(done.who()).isEqualTo(new Authenticated("SCRAM-SHA-256", "alice", "alice", false));
+        // The library checks the server's signature: the server proved it knows the credential.
+        client.serverFinalMessage(new String(done.additionalData(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void scramWithARoleTheUserHasAndOneItHasNot() throws Exception {
+        ScramClient operator = scram("alice", "pencil", "operator");
+        SaslServerExchange server = start("SCRAM-SHA-256", false);
+        SaslStep.Challenge first = (SaslStep.Challenge) step(server, operator.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        operator.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+        assertThat(((SaslStep.Success) step(server, operator.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8))).who().role())
+                .isEqualTo("operator");
+
+        ScramClient admin = scram("alice", "pencil", "admin");
+        SaslServerExchange refused = start("SCRAM-SHA-256", false);
+        first = (SaslStep.Challenge) step(refused, admin.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        admin.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+        failsWith(refused, admin.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), SaslErrorCode.NOT_AUTHORIZED);
+    }
+
+    @Test
+    void aWrongPasswordAndAnUnknownUserFailAlike() throws Exception {
+        for (ScramClient client : List.of(scram("alice", "wrong", null), scram("mallory", "pencil", null))) {
+            SaslServerExchange server = start("SCRAM-SHA-256", false);
+            SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+            client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+            failsWith(server, client.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), SaslErrorCode.AUTHENTICATION_FAILED);
+        }
+    }
+
+    @Test
+    void aForgedServerSignatureIsCaughtByTheLibrarysClient() throws Exception {
+        ScramClient client = scram("alice", "pencil", null);
+        SaslServerExchange server = start("SCRAM-SHA-256", true);
+        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+        SaslStep.Success done = (SaslStep.Success) step(server, client.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8));
+        String signature = new String(done.additionalData(), StandardCharsets.UTF_8);
+        String forged = "v=" + (signature.charAt(2) == 'A' ? 'B' : 'A') + signature.substring(3);
+        assertThatThrownBy(() -> client.serverFinalMessage(forged)).isInstanceOf(ScramInvalidServerSignatureException.class);
+    }
+
+    @Test
+    void malformedScramMessagesAreRefusedWithACode() throws Exception {
+        failsWith(start("SCRAM-SHA-256", false), "garbage".getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
+        failsWith(start("SCRAM-SHA-256", false), "p=tls-unique,,n=alice,r=abc".getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
+        ScramClient client = scram("alice", "pencil", null);
+        SaslServerExchange server = start("SCRAM-SHA-256", false);
+        step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        failsWith(server, "c=biws,r=not-the-nonce,p=AAAA".getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
+        failsWith(server, "again".getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
+    }
+
+    @Test
+    void plainFromTheJdksClientOverTlsAndRefusedWithout() throws Exception {
+        SaslClient jdk = Sasl.createSaslClient(new String[] {"PLAIN"}, "operator", "som", "localhost", Map.of(),
+                callbacks -> {
+                    for (var c : callbacks) {
+                        if (c instanceof javax.security.auth.callback.NameCallback n) {
+                            n.setName("alice");
+                        } else if (c instanceof javax.security.auth.callback.PasswordCallback p) {
+                            p.setPassword("pencil".toCharArray());
+                        }
+                    }
+                });
+        byte[] initial = jdk.evaluateChallenge(new byte[0]);
+        SaslStep.Success done = (SaslStep.Success) step(start("PLAIN", true), initial);
+        assertThat(done.who()).isEqualTo(new Authenticated("PLAIN", "alice", "operator", false));
+        failsWith(start("PLAIN", true), "\0alice\0wrong".getBytes(StandardCharsets.UTF_8), SaslErrorCode.AUTHENTICATION_FAILED);
+        failsWith(start("PLAIN", true), "alice\0pencil".getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
+        assertThat(SaslServerExchange.offered(ALL, false, false, false)).doesNotContain("PLAIN", "EXTERNAL");
+        assertThatThrownBy(() -> start("PLAIN", false)).isInstanceOf(SaslException.class)
+                .satisfies(e -> assertThat(((SaslException) e).errorCode()).isEqualTo(SaslErrorCode.PLAINTEXT_REFUSED));
+        assertThat(SaslServerExchange.start("PLAIN", ALL, "som", USERS, false, null, true)).isNotNull();
+    }
+
+    @Test
+    void cramMd5FromTheJdksClient() throws Exception {
+        SaslClient jdk = Sasl.createSaslClient(new String[] {"CRAM-MD5"}, null, "som", "localhost", Map.of(),
+                callbacks -> {
+                    for (var c : callbacks) {
+                        if (c instanceof javax.security.auth.callback.NameCallback n) {
+                            n.setName("alice");
+                        } else if (c instanceof javax.security.auth.callback.PasswordCallback p) {
+                            p.setPassword("pencil".toCharArray());
+                        }
+                    }
+                });
+        SaslServerExchange server = start("CRAM-MD5", false);
+        byte[] challenge = server.initialChallenge().orElseThrow();
+        SaslStep.Success done = (SaslStep.Success) step(server, jdk.evaluateChallenge(challenge));
+        assertThat(done.who().user()).isEqualTo("alice");
+
+        SaslServerExchange wrong = start("CRAM-MD5", false);
+        byte[] c2 = wrong.initialChallenge().orElseThrow();
+        failsWith(wrong, ("alice " + "0".repeat(32)).getBytes(StandardCharsets.UTF_8), SaslErrorCode.AUTHENTICATION_FAILED);
+        assertThat(c2).isNotEmpty();
+    }
+
+    @Test
+    void anonymousAndUnofferedMechanisms() {
+        SaslStep.Success anon = (SaslStep.Success) step(start("ANONYMOUS", false), "trace".getBytes(StandardCharsets.UTF_8));
+        assertThat(anon.who().anonymous()).isTrue();
+        assertThatThrownBy(() -> SaslServerExchange.start("ANONYMOUS", List.of("SCRAM-SHA-256"), "som", USERS, true, null, false))
+                .isInstanceOf(SaslException.class)
+                .hasMessageContaining("the server offers [SCRAM-SHA-256]");
+        assertThatThrownBy(() -> start("EXTERNAL", true)).hasMessageContaining("is not offered");
+    }
+}
