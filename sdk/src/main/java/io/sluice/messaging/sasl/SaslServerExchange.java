@@ -149,7 +149,9 @@ public final class SaslServerExchange {
             case EXTERNAL -> step == 1 ? external(response) : outOfOrder();
             case ANONYMOUS -> step == 1 ? anonymous(response) : outOfOrder();
             case CRAM_MD5 -> step == 1 && jdk != null ? cramMd5(response) : outOfOrder();
-            default -> Mono.error(new SaslException(SaslErrorCode.MECHANISM_NOT_OFFERED, "mechanism " + mechanism + " is not implemented"));
+            // The server's own list named a mechanism this class does not speak.
+            default -> Mono.error(new SaslException(SaslErrorCode.MECHANISM_NOT_OFFERED, "mechanism " + mechanism
+                    + " is configured but Sluice's SASL server speaks only " + List.of(SCRAM_SHA_256, PLAIN, EXTERNAL, ANONYMOUS, CRAM_MD5)));
         };
     }
 
