@@ -1,6 +1,7 @@
 package io.sluice.dtls.session;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.bouncycastle.tls.CipherSuite;
@@ -87,7 +88,7 @@ final class CipherSuites {
 
     /** The suites a server with this key can serve: ECDSA suites for an EC key, RSA ones otherwise. */
     static int[] servable(int[] suites, boolean ecKey) {
-        return java.util.Arrays.stream(suites).filter(suite -> ecKey == (TlsUtils.getKeyExchangeAlgorithm(suite)
+        return Arrays.stream(suites).filter(suite -> ecKey == (TlsUtils.getKeyExchangeAlgorithm(suite)
                 == KeyExchangeAlgorithm.ECDHE_ECDSA)).toArray();
     }
 

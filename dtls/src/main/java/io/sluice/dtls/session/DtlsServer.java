@@ -228,17 +228,26 @@ public final class DtlsServer implements SecureDatagramServer {
         return DtlsRuntime.ready()
                 .then(UdpSocket.bind(local))
                 .publishOn(DtlsRuntime.HANDSHAKES)
-                .map(socket -> new LiveDtlsServer(socket, this::newPeer, maxHandshakes, maxSessions, connectionIdLength));
+                .map(socket -> {
+                    int[] suites = effectiveSuites();
+                    return new LiveDtlsServer(socket, id -> newPeer(id, suites), maxHandshakes, maxSessions, connectionIdLength);
+                });
     }
 
-    private TlsServer newPeer(byte[] connectionId) {
+    /** The suites every handshake of this server accepts: the configured or default ones its key can serve. */
+    private int[] effectiveSuites() {
         if (identity != null) {
-            int[] suites = CipherSuites.servable(cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.CERTIFICATE),
+            return CipherSuites.servable(cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.CERTIFICATE),
                     identity.isEc());
+        }
+        return cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.PSK);
+    }
+
+    private TlsServer newPeer(byte[] connectionId, int[] suites) {
+        if (identity != null) {
             return new Peers.CertServer(identity, clientAuth, clientTrust,
                     new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites));
         }
-        int[] suites = cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.PSK);
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
         return new Peers.PskServer(new TlsPSKIdentityManager() {
             @Override

@@ -1,6 +1,9 @@
 package io.sluice.messaging.sasl;
 
 import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
@@ -37,10 +40,10 @@ public interface Authenticator {
      * @param certificateSubjects subject DN to user name
      * @return the authenticator
      */
-    static Authenticator of(java.util.Collection<Account> accounts, java.util.Map<String, String> certificateSubjects) {
-        java.util.Map<String, Account> byName = new java.util.HashMap<>();
+    static Authenticator of(Collection<Account> accounts, Map<String, String> certificateSubjects) {
+        Map<String, Account> byName = new HashMap<>();
         accounts.forEach(a -> byName.put(a.name(), a));
-        java.util.Map<String, String> subjects = java.util.Map.copyOf(certificateSubjects);
+        Map<String, String> subjects = Map.copyOf(certificateSubjects);
         return new Authenticator() {
             @Override
             public Mono<Account> account(String username) {

@@ -6,14 +6,17 @@ import com.ongres.scram.common.ScramFunctions;
 import com.ongres.scram.common.ScramMechanism;
 import com.ongres.scram.common.ServerFirstMessage;
 import com.ongres.scram.common.exception.ScramParseException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.NameCallback;
 import javax.security.auth.callback.PasswordCallback;
@@ -57,8 +60,10 @@ public final class SaslServerExchange {
     private String clientFirstBare;
     private ServerFirstMessage serverFirst;
     private Account scramAccount;
-    // CRAM-MD5 state.
+    // CRAM-MD5 state: the JDK's server asks its callbacks for the user and password we fetched.
     private SaslServer jdk;
+    private char[] legacyPassword;
+    private String legacyUser;
 
     private SaslServerExchange(String mechanism, String service, Authenticator authenticator, boolean tls, X509Certificate clientCertificate) {
         this.mechanism = mechanism;
@@ -185,7 +190,7 @@ public final class SaslServerExchange {
         }
         String role = new String(message, 0, first, StandardCharsets.UTF_8);
         String user = new String(message, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        char[] password = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(message, second + 1, message.length - second - 1)).array();
+        char[] password = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(message, second + 1, message.length - second - 1)).array();
         if (user.isEmpty() || first > MAX_FIELD || second - first - 1 > MAX_FIELD || message.length - second - 1 > MAX_FIELD) {
             return Mono.error(malformed("PLAIN identities and password must be 1 to 255 octets"));
         }
@@ -228,7 +233,7 @@ public final class SaslServerExchange {
                 // An unknown user gets a well-formed challenge all the same (RFC 5802 §5.1), so
                 // answers do not tell which users exist; it fails at the proof.
                 .defaultIfEmpty(new Account("", ScramCredential.of(ScramFunctions.salt(16, RANDOM), ScramCredential.DEFAULT_ITERATIONS,
-                        new byte[32], new byte[32]), java.util.Set.of(), null))
+                        new byte[32], new byte[32]), Set.of(), null))
                 .map(account -> {
                     scramAccount = account;
                     serverFirst = new ServerFirstMessage(clientFirst.getClientNonce(), ScramFunctions.nonce(24, RANDOM),
@@ -297,9 +302,6 @@ public final class SaslServerExchange {
 
     // ---- CRAM-MD5 through the JDK ----------------------------------------------------------
 
-    private char[] legacyPassword;
-    private String legacyUser;
-
     private Mono<SaslStep> cramMd5(byte[] message) {
         String text = new String(message, StandardCharsets.UTF_8);
         int space = text.lastIndexOf(' ');
@@ -318,7 +320,7 @@ public final class SaslServerExchange {
                     } catch (javax.security.sasl.SaslException e) {
                         return Mono.error(failed());
                     } finally {
-                        java.util.Arrays.fill(legacyPassword, '\0');
+                        Arrays.fill(legacyPassword, '\0');
                     }
                     return authorize(account, "", new byte[0]);
                 });

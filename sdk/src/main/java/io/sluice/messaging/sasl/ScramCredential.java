@@ -3,6 +3,7 @@ package io.sluice.messaging.sasl;
 import com.ongres.scram.common.ScramFunctions;
 import com.ongres.scram.common.ScramMechanism;
 import com.ongres.scram.common.StringPreparation;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Objects;
 
@@ -79,7 +80,7 @@ public final class ScramCredential {
     public boolean matches(char[] password) {
         byte[] salted = salted(password, salt, iterations);
         byte[] candidate = ScramFunctions.storedKey(ScramMechanism.SCRAM_SHA_256, ScramFunctions.clientKey(ScramMechanism.SCRAM_SHA_256, salted));
-        return java.security.MessageDigest.isEqual(candidate, storedKey);
+        return MessageDigest.isEqual(candidate, storedKey);
     }
 
     public byte[] salt() {
