@@ -7,6 +7,7 @@ import com.ongres.scram.common.ScramMechanism;
 import com.ongres.scram.common.ServerFirstMessage;
 import com.ongres.scram.common.exception.ScramParseException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -190,7 +191,10 @@ public final class SaslServerExchange {
         }
         String role = new String(message, 0, first, StandardCharsets.UTF_8);
         String user = new String(message, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        char[] password = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(message, second + 1, message.length - second - 1)).array();
+        // Only the decoded chars: the buffer's backing array can be longer than its content.
+        CharBuffer decoded = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(message, second + 1, message.length - second - 1));
+        char[] password = new char[decoded.remaining()];
+        decoded.get(password);
         if (user.isEmpty() || first > MAX_FIELD || second - first - 1 > MAX_FIELD || message.length - second - 1 > MAX_FIELD) {
             return Mono.error(malformed("PLAIN identities and password must be 1 to 255 octets"));
         }

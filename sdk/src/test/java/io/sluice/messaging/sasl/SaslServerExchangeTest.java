@@ -132,6 +132,14 @@ class SaslServerExchangeTest {
     }
 
     @Test
+    void plainWithANonAsciiPassword() {
+        Account zoe = new Account("zoë", ScramCredential.fromPassword("pässwörd€".toCharArray(), 4096), Set.of(), null);
+        SaslServerExchange server = SaslServerExchange.start("PLAIN", ALL, "som", Authenticator.of(List.of(zoe), Map.of()), true, null, false);
+        SaslStep.Success done = (SaslStep.Success) step(server, "\0zoë\0pässwörd€".getBytes(StandardCharsets.UTF_8));
+        assertThat(done.who().user()).isEqualTo("zoë");
+    }
+
+    @Test
     void cramMd5FromTheJdksClient() throws Exception {
         SaslClient jdk = Sasl.createSaslClient(new String[] {"CRAM-MD5"}, null, "som", "localhost", Map.of(),
                 callbacks -> {
