@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -177,6 +179,10 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            tlsFailed(handshake.cause());
+            return;
+        }
         if (evt instanceof IdleStateEvent idle && admitted) {
             if (idle.state() == IdleState.WRITER_IDLE && helloReceived) {
                 send(new CallFrame.Ping(++pingNonce));
@@ -191,9 +197,24 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         ctx.fireUserEventTriggered(evt);
     }
 
+    private void tlsFailed(Throwable cause) {
+        if (closeReason == null || closeReason.status() == PeerStatus.CONNECTION_LOST) {
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root == cause ? String.valueOf(cause.getMessage()) : cause.getMessage() + " (" + root.getMessage() + ")";
+            closeReason = PeerException.of(PeerStatus.TLS_FAILED, "TLS handshake with " + channel.remoteAddress() + " failed: " + why, cause);
+        }
+        channel.close();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof DecoderException && cause.getCause() instanceof CodecException ce) {
+        if (cause instanceof javax.net.ssl.SSLException || cause instanceof DecoderException
+                && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            tlsFailed(cause instanceof DecoderException ? cause.getCause() : cause);
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof CodecException ce) {
             protocolError("malformed frame: " + ce.getMessage());
         } else if (cause instanceof IOException) {
             if (closeReason == null) {
@@ -888,6 +909,12 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     @Override
     public SocketAddress localAddress() {
         return channel.localAddress();
+    }
+
+    @Override
+    public javax.net.ssl.SSLSession tlsSession() {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        return tls == null || !tls.handshakeFuture().isSuccess() ? null : tls.engine().getSession();
     }
 
     @Override

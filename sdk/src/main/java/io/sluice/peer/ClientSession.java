@@ -138,6 +138,12 @@ final class ClientSession implements PeerSession {
     }
 
     @Override
+    public javax.net.ssl.SSLSession tlsSession() {
+        Association a = current;
+        return a == null ? null : a.tlsSession();
+    }
+
+    @Override
     public SocketAddress remoteAddress() {
         Association a = current;
         return a == null ? null : a.remoteAddress();

@@ -18,9 +18,11 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.sluice.event.EventStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -151,7 +153,7 @@ public final class LivePeer implements Disposable {
         EventLoopGroup workers = LOOPS.onServer(nativeTransport);
         ServerBootstrap bootstrap = new ServerBootstrap().group(boss, workers)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(initializer(false));
+                .childHandler(initializer(false, null));
         if (endpoint instanceof PeerEndpoint.Tcp tcp) {
             return Mono.fromCallable(tcp::resolved).subscribeOn(Schedulers.boundedElastic())
                     .flatMap(address -> toMono(bootstrap.channel(LOOPS.onChannelClass(ServerSocketChannel.class, boss))
@@ -208,21 +210,27 @@ public final class LivePeer implements Disposable {
         }
     }
 
-    private ChannelInitializer<Channel> initializer(boolean initiator) {
+    private ChannelInitializer<Channel> initializer(boolean initiator, SocketAddress remote) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                install(ch, initiator);
+                install(ch, initiator, remote);
             }
         };
     }
 
-    private Association install(Channel ch, boolean initiator) {
+    private Association install(Channel ch, boolean initiator, SocketAddress remote) {
         Association association = new Association(this, ch, initiator, initiator ? null : admission);
         if (!initiator) {
             accepted.add(association);
         }
         ChannelPipeline p = ch.pipeline();
+        SslContext tls = initiator ? config.tls().client() : config.tls().server();
+        if (tls != null) {
+            // The host name goes to SNI and to the context's host-name check.
+            p.addLast(remote instanceof InetSocketAddress inet
+                    ? tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()) : tls.newHandler(ch.alloc()));
+        }
         long idle = config.idleTimeout().toMillis();
         long keepAlive = config.keepAlive().toMillis();
         if (idle > 0 || keepAlive > 0) {
@@ -281,7 +289,7 @@ public final class LivePeer implements Disposable {
             if (!initiator) {
                 ch.config().setAutoRead(false);
             }
-            Association association = install(ch, initiator);
+            Association association = install(ch, initiator, remote);
             return toMono(LOOPS.onClient(false).register(ch)).then(association.whenEstablished());
         });
     }
@@ -289,7 +297,7 @@ public final class LivePeer implements Disposable {
     /** One connection attempt to one endpoint, up to the end of the HELLO exchange. */
     Mono<Association> connectTo(PeerEndpoint endpoint) {
         EventLoopGroup group = LOOPS.onClient(endpoint instanceof PeerEndpoint.Unix ? EPOLL : NATIVE);
-        Bootstrap bootstrap = new Bootstrap().group(group).handler(initializer(true));
+        Bootstrap bootstrap = new Bootstrap().group(group);
         long timeout = config.establishTimeout().toMillis();
         if (timeout > 0) {
             bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout));
@@ -297,10 +305,10 @@ public final class LivePeer implements Disposable {
         Mono<Channel> connected;
         if (endpoint instanceof PeerEndpoint.Tcp tcp) {
             connected = Mono.fromCallable(tcp::resolved).subscribeOn(Schedulers.boundedElastic())
-                    .flatMap(address -> toMono(bootstrap.channel(LOOPS.onChannelClass(io.netty.channel.socket.SocketChannel.class,
-                            group)).connect(address)));
+                    .flatMap(address -> toMono(bootstrap.handler(initializer(true, address))
+                            .channel(LOOPS.onChannelClass(io.netty.channel.socket.SocketChannel.class, group)).connect(address)));
         } else if (endpoint instanceof PeerEndpoint.Unix unix) {
-            connected = Mono.defer(() -> toMono(bootstrap.channel(EPOLL ? EpollDomainSocketChannel.class
+            connected = Mono.defer(() -> toMono(bootstrap.handler(initializer(true, null)).channel(EPOLL ? EpollDomainSocketChannel.class
                     : NioDomainSocketChannel.class).connect(unixAddress(unix.path()))));
         } else {
             return Mono.error(new IllegalArgumentException("cannot connect to " + endpoint));

@@ -1,5 +1,6 @@
 package io.sluice.peer;
 
+import io.netty.handler.ssl.SslContext;
 import io.sluice.codec.Limits;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +54,7 @@ public final class Peer {
         return new Peer(new PeerConfig(Objects.requireNonNull(protocol, "protocol"), Dispatch.create(), null, List.of(),
                 List.of(), 1024, 128, 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(15),
                 Duration.ZERO, null, null, Schedulers.boundedElastic(), Limits.defaults().withMaxMessageBytes(1 << 20),
-                Retry.max(0)));
+                Retry.max(0), PeerTls.NONE));
     }
 
     private Peer with(PeerConfig c) {
@@ -76,7 +77,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch().merge(dispatch), c.dispatchData(), c.listenEndpoints(),
                 c.connectEndpoints(), c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(),
                 c.idleTimeout(), c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                c.blockingScheduler(), c.limits(), c.reconnect()));
+                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -88,7 +89,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), data, c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect()));
+                c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -104,7 +105,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), List.copyOf(all), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect()));
+                c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -125,7 +126,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), List.copyOf(all),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect()));
+                c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -140,7 +141,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 maxClients, c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect()));
+                c.reconnect(), c.tls()));
     }
 
     /**
@@ -158,7 +159,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), maxBacklog, c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect()));
+                c.reconnect(), c.tls()));
     }
 
     /**
@@ -176,7 +177,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), maxConcurrentCalls, c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect()));
+                c.reconnect(), c.tls()));
     }
 
     /**
@@ -192,7 +193,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), nonNegative(establish), nonNegative(idle),
                 c.keepAlive(), nonNegative(call), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect()));
+                c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -204,7 +205,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 nonNegative(interval), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                c.blockingScheduler(), c.limits(), c.reconnect()));
+                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -221,7 +222,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), Objects.requireNonNull(constructor, "constructor"),
-                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect()));
+                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -233,7 +234,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect()));
+                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect(), c.tls()));
     }
 
     /**
@@ -245,7 +246,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                Objects.requireNonNull(limits, "limits"), c.reconnect()));
+                Objects.requireNonNull(limits, "limits"), c.reconnect(), c.tls()));
     }
 
     /**
@@ -260,7 +261,28 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), Objects.requireNonNull(retry, "retry")));
+                c.limits(), Objects.requireNonNull(retry, "retry"), c.tls()));
+    }
+
+    /**
+     * Secures connections with TLS. A context built with {@code SslContextBuilder.forServer(...)}
+     * secures the connections this peer accepts; one built with {@code forClient()} secures the
+     * connections it makes, with the endpoint's host name for SNI and for the host-name check the
+     * context does (Netty's client contexts check it by default). Give both for a peer that does
+     * both. The handshake completes before HELLO; a failed handshake fails the connection with
+     * {@link PeerStatus#TLS_FAILED}, and {@link PeerSession#tlsSession()} shows the outcome.
+     *
+     * @param context a server or client context
+     * @return the new spec
+     */
+    public Peer secure(SslContext context) {
+        Objects.requireNonNull(context, "context");
+        PeerConfig c = config;
+        PeerTls tls = context.isServer() ? new PeerTls(context, c.tls().client()) : new PeerTls(c.tls().server(), context);
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), c.reconnect(), tls));
     }
 
     /**

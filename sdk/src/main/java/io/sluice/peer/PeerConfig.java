@@ -26,7 +26,8 @@ record PeerConfig(
         BiConsumer<? super PeerSession, Object> sessionDestructor,
         Scheduler blockingScheduler,
         Limits limits,
-        Retry reconnect) {
+        Retry reconnect,
+        PeerTls tls) {
 
     void requireType(CallType<?, ?> type, CallType.Kind kind) {
         if (!protocol.contains(type)) {

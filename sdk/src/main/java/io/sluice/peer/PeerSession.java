@@ -72,6 +72,15 @@ public interface PeerSession {
     SocketAddress localAddress();
 
     /**
+     * The TLS session of the current connection, when the peer is {@link Peer#secure secured}: the
+     * protocol, suite and the remote side's certificates ({@code getPeerCertificates()} throws
+     * {@code SSLPeerUnverifiedException} when the remote side sent none).
+     *
+     * @return the TLS session after a successful handshake, else {@code null}
+     */
+    javax.net.ssl.SSLSession tlsSession();
+
+    /**
      * Closes the session: outstanding calls in both directions are cancelled (outgoing ones fail
      * with {@link PeerStatus#CANCELLED}), and the session cannot be used again.
      *

@@ -32,6 +32,8 @@ public enum PeerStatus implements ErrorCode {
     CONNECTION_LOST(10, "peer.connection-lost", "The connection closed while the call was in progress."),
     /** No endpoint could be connected. */
     UNAVAILABLE(11, "peer.unavailable", "None of the connect endpoints could be reached."),
+    /** The TLS handshake failed: an untrusted or expired certificate, a host-name mismatch, no common suite. */
+    TLS_FAILED(12, "peer.tls-failed", "The TLS handshake failed."),
     /** An application-defined status (1000 and above). */
     APPLICATION(-1, "peer.application", "An application-defined failure.");
 

@@ -25,6 +25,15 @@ public enum SaslErrorCode implements ErrorCode {
         this.description = description;
     }
 
+    /**
+     * The stable number of this code, as it travels on the wire (1100 and up, in declaration order).
+     *
+     * @return the number
+     */
+    public int number() {
+        return 1100 + ordinal();
+    }
+
     @Override
     public String code() {
         return code;

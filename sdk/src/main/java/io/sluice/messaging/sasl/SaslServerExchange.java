@@ -47,7 +47,7 @@ public final class SaslServerExchange {
     public static final String CRAM_MD5 = "CRAM-MD5";
     /** RFC 4616 §2 and RFC 4505 §3: identities, passwords and traces are at most 255 octets. */
     static final int MAX_FIELD = 255;
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SecureRandom RANDOM = Nonces.RANDOM;
 
     private final String mechanism;
     private final String service;

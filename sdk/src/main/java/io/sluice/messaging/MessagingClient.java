@@ -1,0 +1,166 @@
+package io.sluice.messaging;
+
+import io.netty.handler.ssl.SslContext;
+import io.sluice.messaging.sasl.Nonces;
+import io.sluice.peer.Peer;
+import io.sluice.peer.PeerEndpoint;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * A messaging client, as a spec (SOM's session object before it is opened): the facilities its
+ * sessions will use, the SASL service name, and TLS. {@link #open} connects, authenticates and
+ * gives a {@link MessagingSession}.
+ *
+ * <pre>{@code
+ * MessagingSession session = MessagingClient.create(SWITCH)
+ *         .tls(SecurityEnvironment.fromDirectory(Path.of("client-env"), passphrase))
+ *         .open("switch.example", 18000, Credentials.password("alice", password))
+ *         .block();
+ * }</pre>
+ *
+ * <p>TLS comes in three forms: none (the default), {@link #tls(SecurityEnvironment)} (the server
+ * is verified when the environment holds trusted CAs, and this side presents its identity when it
+ * holds one), and {@link #tlsWithoutVerification()} (SOM's null environment: encrypted but neither
+ * side verified, logged as a warning on every open). Immutable and thread-safe.
+ */
+public final class MessagingClient {
+
+    private static final Logger LOG = Loggers.getLogger(MessagingClient.class);
+
+    private record Config(List<Facility> facilities, String service, SecurityEnvironment tls, boolean tlsUnverified,
+                          Duration timeout) {
+    }
+
+    private final Config config;
+
+    private MessagingClient(Config config) {
+        this.config = config;
+    }
+
+    /**
+     * A client whose sessions use {@code facilities} (at least one, as in SOM), with service
+     * {@code som}, no TLS and a 10 s timeout for connecting and authenticating.
+     *
+     * @param facilities the facilities
+     * @return the spec
+     */
+    public static MessagingClient create(Facility... facilities) {
+        if (facilities.length == 0) {
+            throw new IllegalArgumentException("name at least one facility the sessions will use");
+        }
+        Set<Facility> set = new LinkedHashSet<>();
+        for (Facility f : facilities) {
+            if (f == Facility.ALL) {
+                throw new IllegalArgumentException("Facility.ALL is for clear(); name the facilities a session uses");
+            }
+            set.add(Objects.requireNonNull(f, "facility"));
+        }
+        SessionProtocol.with(set);
+        return new MessagingClient(new Config(List.copyOf(set), MessagingServer.DEFAULT_SERVICE, null, false, Duration.ofSeconds(10)));
+    }
+
+    /**
+     * @param service the SASL service name (SOM's {@code SOMSetService}); defaults to {@code som}
+     * @return the new spec
+     */
+    public MessagingClient service(String service) {
+        Config c = config;
+        return new MessagingClient(new Config(c.facilities, Objects.requireNonNull(service, "service"), c.tls, c.tlsUnverified, c.timeout));
+    }
+
+    /**
+     * TLS from a security environment (SOM's {@code SOMSessionSetTLS} with a directory).
+     *
+     * @param environment trusted CAs verify the server; an identity lets the client prove itself
+     * @return the new spec
+     */
+    public MessagingClient tls(SecurityEnvironment environment) {
+        Config c = config;
+        return new MessagingClient(new Config(c.facilities, c.service, Objects.requireNonNull(environment, "environment"), false, c.timeout));
+    }
+
+    /**
+     * TLS that verifies neither side (SOM's {@code SOMSessionSetTLS} with a null environment):
+     * the traffic is encrypted, but any server is believed. Each open logs a warning.
+     *
+     * @return the new spec
+     */
+    public MessagingClient tlsWithoutVerification() {
+        Config c = config;
+        return new MessagingClient(new Config(c.facilities, c.service, null, true, c.timeout));
+    }
+
+    /**
+     * @param timeout for connecting and for each authentication step
+     * @return the new spec
+     */
+    public MessagingClient timeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the timeout must be positive, was " + timeout);
+        }
+        Config c = config;
+        return new MessagingClient(new Config(c.facilities, c.service, c.tls, c.tlsUnverified, timeout));
+    }
+
+    /** @return the facilities */
+    public List<Facility> facilities() {
+        return config.facilities;
+    }
+
+    /**
+     * Opens a session (SOM's {@code SOMSessionOpen}/{@code SOMSessionOpenMech}): connects, asks the
+     * server for its mechanisms, authenticates. Nothing happens until subscription; cancelling
+     * closes the connection.
+     *
+     * @param host the server's host name or address
+     * @param port the server's port
+     * @param credentials who to authenticate as
+     * @return the open, authenticated session; fails with a {@link MessagingException} (connect,
+     *     TLS, service, unknown facility) or a {@code SaslException} (mechanism not offered, wrong
+     *     credentials, role not allowed)
+     */
+    public Mono<MessagingSession> open(String host, int port, Credentials credentials) {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(credentials, "credentials");
+        return Mono.defer(() -> {
+            Peer peer = Peer.create(SessionProtocol.with(config.facilities)).connectTo(PeerEndpoint.tcp(host, port))
+                    .timeouts(config.timeout, Duration.ofSeconds(60), Duration.ZERO);
+            SslContext tls = null;
+            if (config.tls != null) {
+                if (!config.tls.verifiesPeer()) {
+                    LOG.warn("TLS to {}:{} without verifying the server: {} holds no trusted CAs", host, port, config.tls.directory());
+                }
+                tls = config.tls.clientContext();
+            } else if (config.tlsUnverified) {
+                LOG.warn("TLS to {}:{} without verification: the server is not verified and the client presents no identity",
+                        host, port);
+                tls = SecurityEnvironment.unverifiedClientContext();
+            }
+            if (tls != null) {
+                peer = peer.secure(tls);
+            }
+            return Nonces.ready().then(peer.start()).flatMap(live -> {
+                MessagingSession session = new MessagingSession(config.facilities, config.service, config.timeout, host, live);
+                return session.authenticate(credentials).thenReturn(session)
+                        .doOnCancel(live::dispose)
+                        .onErrorResume(e -> {
+                            live.dispose();
+                            return Mono.error(e);
+                        });
+            });
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "MessagingClient[" + config.facilities.stream().map(Facility::name).toList() + ", service " + config.service
+                + (config.tls != null ? ", TLS " + config.tls.directory() : config.tlsUnverified ? ", TLS without verification" : "") + "]";
+    }
+}

@@ -1,0 +1,405 @@
+package io.sluice.messaging;
+
+import io.sluice.error.SluiceException;
+import io.sluice.event.EventStream;
+import io.sluice.messaging.sasl.Authenticated;
+import io.sluice.messaging.sasl.SaslClientExchange;
+import io.sluice.messaging.sasl.SaslErrorCode;
+import io.sluice.messaging.sasl.SaslException;
+import io.sluice.messaging.sasl.SaslServerExchange;
+import io.sluice.peer.CallType;
+import io.sluice.peer.LivePeer;
+import io.sluice.peer.PeerException;
+import io.sluice.peer.PeerSession;
+import io.sluice.peer.PeerStatus;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLSession;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * An open messaging session (SOM's {@code SOMSession} after {@code SOMSessionOpen}): authenticated
+ * to a server, calling the facilities it was created for.
+ *
+ * <p>Facility calls are subordinate objects of the session: {@link #clear} of their facility ends
+ * them (with {@link MessagingErrorCode#CLEARED}) here and releases what the server holds for them.
+ * {@link #close()} logs out and closes the connection; {@link #dispose()} is clear-all plus close.
+ * A lost connection closes the session (a new one must be opened: the server's authentication
+ * belonged to the connection). Thread-safe; calls may be made from any thread.
+ */
+public final class MessagingSession implements Disposable {
+
+    private static final int MAX_SASL_STEPS = 8;
+
+    private final List<Facility> facilities;
+    private final String service;
+    private final Duration timeout;
+    private final String host;
+    private final LivePeer peer;
+    private final PeerSession connection;
+    private final EventStream<MessagingEvent> events = EventStream.create(256);
+    private final Map<Facility, Set<Subordinate>> objects = new ConcurrentHashMap<>();
+    private volatile SessionProtocol.ServerHello server;
+    private volatile Authenticated who;
+    private volatile boolean closed;
+
+    MessagingSession(List<Facility> facilities, String service, Duration timeout, String host, LivePeer peer) {
+        this.facilities = facilities;
+        this.service = service;
+        this.timeout = timeout;
+        this.host = host;
+        this.peer = peer;
+        this.connection = peer.connect();
+    }
+
+    // ---- opening and authentication --------------------------------------------------------
+
+    Mono<Authenticated> authenticate(Credentials credentials) {
+        Mono<SessionProtocol.ServerHello> hello = server != null ? Mono.just(server)
+                : sessionCall(SessionProtocol.HELLO, new SessionProtocol.Hello(service)).doOnNext(h -> {
+                    server = h;
+                    watchConnection();
+                });
+        return hello.flatMap(h -> {
+            List<String> missing = facilities.stream().map(Facility::name).filter(n -> !h.facilities().contains(n)).toList();
+            if (!missing.isEmpty()) {
+                return Mono.error(new MessagingException(MessagingErrorCode.UNKNOWN_FACILITY, "server " + host + " does not provide "
+                        + missing + "; it provides " + h.facilities()));
+            }
+            String mechanism = choose(credentials, h.mechanisms());
+            return Mono.fromCallable(() -> SaslClientExchange.start(mechanism, service, h.serverName(), credentials.user().orElse(""),
+                            credentials.password(), credentials.role()))
+                    .subscribeOn(Schedulers.parallel())
+                    .flatMap(exchange -> sessionCall(SessionProtocol.AUTH_START, new SessionProtocol.AuthStart(mechanism, exchange.initialResponse()))
+                            .flatMap(first -> steps(exchange, first, 1)));
+        }).map(done -> {
+            Authenticated a = new Authenticated(done.mechanism(), done.user(), done.role(), done.anonymous());
+            who = a;
+            return a;
+        });
+    }
+
+    private Mono<SessionProtocol.AuthStep> steps(SaslClientExchange exchange, SessionProtocol.AuthStep step, int count) {
+        if (step.done()) {
+            return Mono.fromCallable(() -> {
+                exchange.complete(step.data());
+                return step;
+            }).subscribeOn(Schedulers.parallel());
+        }
+        if (count >= MAX_SASL_STEPS) {
+            return Mono.error(new MessagingException(MessagingErrorCode.PROTOCOL, exchange.mechanism() + " took more than "
+                    + MAX_SASL_STEPS + " steps"));
+        }
+        return Mono.fromCallable(() -> exchange.evaluate(step.data())).subscribeOn(Schedulers.parallel())
+                .flatMap(response -> sessionCall(SessionProtocol.AUTH_STEP, response))
+                .flatMap(next -> steps(exchange, next, count + 1));
+    }
+
+    private String choose(Credentials credentials, List<String> offered) {
+        Optional<String> asked = credentials.mechanism();
+        if (asked.isEmpty() && credentials.kind() == Credentials.Kind.ANONYMOUS) {
+            asked = Optional.of(SaslServerExchange.ANONYMOUS);
+        }
+        if (asked.isPresent()) {
+            if (!offered.contains(asked.get())) {
+                String hint = asked.get().equals(SaslServerExchange.EXTERNAL)
+                        ? " (EXTERNAL needs TLS with a client identity the server trusts)"
+                        : asked.get().equals(SaslServerExchange.PLAIN) && !server.tls() ? " (PLAIN is offered only over TLS)" : "";
+                throw new SaslException(SaslErrorCode.MECHANISM_NOT_OFFERED, "server " + host + " does not offer " + asked.get()
+                        + hint + "; it offers " + offered);
+            }
+            return asked.get();
+        }
+        for (String m : SaslClientExchange.PREFERENCE) {
+            if (offered.contains(m)) {
+                return m;
+            }
+        }
+        throw new SaslException(SaslErrorCode.MECHANISM_NOT_OFFERED, "server " + host + " offers none of the password mechanisms "
+                + SaslClientExchange.PREFERENCE + "; it offers " + offered);
+    }
+
+    private void watchConnection() {
+        connection.states().filter(s -> s == PeerSession.State.IDLE || s == PeerSession.State.CLOSED).next().subscribe(s -> {
+            if (!closed) {
+                closed = true;
+                who = null;
+                MessagingException lost = new MessagingException(MessagingErrorCode.CONNECTION_LOST, "the connection to " + host
+                        + " was lost; open a new session");
+                endAll(List.copyOf(objects.keySet()), lost);
+                events.emit(new MessagingEvent.ConnectionLost(lost));
+                events.complete();
+                peer.dispose();
+            }
+        });
+    }
+
+    // ---- the seed's functions --------------------------------------------------------------
+
+    /** @return whether the session is authenticated ({@code SOMSessionAuthenticated}) */
+    public boolean authenticated() {
+        return who != null && !closed;
+    }
+
+    /** @return who the session is authenticated as, if it is */
+    public Optional<Authenticated> who() {
+        return closed ? Optional.empty() : Optional.ofNullable(who);
+    }
+
+    /** @return the mechanisms the server offered on this connection */
+    public List<String> offeredMechanisms() {
+        return server == null ? List.of() : server.mechanisms();
+    }
+
+    /** @return the facilities this session was created for */
+    public List<Facility> facilities() {
+        return facilities;
+    }
+
+    /** @return the TLS session, or empty without TLS */
+    public Optional<SSLSession> tlsSession() {
+        return Optional.ofNullable(connection.tlsSession());
+    }
+
+    /** @return the server's address while connected, else null */
+    public SocketAddress remoteAddress() {
+        return connection.remoteAddress();
+    }
+
+    /**
+     * Authenticates again with new credentials on the same connection (SOM's open on an open
+     * session). The previous authentication ends first, and with it the session's subordinate
+     * objects on both sides. On failure the session stays connected but unauthenticated, and
+     * {@code reopen} may be tried again.
+     *
+     * @param credentials the new credentials
+     * @return who the session is now authenticated as
+     */
+    public Mono<Authenticated> reopen(Credentials credentials) {
+        return Mono.defer(() -> {
+            if (closed) {
+                return Mono.error(closedError());
+            }
+            who = null;
+            endAll(List.copyOf(objects.keySet()), new MessagingException(MessagingErrorCode.CLEARED, "the session re-authenticated"));
+            return sessionCall(SessionProtocol.LOGOUT, new byte[0]).then(authenticate(credentials))
+                    .doOnNext(a -> events.emit(new MessagingEvent.Reauthenticated(a)))
+                    .doOnError(SluiceException.class, e -> events.emit(new MessagingEvent.AuthenticationFailed(e)));
+        });
+    }
+
+    /**
+     * Makes a unary facility call.
+     *
+     * @param type a call type of one of the session's facilities
+     * @param request the request; a {@code ByteBuf} stays owned by the caller
+     * @param <Q> the request type
+     * @param <R> the response type
+     * @return the response; fails with {@link MessagingException} (not authenticated, not
+     *     authorized, cleared, closed) or the facility's own {@link PeerException}
+     */
+    public <Q, R> Mono<R> call(CallType<Q, R> type, Q request) {
+        return facilityCall(type, request).next();
+    }
+
+    /**
+     * Makes a stream facility call; the subscriber's demand reaches the server's handler.
+     *
+     * @param type a stream call type of one of the session's facilities
+     * @param request the request
+     * @param <Q> the request type
+     * @param <R> the element type
+     * @return the elements
+     */
+    public <Q, R> Flux<R> stream(CallType<Q, R> type, Q request) {
+        return facilityCall(type, request);
+    }
+
+    private <Q, R> Flux<R> facilityCall(CallType<Q, R> type, Q request) {
+        return Flux.defer(() -> {
+            Facility facility = facilities.stream().filter(f -> f.contains(type)).findFirst().orElse(null);
+            if (facility == null) {
+                return Flux.error(new MessagingException(MessagingErrorCode.FACILITY_NOT_REQUESTED, type + " belongs to none of "
+                        + facilities.stream().map(Facility::name).toList() + ", the facilities this session was created for"));
+            }
+            if (closed) {
+                return Flux.error(closedError());
+            }
+            Subordinate object = new Subordinate();
+            Set<Subordinate> set = objects.computeIfAbsent(facility, f -> ConcurrentHashMap.newKeySet());
+            set.add(object);
+            Flux<R> answer = type.kind() == CallType.Kind.UNARY ? connection.call(type, request).flux() : connection.stream(type, request);
+            return object.guard(answer.onErrorMap(MessagingSession::translate)).doFinally(s -> set.remove(object));
+        });
+    }
+
+    /**
+     * Clears subordinate objects ({@code SOMSessionClear}): calls in progress of those facilities
+     * end with {@link MessagingErrorCode#CLEARED}, and the server releases what it holds for them.
+     *
+     * @param facilities the facilities, or {@link Facility#ALL}
+     * @return how many live objects the server released
+     */
+    public Mono<Integer> clear(Facility... facilities) {
+        return Mono.defer(() -> {
+            if (closed) {
+                return Mono.error(closedError());
+            }
+            List<Facility> chosen = new ArrayList<>();
+            boolean all = false;
+            for (Facility f : facilities) {
+                if (f == Facility.ALL) {
+                    all = true;
+                } else if (!this.facilities.contains(f)) {
+                    return Mono.error(new MessagingException(MessagingErrorCode.FACILITY_NOT_REQUESTED, "cannot clear " + f
+                            + ": the session was created for " + this.facilities.stream().map(Facility::name).toList()));
+                } else {
+                    chosen.add(f);
+                }
+            }
+            if (all || facilities.length == 0) {
+                chosen = this.facilities;
+            }
+            List<String> names = chosen.stream().map(Facility::name).toList();
+            List<Facility> which = chosen;
+            // The server first: its objects end with CLEARED on the wire, not with a local cancel it never sees.
+            return sessionCall(SessionProtocol.CLEAR, all ? List.<String>of() : names).doOnNext(released -> {
+                int local = endAll(which, new MessagingException(MessagingErrorCode.CLEARED, "cleared with " + names));
+                events.emit(new MessagingEvent.Cleared(names, released, local));
+            });
+        });
+    }
+
+    private int endAll(List<Facility> which, MessagingException why) {
+        int count = 0;
+        for (Facility f : which) {
+            Set<Subordinate> set = objects.get(f);
+            if (set != null) {
+                for (Subordinate s : set) {
+                    if (!s.isDisposed()) {
+                        count++;
+                        s.end(why);
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Events after opening: re-authentication, clears, the end of the session. Hot; a slow
+     * subscriber loses the oldest (256 are kept).
+     *
+     * @return the events; completes when the session is closed
+     */
+    public Flux<MessagingEvent> events() {
+        return events.events();
+    }
+
+    /**
+     * Logs out (the server releases the session's objects) and closes the connection
+     * ({@code SOMSessionClose}). Calls in progress end with {@link MessagingErrorCode#CLOSED}.
+     *
+     * @return completes when the connection is closed
+     */
+    public Mono<Void> close() {
+        return Mono.defer(() -> {
+            if (closed) {
+                return peer.onDispose();
+            }
+            closed = true;
+            who = null;
+            endAll(List.copyOf(objects.keySet()), closedError());
+            return connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(timeout).onErrorResume(e -> Mono.empty())
+                    .then(connection.disconnect()).onErrorResume(e -> Mono.empty())
+                    .doFinally(s -> {
+                        peer.dispose();
+                        events.emit(new MessagingEvent.Closed());
+                        events.complete();
+                    })
+                    .then(peer.onDispose());
+        });
+    }
+
+    /** Clear-all and close ({@code SOMSessionDelete}), without waiting. */
+    @Override
+    public void dispose() {
+        close().subscribe(null, e -> { });
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return closed;
+    }
+
+    private MessagingException closedError() {
+        return new MessagingException(MessagingErrorCode.CLOSED, "the session with " + host + " is closed");
+    }
+
+    // ---- calls and errors ------------------------------------------------------------------
+
+    private <Q, R> Mono<R> sessionCall(CallType<Q, R> type, Q request) {
+        return connection.call(type, request).timeout(timeout).onErrorMap(this::translateTimeout).onErrorMap(MessagingSession::translate);
+    }
+
+    private Throwable translateTimeout(Throwable e) {
+        return e instanceof TimeoutException ? new MessagingException(MessagingErrorCode.CONNECT_FAILED, "no answer from " + host
+                + " within " + timeout.toMillis() + " ms", e) : e;
+    }
+
+    /** Errors from the wire become the codes they carry; connection failures become messaging codes. */
+    static Throwable translate(Throwable e) {
+        if (!(e instanceof PeerException p)) {
+            return e;
+        }
+        if (p.status() == PeerStatus.APPLICATION) {
+            var code = MessagingErrorCode.of(p.wireStatus());
+            if (code.isPresent()) {
+                String detail = detail(p.getMessage());
+                return code.get() instanceof SaslErrorCode s ? new SaslException(s, detail)
+                        : new MessagingException((MessagingErrorCode) code.get(), detail);
+            }
+            return e;
+        }
+        return switch (p.status()) {
+            case TLS_FAILED -> new MessagingException(MessagingErrorCode.TLS_FAILED, detail(p.getMessage()), p);
+            case UNAVAILABLE, TIMEOUT -> new MessagingException(MessagingErrorCode.CONNECT_FAILED, detail(p.getMessage()), p);
+            case CONNECTION_LOST, SHUTDOWN -> new MessagingException(MessagingErrorCode.CONNECTION_LOST, detail(p.getMessage()), p);
+            case PROTOCOL, UNSUPPORTED_VERSION, UNKNOWN_TAG -> new MessagingException(MessagingErrorCode.PROTOCOL, detail(p.getMessage()), p);
+            default -> e;
+        };
+    }
+
+    private static String detail(String message) {
+        if (message == null) {
+            return "";
+        }
+        String m = message;
+        // A wire error's text carries the peer status and the messaging code, each as "[code] ".
+        while (m.startsWith("[")) {
+            int end = m.indexOf("] ");
+            if (end < 0) {
+                break;
+            }
+            m = m.substring(end + 2);
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        Authenticated a = who;
+        return "MessagingSession[" + host + (a == null ? ", not authenticated" : ", " + a.user() + " as " + a.role() + " by " + a.mechanism())
+                + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,246 @@
+package io.sluice.messaging;
+
+import static io.sluice.messaging.TestFacilities.AUDIT;
+import static io.sluice.messaging.TestFacilities.HANG;
+import static io.sluice.messaging.TestFacilities.READ_LOG;
+import static io.sluice.messaging.TestFacilities.TEST;
+import static io.sluice.messaging.TestFacilities.TICKS;
+import static io.sluice.messaging.TestFacilities.WHOAMI;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.error.ErrorCode;
+import io.sluice.error.SluiceException;
+import io.sluice.messaging.sasl.Authenticated;
+import io.sluice.messaging.sasl.SaslErrorCode;
+import io.sluice.testing.Await;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+class MessagingSessionTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private LiveMessagingServer server;
+
+    @BeforeEach
+    void start() {
+        server = TestFacilities.server().anonymous(true).mechanisms("SCRAM-SHA-256", "PLAIN", "CRAM-MD5").bindNow(TIMEOUT);
+    }
+
+    @AfterEach
+    void stop() {
+        server.disposeNow(TIMEOUT);
+    }
+
+    private MessagingSession open(MessagingClient client, Credentials credentials) {
+        return client.open("127.0.0.1", server.port(), credentials).block(TIMEOUT);
+    }
+
+    private static Credentials alice() {
+        return Credentials.password("alice", "pencil".toCharArray());
+    }
+
+    private static void failsWith(Mono<?> mono, ErrorCode code, String... fragments) {
+        StepVerifier.create(mono).expectErrorSatisfies(e -> {
+            assertThat(e).isInstanceOf(SluiceException.class);
+            assertThat(((SluiceException) e).errorCode()).isEqualTo(code);
+            if (fragments.length > 0) {
+                assertThat(e.getMessage()).contains(fragments);
+            }
+            assertThat(e.getMessage()).doesNotContain("] [");
+        }).verify(TIMEOUT);
+    }
+
+    @Test
+    void scramIsChosenByDefaultAndTheUserCallsItsFacility() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        assertThat(session.authenticated()).isTrue();
+        assertThat(session.who()).contains(new Authenticated("SCRAM-SHA-256", "alice", "alice", false));
+        assertThat(session.offeredMechanisms()).containsExactly("SCRAM-SHA-256", "CRAM-MD5", "ANONYMOUS");
+        StepVerifier.create(session.call(WHOAMI, "hello")).expectNext("hello alice as alice").verifyComplete();
+        session.close().block(TIMEOUT);
+        assertThat(session.authenticated()).isFalse();
+        failsWith(session.call(WHOAMI, "again"), MessagingErrorCode.CLOSED, "closed");
+    }
+
+    @Test
+    void aWrongPasswordFailsTheOpenAndLeavesNoSessionBehind() {
+        failsWith(MessagingClient.create(TEST).open("127.0.0.1", server.port(), Credentials.password("alice", "wrong".toCharArray())),
+                SaslErrorCode.AUTHENTICATION_FAILED);
+        Await.until(() -> server.sessions().isEmpty(), TIMEOUT);
+    }
+
+    @Test
+    void aMechanismTheServerDoesNotOfferIsNamedWithTheOfferedOnes() {
+        failsWith(MessagingClient.create(TEST).open("127.0.0.1", server.port(), alice().mechanism("DIGEST-MD5")),
+                SaslErrorCode.MECHANISM_NOT_OFFERED, "DIGEST-MD5", "[SCRAM-SHA-256, CRAM-MD5, ANONYMOUS]");
+    }
+
+    @Test
+    void plainIsRefusedWithoutTlsUnlessExplicitlyAllowed() {
+        failsWith(MessagingClient.create(TEST).open("127.0.0.1", server.port(), alice().mechanism("PLAIN")),
+                SaslErrorCode.MECHANISM_NOT_OFFERED, "PLAIN is offered only over TLS");
+        LiveMessagingServer lax = TestFacilities.server().plaintextWithoutTls(true).bindNow(TIMEOUT);
+        try {
+            MessagingSession session = MessagingClient.create(TEST).open("127.0.0.1", lax.port(), alice().mechanism("PLAIN"))
+                    .block(TIMEOUT);
+            assertThat(session.who().orElseThrow().mechanism()).isEqualTo("PLAIN");
+            session.dispose();
+        } finally {
+            lax.disposeNow(TIMEOUT);
+        }
+    }
+
+    @Test
+    void cramMd5RunsOnTheJdksClientAndServer() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice().mechanism("CRAM-MD5"));
+        assertThat(session.who()).contains(new Authenticated("CRAM-MD5", "alice", "alice", false));
+        // bob has no legacy password kept: CRAM-MD5 cannot check him.
+        failsWith(MessagingClient.create(TEST).open("127.0.0.1", server.port(),
+                Credentials.password("bob", "hunter2".toCharArray()).mechanism("CRAM-MD5")), SaslErrorCode.AUTHENTICATION_FAILED);
+        session.dispose();
+    }
+
+    @Test
+    void anAuthorizedFacilityWorksAndAnUnauthorizedOneFailsWhileTheSessionStaysUsable() {
+        MessagingSession session = open(MessagingClient.create(TEST, AUDIT), alice());
+        failsWith(session.call(READ_LOG, "today"), MessagingErrorCode.FACILITY_NOT_AUTHORIZED, "user alice", "facility audit");
+        assertThat(session.authenticated()).isTrue();
+        StepVerifier.create(session.call(WHOAMI, "still")).expectNext("still alice as alice").verifyComplete();
+        session.dispose();
+    }
+
+    @Test
+    void aRoleTheUserMayTakeChangesWhatItIsAuthorizedFor() {
+        MessagingSession auditor = open(MessagingClient.create(TEST, AUDIT), alice().role("auditor"));
+        assertThat(auditor.who().orElseThrow().role()).isEqualTo("auditor");
+        StepVerifier.create(auditor.call(READ_LOG, "x")).expectNext("log for auditor").verifyComplete();
+        failsWith(auditor.call(WHOAMI, "x"), MessagingErrorCode.FACILITY_NOT_AUTHORIZED, "acting as auditor");
+        auditor.dispose();
+        failsWith(MessagingClient.create(TEST).open("127.0.0.1", server.port(), alice().role("root")), SaslErrorCode.NOT_AUTHORIZED);
+    }
+
+    @Test
+    void aCallOfAFacilityTheSessionWasNotCreatedForIsRefusedLocally() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        failsWith(session.call(READ_LOG, "x"), MessagingErrorCode.FACILITY_NOT_REQUESTED, "[test]");
+        session.dispose();
+    }
+
+    @Test
+    void anonymousAccessWhenAllowedAndRefusedWhenNot() {
+        MessagingSession anonymous = open(MessagingClient.create(TEST), Credentials.anonymous());
+        assertThat(anonymous.who()).contains(new Authenticated("ANONYMOUS", "anonymous", "anonymous", true));
+        StepVerifier.create(anonymous.call(WHOAMI, "hi")).expectNext("hi anonymous as anonymous").verifyComplete();
+        anonymous.dispose();
+        LiveMessagingServer strict = TestFacilities.server().bindNow(TIMEOUT);
+        try {
+            failsWith(MessagingClient.create(TEST).open("127.0.0.1", strict.port(), Credentials.anonymous()),
+                    SaslErrorCode.MECHANISM_NOT_OFFERED, "ANONYMOUS", "[SCRAM-SHA-256]");
+        } finally {
+            strict.disposeNow(TIMEOUT);
+        }
+    }
+
+    @Test
+    void reopenWithNewCredentialsAndAFailedReopenLeavesTheSessionUnauthenticatedButUsable() {
+        MessagingSession session = open(MessagingClient.create(TEST, AUDIT), alice());
+        StepVerifier.create(session.events().take(3))
+                .then(() -> {
+                    StepVerifier.create(session.reopen(Credentials.password("bob", "hunter2".toCharArray())))
+                            .expectNext(new Authenticated("SCRAM-SHA-256", "bob", "bob", false)).verifyComplete();
+                    failsWith(session.reopen(Credentials.password("bob", "wrong".toCharArray())), SaslErrorCode.AUTHENTICATION_FAILED);
+                    assertThat(session.authenticated()).isFalse();
+                    failsWith(session.call(WHOAMI, "x"), MessagingErrorCode.NOT_AUTHENTICATED, "needs an authenticated session");
+                    StepVerifier.create(session.reopen(alice().role("auditor"))).expectNextCount(1).verifyComplete();
+                })
+                .assertNext(e -> assertThat(e).isEqualTo(new MessagingEvent.Reauthenticated(new Authenticated("SCRAM-SHA-256", "bob", "bob", false))))
+                .assertNext(e -> assertThat(((MessagingEvent.AuthenticationFailed) e).error().errorCode()).isEqualTo(SaslErrorCode.AUTHENTICATION_FAILED))
+                .assertNext(e -> assertThat(((MessagingEvent.Reauthenticated) e).who().role()).isEqualTo("auditor"))
+                .verifyComplete();
+        StepVerifier.create(session.call(READ_LOG, "x")).expectNext("log for auditor").verifyComplete();
+        session.dispose();
+    }
+
+    @Test
+    void clearEndsAFacilitysCallsOnBothSidesAndLeavesOthersAlone() {
+        MessagingSession session = open(MessagingClient.create(TEST, AUDIT), Credentials.password("bob", "hunter2".toCharArray()));
+        StepVerifier.create(session.stream(TICKS, 1000L), 3)
+                .expectNext(1000L, 1001L, 1002L)
+                .then(() -> {
+                    Await.until(() -> server.sessions().size() == 1 && server.sessions().get(0).objects().equals(java.util.Map.of("test", 1)), TIMEOUT);
+                    StepVerifier.create(session.clear(AUDIT)).expectNext(0).verifyComplete();
+                    assertThat(server.sessions().get(0).objects()).containsEntry("test", 1);
+                    StepVerifier.create(session.clear(Facility.ALL)).expectNext(1).verifyComplete();
+                })
+                .expectErrorSatisfies(e -> assertThat(((MessagingException) e).errorCode()).isEqualTo(MessagingErrorCode.CLEARED))
+                .verify(TIMEOUT);
+        Await.until(() -> server.sessions().get(0).objects().isEmpty(), TIMEOUT);
+        StepVerifier.create(session.call(WHOAMI, "after")).expectNext("after bob as bob").verifyComplete();
+        session.dispose();
+    }
+
+    @Test
+    void closeReleasesTheServersObjectsAndEndsCallsInProgress() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        StepVerifier.create(session.call(HANG, "x"))
+                .then(() -> {
+                    Await.until(() -> !server.sessions().isEmpty() && server.sessions().get(0).objects().equals(java.util.Map.of("test", 1)), TIMEOUT);
+                    session.close().block(TIMEOUT);
+                })
+                .expectErrorSatisfies(e -> assertThat(((MessagingException) e).errorCode()).isEqualTo(MessagingErrorCode.CLOSED))
+                .verify(TIMEOUT);
+        Await.until(() -> server.sessions().isEmpty(), TIMEOUT);
+        StepVerifier.create(session.events()).verifyComplete();
+    }
+
+    @Test
+    void aLostConnectionClosesTheSessionWithAnEvent() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        StepVerifier.create(session.events())
+                .then(() -> server.dispose())
+                .assertNext(e -> assertThat(((MessagingEvent.ConnectionLost) e).error().errorCode()).isEqualTo(MessagingErrorCode.CONNECTION_LOST))
+                .verifyComplete();
+        assertThat(session.authenticated()).isFalse();
+        failsWith(session.call(WHOAMI, "x"), MessagingErrorCode.CLOSED);
+    }
+
+    @Test
+    void aServiceNameTheServerDoesNotServeAndAFacilityItLacksFailTheOpen() {
+        failsWith(MessagingClient.create(TEST).service("x400").open("127.0.0.1", server.port(), alice()),
+                MessagingErrorCode.SERVICE_NOT_SERVED, "'som', not 'x400'");
+        Facility other = Facility.of("other", io.sluice.peer.CallType.unary(200, "other.x", io.sluice.peer.PayloadCodecs.utf8(),
+                io.sluice.peer.PayloadCodecs.utf8()));
+        failsWith(MessagingClient.create(TEST, other).open("127.0.0.1", server.port(), alice()),
+                MessagingErrorCode.UNKNOWN_FACILITY, "[other]", "[audit, test]");
+    }
+
+    @Test
+    void nobodyListeningIsAConnectFailure() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        failsWith(MessagingClient.create(TEST).open("127.0.0.1", port, alice()), MessagingErrorCode.CONNECT_FAILED);
+    }
+
+    @Test
+    void errorNumbersDescribeThemselvesLikeSomError() {
+        assertThat(MessagingErrorCode.describe(MessagingErrorCode.FACILITY_NOT_AUTHORIZED.number()))
+                .isEqualTo("The authenticated user is not authorized for the facility.");
+        assertThat(MessagingErrorCode.describe(SaslErrorCode.AUTHENTICATION_FAILED.number())).isEqualTo("The credentials were not accepted.");
+        assertThat(MessagingErrorCode.describe(1)).isEqualTo("unknown error 1");
+        assertThat(Credentials.password("alice", "pencil".toCharArray()).toString()).doesNotContain("pencil");
+        assertThatThrownBy(() -> MessagingClient.create()).hasMessageContaining("at least one facility");
+        assertThatThrownBy(() -> Facility.of("bad", WHOAMI.tag() == 100 ? io.sluice.peer.CallType.unary(5, "x",
+                io.sluice.peer.PayloadCodecs.utf8(), io.sluice.peer.PayloadCodecs.utf8()) : WHOAMI))
+                .hasMessageContaining("facility tags start at 100");
+        List.of(MessagingErrorCode.values()).forEach(c -> assertThat(c.code()).startsWith("messaging."));
+    }
+}
