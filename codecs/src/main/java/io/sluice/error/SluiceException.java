@@ -16,6 +16,7 @@ public class SluiceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final transient ErrorCode errorCode;
+    private final String detail;
 
     /**
      * Creates an exception for {@code errorCode} with a message describing this occurrence.
@@ -37,6 +38,7 @@ public class SluiceException extends RuntimeException {
     public SluiceException(ErrorCode errorCode, String detail, Throwable cause) {
         super("[" + Objects.requireNonNull(errorCode, "errorCode").code() + "] " + detail, cause);
         this.errorCode = errorCode;
+        this.detail = detail;
     }
 
     /**
@@ -46,5 +48,15 @@ public class SluiceException extends RuntimeException {
      */
     public ErrorCode errorCode() {
         return errorCode;
+    }
+
+    /**
+     * What happened, without the code in front: the text to carry when the code travels
+     * separately (as on the wire).
+     *
+     * @return the detail given at construction
+     */
+    public String detail() {
+        return detail;
     }
 }

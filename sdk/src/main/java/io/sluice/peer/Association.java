@@ -407,7 +407,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         try {
             send(last);
         } catch (PeerException e) {
-            send(new CallFrame.Failure(call.id, e.wireStatus(), e.getMessage()));
+            send(new CallFrame.Failure(call.id, e.wireStatus(), e.detail()));
             status = e.status();
         }
         trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, status, call.startNanos);
@@ -415,7 +415,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
 
     private CallFrame failureFrame(Incoming call, Throwable error) {
         PeerException e = toPeerException(error, call.type);
-        return new CallFrame.Failure(call.id, e.wireStatus(), e.getMessage());
+        return new CallFrame.Failure(call.id, e.wireStatus(), e.detail());
     }
 
     private PeerException toPeerException(Throwable error, CallType<?, ?> type) {
@@ -548,7 +548,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                         send(new CallFrame.Next(call.id, payload));
                     } catch (PeerException e) {
                         cancel();
-                        finishIncoming(call, new CallFrame.Failure(call.id, e.wireStatus(), e.getMessage()), e.status());
+                        finishIncoming(call, new CallFrame.Failure(call.id, e.wireStatus(), e.detail()), e.status());
                     }
                 } else {
                     payload.release();

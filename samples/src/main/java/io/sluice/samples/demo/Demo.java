@@ -39,6 +39,9 @@ public final class Demo {
         System.out.println("Sluice demo: DTLS echo");
         DtlsDemo.run();
         System.out.println();
+        System.out.println("Sluice demo: messaging sessions (SOM) with SASL and TLS");
+        MessagingDemo.run();
+        System.out.println();
         System.out.println("Demo finished.");
     }
 

@@ -1,0 +1,117 @@
+package io.sluice.samples.switching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.messaging.Credentials;
+import io.sluice.messaging.FacilityAuthorization;
+import io.sluice.messaging.LiveMessagingServer;
+import io.sluice.messaging.MessagingClient;
+import io.sluice.messaging.MessagingServer;
+import io.sluice.messaging.MessagingSession;
+import io.sluice.messaging.sasl.Account;
+import io.sluice.messaging.sasl.Authenticator;
+import io.sluice.messaging.sasl.ScramCredential;
+import io.sluice.peer.PeerException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+/** The sample switch facility end to end: a management client against a messaging server on loopback. */
+class SwitchFacilityTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private MessageSwitch sw;
+    private LiveMessagingServer server;
+    private MessagingSession session;
+
+    @BeforeEach
+    void start() {
+        sw = new MessageSwitch(Duration.ofMillis(5), 1);
+        server = MessagingServer.create()
+                .authenticator(Authenticator.of(List.of(new Account("op", ScramCredential.fromPassword("pw".toCharArray(), 4096),
+                        Set.of(), null)), Map.of()))
+                .authorization(FacilityAuthorization.byRole(Map.of("op", Set.of("switch"))))
+                .facility(sw.dispatch())
+                .bindNow(TIMEOUT);
+        session = MessagingClient.create(SwitchFacility.SWITCH).open("127.0.0.1", server.port(), Credentials.password("op", "pw".toCharArray()))
+                .block(TIMEOUT);
+    }
+
+    @AfterEach
+    void stop() {
+        session.dispose();
+        server.disposeNow(TIMEOUT);
+        sw.dispose();
+    }
+
+    @Test
+    void aSlowQueueWatcherGetsTheLatestSnapshotNotABacklog() {
+        // Snapshots every 10 ms; the watcher asks for one at a time with pauses of 200 ms (virtual
+        // demand, not sleeps): the sequence numbers it sees jump, proving the server dropped stale ones.
+        List<SwitchFacility.Snapshot> seen = new java.util.ArrayList<>();
+        StepVerifier.create(session.stream(SwitchFacility.QUEUE_STATUS, 10), 1)
+                .consumeNextWith(seen::add)
+                .expectNoEvent(Duration.ofMillis(200))
+                .thenRequest(1)
+                .consumeNextWith(seen::add)
+                .expectNoEvent(Duration.ofMillis(200))
+                .thenRequest(1)
+                .consumeNextWith(seen::add)
+                .thenCancel()
+                .verify(TIMEOUT);
+        assertThat(seen.get(0).queues()).extracting(SwitchFacility.QueueStatus::queue).containsExactly("x400-out", "smtp-out", "local");
+        assertThat(seen.get(2).sequence() - seen.get(1).sequence()).isGreaterThan(2);
+    }
+
+    @Test
+    void holdReleaseAndDeleteAMessageAndSeeThemInTheEventLog() {
+        List<SwitchFacility.Message> queued = List.of();
+        String queue = null;
+        for (String q : List.of("x400-out", "smtp-out", "local")) {
+            queued = session.call(SwitchFacility.LIST, q).block(TIMEOUT);
+            if (!queued.isEmpty()) {
+                queue = q;
+                break;
+            }
+        }
+        assertThat(queued).isNotEmpty();
+        // Hold the newest message so the router cannot deliver it under the test.
+        long id = queued.get(queued.size() - 1).id();
+        StepVerifier.create(session.call(SwitchFacility.HOLD, id)).assertNext(m -> assertThat(m.held()).isTrue()).verifyComplete();
+        assertThat(session.call(SwitchFacility.LIST, queue).block(TIMEOUT)).filteredOn(m -> m.id() == id)
+                .singleElement().satisfies(m -> assertThat(m.held()).isTrue());
+        StepVerifier.create(session.call(SwitchFacility.RELEASE, id)).assertNext(m -> assertThat(m.held()).isFalse()).verifyComplete();
+        session.call(SwitchFacility.HOLD, id).block(TIMEOUT);
+        StepVerifier.create(session.call(SwitchFacility.DELETE, id)).expectNextCount(1).verifyComplete();
+        StepVerifier.create(session.call(SwitchFacility.DELETE, id))
+                .expectErrorSatisfies(e -> {
+                    assertThat(((PeerException) e).wireStatus()).isEqualTo(SwitchFacility.NO_SUCH_MESSAGE);
+                    assertThat(((PeerException) e).detail()).isEqualTo("no message " + id + " is queued");
+                })
+                .verify(TIMEOUT);
+        StepVerifier.create(session.stream(SwitchFacility.EVENT_LOG, 256).filter(e -> e.messageId() == id && !e.kind().equals("arrived"))
+                        .map(SwitchFacility.Event::kind).take(4))
+                .expectNext("held", "released", "held", "deleted")
+                .verifyComplete();
+        StepVerifier.create(session.call(SwitchFacility.LIST, "nowhere"))
+                .expectErrorSatisfies(e -> assertThat(((PeerException) e).wireStatus()).isEqualTo(SwitchFacility.NO_SUCH_QUEUE))
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void theEventLogReplaysTheLastEntriesThenGoesLive() {
+        StepVerifier.create(session.stream(SwitchFacility.EVENT_LOG, 3).map(SwitchFacility.Event::sequence).take(6).buffer(6))
+                .assertNext(seqs -> {
+                    for (int i = 1; i < seqs.size(); i++) {
+                        assertThat(seqs.get(i)).isEqualTo(seqs.get(i - 1) + 1);
+                    }
+                })
+                .verifyComplete();
+    }
+}
