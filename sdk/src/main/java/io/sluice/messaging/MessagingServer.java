@@ -16,6 +16,7 @@ import io.sluice.peer.PeerEndpoint;
 import io.sluice.peer.PeerException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class MessagingServer {
 
     private record Config(String host, int port, String service, String serverName, List<String> mechanisms, boolean anonymous,
                           boolean plaintextWithoutTls, Authenticator authenticator, FacilityAuthorization authorization,
-                          Map<Facility, FacilityDispatch> facilities, SecurityEnvironment tls) {
+                          Map<Facility, FacilityDispatch> facilities, SecurityEnvironment tls, Duration authenticationTimeout) {
     }
 
     private final Config config;
@@ -75,7 +76,7 @@ public final class MessagingServer {
     public static MessagingServer create() {
         return new MessagingServer(new Config("127.0.0.1", 0, DEFAULT_SERVICE, "localhost",
                 List.of(SaslServerExchange.SCRAM_SHA_256, SaslServerExchange.PLAIN, SaslServerExchange.EXTERNAL), false, false,
-                null, (who, facility) -> false, Map.of(), null));
+                null, (who, facility) -> false, Map.of(), null, Duration.ofSeconds(30)));
     }
 
     private MessagingServer with(Config c) {
@@ -89,7 +90,7 @@ public final class MessagingServer {
     public MessagingServer host(String host) {
         Config c = config;
         return with(new Config(Objects.requireNonNull(host, "host"), c.port, c.service, c.serverName, c.mechanisms, c.anonymous,
-                c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls));
+                c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -102,7 +103,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -113,7 +114,7 @@ public final class MessagingServer {
     public MessagingServer service(String service, String serverName) {
         Config c = config;
         return with(new Config(c.host, c.port, Objects.requireNonNull(service, "service"), Objects.requireNonNull(serverName, "serverName"),
-                c.mechanisms, c.anonymous, c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls));
+                c.mechanisms, c.anonymous, c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -135,7 +136,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, List.of(mechanisms), c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -145,7 +146,7 @@ public final class MessagingServer {
     public MessagingServer anonymous(boolean allowed) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, allowed, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -156,7 +157,7 @@ public final class MessagingServer {
     public MessagingServer plaintextWithoutTls(boolean allowed) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, allowed,
-                c.authenticator, c.authorization, c.facilities, c.tls));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -166,7 +167,7 @@ public final class MessagingServer {
     public MessagingServer authenticator(Authenticator authenticator) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                Objects.requireNonNull(authenticator, "authenticator"), c.authorization, c.facilities, c.tls));
+                Objects.requireNonNull(authenticator, "authenticator"), c.authorization, c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -176,7 +177,7 @@ public final class MessagingServer {
     public MessagingServer authorization(FacilityAuthorization authorization) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, Objects.requireNonNull(authorization, "authorization"), c.facilities, c.tls));
+                c.authenticator, Objects.requireNonNull(authorization, "authorization"), c.facilities, c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -191,7 +192,7 @@ public final class MessagingServer {
         SessionProtocol.with(all.keySet());
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, Map.copyOf(all), c.tls));
+                c.authenticator, c.authorization, Map.copyOf(all), c.tls, c.authenticationTimeout));
     }
 
     /**
@@ -208,7 +209,23 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, environment));
+                c.authenticator, c.authorization, c.facilities, environment, c.authenticationTimeout));
+    }
+
+    /**
+     * How long a new connection may take to authenticate before the server closes it (30 s by
+     * default). A session that authenticated once and then failed a re-authentication stays open.
+     *
+     * @param timeout the time allowed
+     * @return the new spec
+     */
+    public MessagingServer authenticationTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the authentication timeout must be positive, was " + timeout);
+        }
+        Config c = config;
+        return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
+                c.authenticator, c.authorization, c.facilities, c.tls, timeout));
     }
 
     /**
@@ -228,6 +245,9 @@ public final class MessagingServer {
                     .sessionHooks(ps -> {
                         ServerSession s = new ServerSession(ps);
                         sessions.add(s);
+                        // An unauthenticated connection is kept alive by pings; only this ends it.
+                        Mono.delay(config.authenticationTimeout).filter(t -> !s.everAuthenticated)
+                                .flatMap(t -> ps.disconnect()).subscribe(null, e -> { });
                         return s;
                     }, (ps, context) -> {
                         ServerSession s = (ServerSession) context;
@@ -245,7 +265,7 @@ public final class MessagingServer {
      * @param timeout how long to wait
      * @return the live server
      */
-    public LiveMessagingServer bindNow(java.time.Duration timeout) {
+    public LiveMessagingServer bindNow(Duration timeout) {
         return bind().block(timeout);
     }
 
@@ -344,6 +364,7 @@ public final class MessagingServer {
             if (next instanceof SaslStep.Success ok) {
                 s.exchange = null;
                 s.who = ok.who();
+                s.everAuthenticated = true;
                 return new SessionProtocol.AuthStep(true, ok.additionalData(), ok.who().mechanism(), ok.who().user(), ok.who().role(),
                         ok.who().anonymous());
             }

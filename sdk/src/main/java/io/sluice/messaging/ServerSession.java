@@ -25,6 +25,7 @@ final class ServerSession {
     volatile X509Certificate clientCertificate;
     volatile SaslServerExchange exchange;
     volatile Authenticated who;
+    volatile boolean everAuthenticated;
     private final Map<Facility, Set<Disposable>> objects = new ConcurrentHashMap<>();
 
     ServerSession(PeerSession peer) {

@@ -243,4 +243,30 @@ class MessagingSessionTest {
                 .hasMessageContaining("facility tags start at 100");
         List.of(MessagingErrorCode.values()).forEach(c -> assertThat(c.code()).startsWith("messaging."));
     }
+
+    @Test
+    void aConnectionThatNeverAuthenticatesIsClosedAfterTheTimeout() {
+        LiveMessagingServer strict = TestFacilities.server().authenticationTimeout(Duration.ofMillis(300)).bindNow(TIMEOUT);
+        io.sluice.peer.LivePeer raw = io.sluice.peer.Peer.create(SessionProtocol.with(List.of(TEST)))
+                .connectTo(io.sluice.peer.PeerEndpoint.tcp(strict.address())).start().block(TIMEOUT);
+        try {
+            io.sluice.peer.PeerSession idle = raw.connect();
+            StepVerifier.create(idle.call(SessionProtocol.HELLO, new SessionProtocol.Hello("som")))
+                    .assertNext(h -> assertThat(h.mechanisms()).contains("SCRAM-SHA-256")).verifyComplete();
+            assertThat(strict.sessions()).hasSize(1);
+            // Keep-alive pings would hold it open forever; the authentication timeout ends it.
+            StepVerifier.create(idle.states().filter(s -> s != io.sluice.peer.PeerSession.State.ESTABLISHED).next())
+                    .expectNextMatches(s -> s == io.sluice.peer.PeerSession.State.IDLE || s == io.sluice.peer.PeerSession.State.CLOSED)
+                    .verifyComplete();
+            Await.until(() -> strict.sessions().isEmpty(), TIMEOUT);
+            // An authenticated session outlives the timeout.
+            MessagingSession session = MessagingClient.create(TEST).open("127.0.0.1", strict.port(), alice()).block(TIMEOUT);
+            StepVerifier.create(session.events()).expectSubscription().expectNoEvent(Duration.ofMillis(600)).thenCancel().verify(TIMEOUT);
+            assertThat(session.authenticated()).isTrue();
+            session.dispose();
+        } finally {
+            raw.dispose();
+            strict.disposeNow(TIMEOUT);
+        }
+    }
 }
