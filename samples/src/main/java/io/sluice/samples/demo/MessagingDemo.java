@@ -88,26 +88,18 @@ final class MessagingDemo {
         alice.stream(SwitchFacility.QUEUE_STATUS, 50).take(3).doOnNext(s -> System.out.println("  [queues #" + s.sequence() + "] "
                 + s.queues().stream().map(q -> q.queue() + " " + q.depth() + (q.held() > 0 ? " (" + q.held() + " held)" : ""))
                 .collect(Collectors.joining(", ")))).blockLast(TIMEOUT);
-        List<SwitchFacility.Message> queued = List.of();
-        for (String q : List.of("x400-out", "smtp-out", "local")) {
-            queued = alice.call(SwitchFacility.LIST, q).block(TIMEOUT);
-            if (queued.size() >= 2) {
-                System.out.println("  list " + q + " -> " + queued.size() + " messages, first #" + queued.get(0).id() + " "
-                        + queued.get(0).originator() + " -> " + queued.get(0).recipient());
-                break;
-            }
-        }
-        if (queued.size() >= 2) {
-            long held = queued.get(0).id();
-            System.out.println("  hold #" + held + " -> held=" + alice.call(SwitchFacility.HOLD, held).block(TIMEOUT).held());
-            System.out.println("  release #" + held + " -> held=" + alice.call(SwitchFacility.RELEASE, held).block(TIMEOUT).held());
-            long deleted = queued.get(1).id();
-            alice.call(SwitchFacility.DELETE, deleted).block(TIMEOUT);
-            try {
-                alice.call(SwitchFacility.HOLD, deleted).block(TIMEOUT);
-            } catch (io.sluice.peer.PeerException e) {
-                System.out.println("  delete #" + deleted + ", then hold it -> status " + e.wireStatus() + ": " + e.detail());
-            }
+        // The router delivers unheld messages as the demo runs, so each message is held before
+        // anything else is done to it; a message delivered between list and hold is simply skipped.
+        SwitchFacility.Message first = holdNewest(alice, -1);
+        SwitchFacility.Message second = holdNewest(alice, first.id());
+        System.out.println("  hold #" + first.id() + " (" + first.originator() + " -> " + first.recipient() + " in " + first.queue()
+                + ") and #" + second.id() + " -> held=" + (first.held() && second.held()));
+        System.out.println("  release #" + first.id() + " -> held=" + alice.call(SwitchFacility.RELEASE, first.id()).block(TIMEOUT).held());
+        alice.call(SwitchFacility.DELETE, second.id()).block(TIMEOUT);
+        try {
+            alice.call(SwitchFacility.HOLD, second.id()).block(TIMEOUT);
+        } catch (io.sluice.peer.PeerException e) {
+            System.out.println("  delete #" + second.id() + ", then hold it -> status " + e.wireStatus() + ": " + e.detail());
         }
         alice.stream(SwitchFacility.EVENT_LOG, 4).take(4)
                 .doOnNext(e -> System.out.println("  [log #" + e.sequence() + "] " + e.kind() + " #" + e.messageId() + " " + e.text()))
@@ -154,6 +146,26 @@ final class MessagingDemo {
         alice.close().block(TIMEOUT);
         server.disposeNow(TIMEOUT);
         sw.dispose();
+    }
+
+    /** Holds the newest message of any queue other than {@code except}, listing again if the router wins a race. */
+    private static SwitchFacility.Message holdNewest(MessagingSession session, long except) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            for (String q : List.of("x400-out", "smtp-out", "local")) {
+                List<SwitchFacility.Message> queued = session.call(SwitchFacility.LIST, q).block(TIMEOUT);
+                for (int i = queued.size() - 1; i >= 0; i--) {
+                    SwitchFacility.Message m = queued.get(i);
+                    if (m.id() != except && !m.held()) {
+                        try {
+                            return session.call(SwitchFacility.HOLD, m.id()).block(TIMEOUT);
+                        } catch (io.sluice.peer.PeerException delivered) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        throw new IllegalStateException("no message stayed queued long enough to hold");
     }
 
     private static SecurityEnvironment environment(Path dir, X509Certificate ca, KeyPair caKeys, String subject, String ip) throws Exception {
