@@ -297,7 +297,8 @@ public final class MessagingServer {
 
     static PeerException wire(ErrorCode code, String detail) {
         int number = code instanceof SaslErrorCode s ? s.number() : ((MessagingErrorCode) code).number();
-        return PeerException.application(number, "[" + code.code() + "] " + detail);
+        // The number carries the code; the text is the detail alone.
+        return PeerException.application(number, detail);
     }
 
     private SessionProtocol.ServerHello hello(ServerSession s, SessionProtocol.Hello hello) {
@@ -341,7 +342,7 @@ public final class MessagingServer {
             exchange = SaslServerExchange.start(start.mechanism(), s.offered, config.service, config.authenticator, s.tls,
                     s.clientCertificate, config.plaintextWithoutTls);
         } catch (SaslException e) {
-            return Mono.error(wire(e.errorCode(), detail(e)));
+            return Mono.error(wire(e.errorCode(), e.detail()));
         }
         s.exchange = exchange;
         if (start.initial() != null) {
@@ -371,14 +372,8 @@ public final class MessagingServer {
             return new SessionProtocol.AuthStep(false, ((SaslStep.Challenge) next).data(), "", "", "", false);
         }).onErrorMap(SaslException.class, e -> {
             s.exchange = null;
-            return wire(e.errorCode(), detail(e));
+            return wire(e.errorCode(), e.detail());
         });
-    }
-
-    private static String detail(Throwable e) {
-        String m = e.getMessage();
-        int end = m == null ? -1 : m.indexOf("] ");
-        return m != null && m.startsWith("[") && end > 0 ? m.substring(end + 2) : String.valueOf(m);
     }
 
     private int clear(ServerSession s, List<String> names) {

@@ -365,35 +365,19 @@ public final class MessagingSession implements Disposable {
         if (p.status() == PeerStatus.APPLICATION) {
             var code = MessagingErrorCode.of(p.wireStatus());
             if (code.isPresent()) {
-                String detail = detail(p.getMessage());
+                String detail = p.detail();
                 return code.get() instanceof SaslErrorCode s ? new SaslException(s, detail)
                         : new MessagingException((MessagingErrorCode) code.get(), detail);
             }
             return e;
         }
         return switch (p.status()) {
-            case TLS_FAILED -> new MessagingException(MessagingErrorCode.TLS_FAILED, detail(p.getMessage()), p);
-            case UNAVAILABLE, TIMEOUT -> new MessagingException(MessagingErrorCode.CONNECT_FAILED, detail(p.getMessage()), p);
-            case CONNECTION_LOST, SHUTDOWN -> new MessagingException(MessagingErrorCode.CONNECTION_LOST, detail(p.getMessage()), p);
-            case PROTOCOL, UNSUPPORTED_VERSION, UNKNOWN_TAG -> new MessagingException(MessagingErrorCode.PROTOCOL, detail(p.getMessage()), p);
+            case TLS_FAILED -> new MessagingException(MessagingErrorCode.TLS_FAILED, p.detail(), p);
+            case UNAVAILABLE, TIMEOUT -> new MessagingException(MessagingErrorCode.CONNECT_FAILED, p.detail(), p);
+            case CONNECTION_LOST, SHUTDOWN -> new MessagingException(MessagingErrorCode.CONNECTION_LOST, p.detail(), p);
+            case PROTOCOL, UNSUPPORTED_VERSION, UNKNOWN_TAG -> new MessagingException(MessagingErrorCode.PROTOCOL, p.detail(), p);
             default -> e;
         };
-    }
-
-    private static String detail(String message) {
-        if (message == null) {
-            return "";
-        }
-        String m = message;
-        // A wire error's text carries the peer status and the messaging code, each as "[code] ".
-        while (m.startsWith("[")) {
-            int end = m.indexOf("] ");
-            if (end < 0) {
-                break;
-            }
-            m = m.substring(end + 2);
-        }
-        return m;
     }
 
     @Override
