@@ -50,6 +50,25 @@ public interface SecureDatagramSession extends Disposable {
     Optional<byte[]> pskIdentity();
 
     /**
+     * The pre-shared-key identity hint the server offered, if a PSK was used and the server sent one.
+     *
+     * @return a copy of the hint bytes
+     */
+    default Optional<byte[]> pskIdentityHint() {
+        return Optional.empty();
+    }
+
+    /**
+     * The pre-shared key the session was keyed with, if a PSK was used (libcoap's
+     * {@code coap_session_get_psk_key}). Treat it as the secret it is.
+     *
+     * @return a copy of the key
+     */
+    default Optional<byte[]> pskKey() {
+        return Optional.empty();
+    }
+
+    /**
      * The certificate chain the peer presented and the layer verified, leaf first; empty when the
      * peer presented none.
      *

@@ -76,13 +76,26 @@ public final class IdlePool<T> implements Disposable {
      * @param item the idle object
      */
     public void park(T item) {
+        park(item, idleTimeout);
+    }
+
+    /**
+     * Parks {@code item} with a timer of its own length: for an owner that tracks activity itself
+     * and, when the evictor finds the object used meanwhile, parks it again for the time it still
+     * has. On a disposed pool the item is evicted at once.
+     *
+     * @param item the idle object
+     * @param delay how long until its eviction is considered, at most the idle timeout
+     */
+    public void park(T item, Duration delay) {
         Identity key = new Identity(item);
         Entry<T> entry = new Entry<>(item);
         Entry<T> previous = parked.put(key, entry);
         if (previous != null) {
             previous.timer.dispose();
         }
-        entry.timer = timer.schedule(() -> expire(key, entry), idleTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        entry.timer = timer.schedule(() -> expire(key, entry), Math.max(0, Math.min(delay.toNanos(), idleTimeout.toNanos())),
+                java.util.concurrent.TimeUnit.NANOSECONDS);
         if (disposed) {
             expire(key, entry);
         }

@@ -219,7 +219,13 @@ public final class CoapMessage {
         return token;
     }
 
-    byte[] payloadArray() {
+    /**
+     * The payload array itself, without a copy, for code on a hot path that only reads it.
+     * Writing to it breaks this message's immutability.
+     *
+     * @return the payload array
+     */
+    public byte[] payloadArray() {
         return payload;
     }
 

@@ -308,6 +308,20 @@ final class DtlsConnection implements DtlsSession {
     }
 
     @Override
+    public Optional<byte[]> pskIdentityHint() {
+        HandshakeState h = handshake;
+        byte[] hint = h == null ? null : h.pskHint;
+        return hint == null ? Optional.empty() : Optional.of(hint.clone());
+    }
+
+    @Override
+    public Optional<byte[]> pskKey() {
+        HandshakeState h = handshake;
+        byte[] key = h == null ? null : h.pskKey;
+        return key == null ? Optional.empty() : Optional.of(key.clone());
+    }
+
+    @Override
     public Optional<byte[]> pskIdentity() {
         byte[] id = params().getPSKIdentity();
         return id == null ? Optional.empty() : Optional.of(id.clone());

@@ -249,6 +249,8 @@ public final class DtlsServer implements SecureDatagramServer {
                     new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites));
         }
         byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
+        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites);
+        state.pskHint = hint;
         return new Peers.PskServer(new TlsPSKIdentityManager() {
             @Override
             public byte[] getHint() {
@@ -260,9 +262,10 @@ public final class DtlsServer implements SecureDatagramServer {
                 // BouncyCastle wipes the array it is given once the premaster secret is derived;
                 // a copy keeps the application's key intact for the next handshake.
                 byte[] key = pskStore.keyFor(identity);
+                state.pskKey = key == null ? null : key.clone();
                 return key == null ? null : key.clone();
             }
-        }, new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites));
+        }, state);
     }
 
     @Override

@@ -21,6 +21,9 @@ final class HandshakeState {
     private final int[] cipherSuites;
     private final List<KeyingExport> wanted;
     private volatile TlsContext context;
+    /** The PSK identity hint the server offered and the key the session was keyed with, when PSK was used. */
+    volatile byte[] pskHint;
+    volatile byte[] pskKey;
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
 
     HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId,

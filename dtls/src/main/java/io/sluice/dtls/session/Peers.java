@@ -47,8 +47,14 @@ final class Peers {
         private final HandshakeState state;
 
         PskClient(byte[] identity, byte[] key, HandshakeState state) {
-            super(DtlsRuntime.CRYPTO, identity, key);
+            super(DtlsRuntime.CRYPTO, new org.bouncycastle.tls.BasicTlsPSKIdentity(identity, key) {
+                @Override
+                public void notifyIdentityHint(byte[] psk_identity_hint) {
+                    state.pskHint = psk_identity_hint == null ? null : psk_identity_hint.clone();
+                }
+            });
             this.state = state;
+            state.pskKey = key.clone();
         }
 
         @Override

@@ -1,0 +1,282 @@
+package io.sluice.coap;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.sluice.codec.Limits;
+import io.sluice.security.SecureDatagramClient;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A CoAP client spec: opens {@link CoapSession}s of type CLIENT to servers.
+ *
+ * <pre>{@code
+ * CoapClient.create().connect("coap://127.0.0.1:5683")
+ *         .flatMap(session -> session.request(CoapRequest.get("/hello")).doFinally(s -> session.release()))
+ * }</pre>
+ *
+ * <p>Each session binds its own UDP socket (on the loopback interface when the server is on
+ * loopback, else the wildcard address, unless {@link #bindAddress} says otherwise). A
+ * {@code coaps://} URI runs a DTLS handshake through the {@link #dtls} security client; the
+ * session exists from the first datagram as type HELLO in state HANDSHAKE, and
+ * {@link #doOnSession} sees it then. A multicast group address gives a multicast session for
+ * {@link CoapSession#multicast}.
+ *
+ * <p>Immutable: every method returns a new spec. {@code connect} is cold.
+ */
+public final class CoapClient {
+
+    private final EndpointConfig config;
+    private final InetSocketAddress bindAddress;
+    private final SecureDatagramClient dtls;
+    private final NetworkInterface multicastInterface;
+    private final Consumer<? super CoapSession> onSession;
+
+    private CoapClient(EndpointConfig config, InetSocketAddress bindAddress, SecureDatagramClient dtls,
+            NetworkInterface multicastInterface, Consumer<? super CoapSession> onSession) {
+        this.config = config;
+        this.bindAddress = bindAddress;
+        this.dtls = dtls;
+        this.multicastInterface = multicastInterface;
+        this.onSession = onSession;
+    }
+
+    /** @return a client with RFC 7252 defaults, block size 1024 and an 8 MiB body limit */
+    public static CoapClient create() {
+        return new CoapClient(EndpointConfig.defaults(), null, null, null, s -> { });
+    }
+
+    /** @param transmission RFC 7252 §4.8 parameters, NSTART included @return a copy */
+    public CoapClient transmission(CoapTransmission transmission) {
+        return new CoapClient(config.withTransmission(transmission), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /** @param size the block size: 16–1024, a power of two; smaller sizes are asked of the server early (RFC 7959 §2.4) @return a copy */
+    public CoapClient blockSize(int size) {
+        io.sluice.codec.coap.BlockOption.szxOf(size);
+        return new CoapClient(config.withBlockSize(size), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /** @param bytes the largest body sent or reassembled (default 8 MiB) @return a copy */
+    public CoapClient maxBodySize(int bytes) {
+        return new CoapClient(config.withMaxBodyBytes(bytes), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /** @param limits decoder limits per datagram @return a copy */
+    public CoapClient limits(Limits limits) {
+        return new CoapClient(config.withLimits(limits), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /** @param timeout how long to wait for a response after the request was acknowledged or sent NON (default MAX_TRANSMIT_WAIT, 93 s) @return a copy */
+    public CoapClient responseTimeout(Duration timeout) {
+        return new CoapClient(config.withResponseTimeout(timeout), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /** @param max how many requests may wait behind NSTART per session (default 1024); beyond, requests fail with {@code coap.queue-full} @return a copy */
+    public CoapClient maxQueuedRequests(int max) {
+        return new CoapClient(config.withMaxQueuedRequests(max), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /**
+     * Serves requests the server sends back over a session (call-home, after the server side's
+     * {@link CoapSession#becomeClient()}).
+     *
+     * @param routes the handlers
+     * @return a copy
+     */
+    public CoapClient route(Consumer<CoapRoutes> routes) {
+        CoapRoutes copy = config.routes() == null ? new CoapRoutes() : config.routes().copy();
+        routes.accept(copy);
+        return new CoapClient(config.withRoutes(copy), bindAddress, dtls, multicastInterface, onSession);
+    }
+
+    /** @param local the address sessions bind (port 0 for any) @return a copy */
+    public CoapClient bindAddress(InetSocketAddress local) {
+        return new CoapClient(config, Objects.requireNonNull(local, "local"), dtls, multicastInterface, onSession);
+    }
+
+    /** @param client the DTLS client spec (the {@code dtls} module's {@code DtlsClient}) for {@code coaps://} @return a copy */
+    public CoapClient dtls(SecureDatagramClient client) {
+        return new CoapClient(config, bindAddress, Objects.requireNonNull(client, "client"), multicastInterface, onSession);
+    }
+
+    /** @param networkInterface the interface multicast requests leave from @return a copy */
+    public CoapClient multicastInterface(NetworkInterface networkInterface) {
+        return new CoapClient(config, bindAddress, dtls, Objects.requireNonNull(networkInterface, "networkInterface"), onSession);
+    }
+
+    /**
+     * Sees each session as soon as it exists, before a DTLS handshake: for example to follow its
+     * {@link CoapSession#states()} from HANDSHAKE on. Runs on the session's loop; must not block.
+     *
+     * @param hook the observer
+     * @return a copy
+     */
+    public CoapClient doOnSession(Consumer<? super CoapSession> hook) {
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, Objects.requireNonNull(hook, "hook"));
+    }
+
+    /**
+     * @param uri {@code coap://host[:port]} or {@code coaps://host[:port]}; a path is ignored (requests carry theirs)
+     * @return the session, once usable (after the handshake for {@code coaps})
+     */
+    public Mono<CoapSession> connect(String uri) {
+        return Mono.defer(() -> connect(URI.create(uri)));
+    }
+
+    /**
+     * @param uri {@code coap://host[:port]} or {@code coaps://host[:port]}
+     * @return the session, once usable
+     */
+    public Mono<CoapSession> connect(URI uri) {
+        CoapProtocol protocol;
+        try {
+            protocol = CoapProtocol.ofScheme(String.valueOf(uri.getScheme()));
+        } catch (IllegalArgumentException e) {
+            return Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, e.getMessage() + " in " + uri));
+        }
+        if (uri.getHost() == null) {
+            return Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "no host in " + uri));
+        }
+        int port = uri.getPort() < 0 ? protocol.defaultPort() : uri.getPort();
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        // Resolving a name may block on DNS; a literal address does not, and stays on the caller's thread.
+        Mono<InetSocketAddress> resolved = Mono.fromCallable(() -> new InetSocketAddress(host, port));
+        if (!isLiteral(host)) {
+            resolved = resolved.subscribeOn(Schedulers.boundedElastic());
+        }
+        return resolved.flatMap(address -> address.isUnresolved()
+                ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "cannot resolve " + host))
+                : connect(protocol, address));
+    }
+
+    private static boolean isLiteral(String host) {
+        return host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
+    }
+
+    /**
+     * @param protocol UDP or DTLS
+     * @param remote the server (or multicast group) address
+     * @return the session, once usable
+     */
+    public Mono<CoapSession> connect(CoapProtocol protocol, InetSocketAddress remote) {
+        return switch (protocol) {
+            case UDP -> connectUdp(remote);
+            case DTLS -> dtls == null
+                    ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "coaps needs a DTLS client: CoapClient.dtls(DtlsClient...)"))
+                    : connectSecure(remote);
+            default -> Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol + " is not supported by this release (UDP and DTLS are)"));
+        };
+    }
+
+    private static final CoapEndpoint.SessionHost CLIENT_HOST = new CoapEndpoint.SessionHost() {
+        @Override
+        public void sessionCreated(SessionImpl session) {
+        }
+
+        @Override
+        public void sessionFreed(SessionImpl session) {
+        }
+
+        @Override
+        public void idle(SessionImpl session) {
+        }
+
+        @Override
+        public void revived(SessionImpl session) {
+        }
+    };
+
+    private static final LongAdder CLIENT_MALFORMED = new LongAdder();
+    private static final LongAdder CLIENT_DUPLICATES = new LongAdder();
+    private static final LongAdder CLIENT_UNSENT = new LongAdder();
+
+    private Mono<CoapSession> connectUdp(InetSocketAddress remote) {
+        return Mono.create(sink -> {
+            EventLoopGroup group = CoapLoops.LOOPS.onClient(true);
+            EventLoop loop = group.next();
+            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            boolean multicast = remote.getAddress().isMulticastAddress();
+            InetSocketAddress local = bindAddress != null ? bindAddress : localFor(remote.getAddress());
+            var bootstrap = CoapServer.datagramBootstrap(loop, group, endpoint, false);
+            if (multicast && multicastInterface != null) {
+                bootstrap.option(ChannelOption.IP_MULTICAST_IF, multicastInterface);
+            }
+            ChannelFuture bound = bootstrap.bind(local);
+            bound.addListener(f -> {
+                if (!f.isSuccess()) {
+                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind " + local + ": " + f.cause().getMessage(), f.cause()));
+                    return;
+                }
+                Channel channel = bound.channel();
+                endpoint.link = new UdpLink(channel, true, CLIENT_UNSENT);
+                SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, multicast ? remote : null, 1);
+                if (multicast && multicastInterface != null) {
+                    session.setInterfaceIndex(multicastInterface.getIndex());
+                }
+                endpoint.attach(session);
+                session.establish();
+                channel.closeFuture().addListener(c -> endpoint.onLoop(() -> session.free(
+                        new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session's socket closed"))));
+                onSession.accept(session);
+                sink.success(session);
+            });
+            sink.onCancel(() -> bound.addListener(f -> bound.channel().close()));
+        });
+    }
+
+    private Mono<CoapSession> connectSecure(InetSocketAddress remote) {
+        return Mono.defer(() -> {
+            EventLoop loop = CoapLoops.LOOPS.onClient(true).next();
+            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.DTLS, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.HELLO, remote, null, 1);
+            endpoint.attach(session);
+            session.handshaking();
+            onSession.accept(session);
+            return dtls.connect(remote)
+                    .onErrorMap(e -> !(e instanceof CoapException), e -> {
+                        endpoint.onLoop(() -> session.disconnect(CoapNackReason.TLS_FAILED));
+                        return new CoapException(CoapErrorCode.HANDSHAKE_FAILED, "the DTLS handshake with " + remote + " failed: " + e.getMessage(), e);
+                    })
+                    .doOnCancel(() -> session.disconnect(CoapNackReason.TLS_FAILED))
+                    .<CoapSession>flatMap(secure -> Mono.create(sink -> endpoint.onLoop(() -> {
+                        SecureLink link = new SecureLink(secure, CLIENT_UNSENT);
+                        endpoint.link = link;
+                        session.secured(secure, secure.pskIdentityHint().orElse(null), secure.pskKey().orElse(null));
+                        session.setType(CoapSessionType.CLIENT);
+                        session.establish();
+                        link.start(endpoint, () -> {
+                            if (session.state() == CoapSessionState.ESTABLISHED) {
+                                session.disconnect(CoapNackReason.TLS_FAILED);
+                            }
+                        });
+                        sink.success(session);
+                    })));
+        });
+    }
+
+    private static InetSocketAddress localFor(InetAddress remote) {
+        if (remote.isLoopbackAddress()) {
+            // Same family as the server, on loopback: a test or demo never listens beyond the host.
+            return new InetSocketAddress(remote instanceof Inet6Address ? "::1" : "127.0.0.1", 0);
+        }
+        return new InetSocketAddress(0);
+    }
+
+    @Override
+    public String toString() {
+        return "CoapClient[block size " + config.blockSize() + (dtls != null ? ", " + dtls : "") + "]";
+    }
+}

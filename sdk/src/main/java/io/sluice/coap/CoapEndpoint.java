@@ -1,0 +1,485 @@
+package io.sluice.coap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.sluice.codec.CodecException;
+import io.sluice.codec.coap.BlockOption;
+import io.sluice.codec.coap.CoapCode;
+import io.sluice.codec.coap.CoapMessage;
+import io.sluice.codec.coap.CoapMessageCodec;
+import io.sluice.codec.coap.CoapOptions;
+import io.sluice.codec.coap.CoapType;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * The message layer of RFC 7252 §4 and the request/response layer above it, for one link (a UDP
+ * socket or a DTLS session). Every field is confined to {@link #loop}: datagrams arrive on it and
+ * every public entry point hops onto it, so nothing here needs a lock.
+ */
+final class CoapEndpoint {
+
+    private static final Logger LOG = Loggers.getLogger(CoapEndpoint.class);
+
+    /** Notifications are NON, but every this-many is CON, to learn whether the observer is still there (RFC 7641 §4.5). */
+    static final int CON_NOTIFICATION_EVERY = 5;
+    /** The most block-wise bodies a session keeps for follow-up Block2 requests; the oldest goes first. */
+    static final int BLOCK2_CACHE_PER_SESSION = 8;
+    /** The most unfinished Block1 uploads one session may have. */
+    static final int UPLOADS_PER_SESSION = 8;
+
+    final EventLoop loop;
+    final EndpointConfig config;
+    final CoapProtocol protocol;
+    final SessionHost host;
+    Link link;
+
+    private final boolean serverSide;
+    private final Map<InetSocketAddress, SessionImpl> sessions;
+    private SessionImpl single;
+    private int nextMid = ThreadLocalRandom.current().nextInt(0x10000);
+    private final LinkedHashMap<Long, Dedup> dedup = new LinkedHashMap<>();
+
+    final LongAdder malformed;
+    final LongAdder duplicates;
+
+    /** Where endpoints report sessions coming and going: the live server or client that owns them. */
+    interface SessionHost {
+        void sessionCreated(SessionImpl session);
+
+        void sessionFreed(SessionImpl session);
+
+        /** A server session's count fell to zero: park it. */
+        void idle(SessionImpl session);
+
+        /** A parked session was retained. */
+        void revived(SessionImpl session);
+    }
+
+    CoapEndpoint(EventLoop loop, EndpointConfig config, CoapProtocol protocol, boolean serverSide, SessionHost host,
+            LongAdder malformed, LongAdder duplicates) {
+        this.loop = loop;
+        this.config = config;
+        this.protocol = protocol;
+        this.serverSide = serverSide;
+        this.host = host;
+        this.sessions = serverSide && protocol == CoapProtocol.UDP ? new HashMap<>() : null;
+        this.malformed = malformed;
+        this.duplicates = duplicates;
+    }
+
+    /** For endpoints with exactly one session: a client, or one DTLS session of a server. */
+    void attach(SessionImpl session) {
+        this.single = session;
+    }
+
+    int nextMessageId() {
+        nextMid = (nextMid + 1) & 0xFFFF;
+        return nextMid;
+    }
+
+    void send(CoapMessage message, SessionImpl session) {
+        link.send(message, session.sendAddress());
+    }
+
+    // ---------------------------------------------------------------------------------- inbound
+
+    /** A datagram from {@code sender}; {@code viaGroup} when it arrived on a multicast group socket. The caller releases {@code data}. */
+    void onDatagram(ByteBuf data, InetSocketAddress sender, boolean viaGroup) {
+        CoapMessage message;
+        try {
+            message = CoapMessageCodec.INSTANCE.decode(data, config.limits());
+        } catch (CodecException e) {
+            malformed.increment();
+            rejectMalformed(data, sender, e);
+            return;
+        }
+        SessionImpl session = sessionFor(sender, viaGroup);
+        if (session == null) {
+            if (message.type() == CoapType.CON) {
+                link.send(CoapMessage.reset(message.messageId()), sender);
+            }
+            return;
+        }
+        session.touch(sender);
+        try {
+            dispatch(session, message, viaGroup);
+        } catch (RuntimeException e) {
+            // A bug must not take the event loop down with it: log, answer what can be answered.
+            LOG.error("CoAP endpoint failed on {} from {}", message, sender, e);
+            if (message.type() == CoapType.CON && message.code().isRequest()) {
+                link.send(CoapMessage.of(CoapType.ACK, CoapCode.INTERNAL_SERVER_ERROR, message.messageId())
+                        .withToken(message.token()), sender);
+            }
+        }
+    }
+
+    private void rejectMalformed(ByteBuf data, InetSocketAddress sender, CodecException e) {
+        int at = data.readerIndex();
+        data.readerIndex(0);
+        // RFC 7252 §4.2: a confirmable message with a format error is rejected with a Reset.
+        if (data.readableBytes() >= 4 && (data.getUnsignedByte(0) >>> 6) == 1 && ((data.getUnsignedByte(0) >>> 4) & 3) == 0) {
+            link.send(CoapMessage.reset(data.getUnsignedShort(2)), sender);
+        }
+        data.readerIndex(at);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("CoAP datagram from {} dropped: {}", sender, e.getMessage());
+        }
+    }
+
+    private SessionImpl sessionFor(InetSocketAddress sender, boolean viaGroup) {
+        if (sessions == null) {
+            SessionImpl s = single;
+            if (s == null || s.isFreed()) {
+                return null;
+            }
+            // A client session talks to one peer; a multicast session hears from anyone in the group.
+            if (protocol == CoapProtocol.UDP && !s.isMulticast() && !sender.equals(s.remoteAddress())) {
+                return null;
+            }
+            return s;
+        }
+        SessionImpl s = sessions.get(sender);
+        if (s == null || s.isFreed()) {
+            s = new SessionImpl(this, CoapSessionType.SERVER, sender, null, 0);
+            s.establish();
+            sessions.put(sender, s);
+            host.sessionCreated(s);
+        }
+        return s;
+    }
+
+    void forget(SessionImpl session) {
+        if (sessions != null) {
+            sessions.remove(session.remoteAddress(), session);
+        }
+        long prefix = session.serial << 16;
+        dedup.keySet().removeIf(k -> (k & ~0xFFFFL) == prefix);
+    }
+
+    List<SessionImpl> sessionsSnapshot() {
+        if (sessions != null) {
+            return new ArrayList<>(sessions.values());
+        }
+        return single == null ? List.of() : List.of(single);
+    }
+
+    private void dispatch(SessionImpl session, CoapMessage message, boolean viaGroup) {
+        CoapType type = message.type();
+        if (type == CoapType.ACK || type == CoapType.RST) {
+            session.onAckOrReset(message);
+            return;
+        }
+        CoapCode code = message.code();
+        if (code.isEmpty()) {
+            if (type == CoapType.CON) {
+                // CoAP ping (RFC 7252 §4.3): answered with a Reset.
+                send(CoapMessage.reset(message.messageId()), session);
+            }
+            return;
+        }
+        if (code.isRequest()) {
+            onRequest(session, message, viaGroup);
+        } else if (code.isResponse()) {
+            session.onResponse(message);
+        } else if (type == CoapType.CON) {
+            // Signalling codes (7.xx) are for reliable transports; anything else is rejected.
+            send(CoapMessage.reset(message.messageId()), session);
+        }
+    }
+
+    // ---------------------------------------------------------------------------- server side
+
+    /** What the endpoint remembers of a request, for deduplication: whether it was acknowledged, and the response to repeat. */
+    static final class Dedup {
+        final long expiresAt;
+        boolean emptyAckSent;
+        CoapMessage response;
+
+        Dedup(long expiresAt) {
+            this.expiresAt = expiresAt;
+        }
+    }
+
+    /** One request being answered. */
+    final class Inbound {
+        final SessionImpl session;
+        final CoapMessage message;
+        final Dedup entry;
+        final boolean viaGroup;
+        io.netty.util.concurrent.ScheduledFuture<?> separateTimer;
+        boolean acknowledged;
+        boolean done;
+        BlockOption block1Ack;
+
+        Inbound(SessionImpl session, CoapMessage message, Dedup entry, boolean viaGroup) {
+            this.session = session;
+            this.message = message;
+            this.entry = entry;
+            this.viaGroup = viaGroup;
+        }
+
+        boolean confirmable() {
+            return message.type() == CoapType.CON;
+        }
+    }
+
+    private Dedup remember(SessionImpl session, int mid) {
+        long now = System.nanoTime();
+        Iterator<Dedup> oldest = dedup.values().iterator();
+        while (oldest.hasNext()) {
+            Dedup d = oldest.next();
+            if (dedup.size() >= config.dedupCapacity() || d.expiresAt - now < 0) {
+                oldest.remove();
+            } else {
+                break;
+            }
+        }
+        Dedup entry = new Dedup(now + config.transmission().exchangeLifetime().toNanos());
+        dedup.put(session.serial << 16 | mid, entry);
+        return entry;
+    }
+
+    int dedupSize() {
+        return dedup.size();
+    }
+
+    private void onRequest(SessionImpl session, CoapMessage message, boolean viaGroup) {
+        long key = session.serial << 16 | message.messageId();
+        Dedup seen = dedup.get(key);
+        if (seen != null) {
+            duplicates.increment();
+            if (message.type() == CoapType.CON) {
+                if (seen.response != null) {
+                    send(seen.response, session);
+                } else if (seen.emptyAckSent) {
+                    send(CoapMessage.emptyAck(message.messageId()), session);
+                }
+            }
+            return;
+        }
+        if (viaGroup && message.type() == CoapType.CON) {
+            return; // RFC 7252 §8.1: multicast requests are NON; a CON one is not answered.
+        }
+        Inbound inbound = new Inbound(session, message, remember(session, message.messageId()), viaGroup);
+        for (CoapOptions.Option option : message.options().all()) {
+            int n = option.number();
+            boolean bad = !CoapOptions.isKnown(n) || !CoapOptions.isLengthValid(n, option.value().length);
+            if (bad && CoapOptions.isCritical(n)) {
+                respond(inbound, CoapResponse.of(CoapCode.BAD_OPTION).body("unrecognized critical option "
+                        + CoapOptions.name(n) + " (" + n + ")"), -1);
+                return;
+            }
+        }
+        CoapOptions options = message.options();
+        long observe = options.observe();
+        if (observe == 1) {
+            session.deregisterObserver(message.tokenAsLong());
+        }
+        byte[] body = message.payload();
+        if (options.has(CoapOptions.BLOCK1)) {
+            BlockOption block1;
+            try {
+                block1 = options.block1().orElseThrow();
+            } catch (IllegalArgumentException e) {
+                respond(inbound, CoapResponse.of(CoapCode.BAD_OPTION).body("malformed Block1"), -1);
+                return;
+            }
+            body = session.receiveBlock1(inbound, block1);
+            if (body == null) {
+                return; // answered: 2.31 Continue, 4.08 or 4.13
+            }
+        }
+        CoapRequest request = CoapRequest.received(message.code(), options, body, message.type() == CoapType.CON);
+        BlockOption block2 = null;
+        if (options.has(CoapOptions.BLOCK2)) {
+            try {
+                block2 = options.block2().orElseThrow();
+            } catch (IllegalArgumentException e) {
+                respond(inbound, CoapResponse.of(CoapCode.BAD_OPTION).body("malformed Block2"), -1);
+                return;
+            }
+            if (block2.num() > 0 && session.answerFromBlockCache(inbound, request, block2)) {
+                return;
+            }
+        }
+        route(inbound, request);
+    }
+
+    private void route(Inbound inbound, CoapRequest request) {
+        CoapRoutes routes = config.routes();
+        String path = request.path();
+        CoapRoutes.Route match = null;
+        boolean pathKnown = false;
+        if (routes != null) {
+            for (CoapRoutes.Route r : routes.routes()) {
+                if (r.matchesPath(path)) {
+                    pathKnown = true;
+                    if (r.method().equals(request.method()) || (r.observable() != null && request.method().equals(CoapCode.FETCH))) {
+                        match = r;
+                        break;
+                    }
+                }
+            }
+        }
+        if (match == null) {
+            respond(inbound, CoapResponse.of(pathKnown ? CoapCode.METHOD_NOT_ALLOWED : CoapCode.NOT_FOUND), -1);
+            return;
+        }
+        CoapServerRequest serverRequest = new CoapServerRequest(request, inbound.session, match.remainder(path));
+        boolean blockFollowUp = request.options().block2().map(b -> b.num() > 0).orElse(false);
+        if (match.observable() != null && request.options().observe() == 0 && !inbound.viaGroup && !blockFollowUp) {
+            inbound.session.registerObserver(inbound, match.observable(), serverRequest);
+            return;
+        }
+        Mono<CoapResponse> answer;
+        try {
+            answer = match.handler() != null ? match.handler().handle(serverRequest) : match.observable().observe(serverRequest).next();
+        } catch (RuntimeException e) {
+            answer = Mono.error(e);
+        }
+        answerWith(inbound, request, answer);
+    }
+
+    private void answerWith(Inbound inbound, CoapRequest request, Mono<CoapResponse> answer) {
+        if (answer == null) {
+            answer = Mono.error(new NullPointerException("handler returned null"));
+        }
+        answer.subscribe(new BaseSubscriber<CoapResponse>() {
+            private boolean answered;
+
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                subscription.request(1);
+            }
+
+            @Override
+            protected void hookOnNext(CoapResponse value) {
+                answered = true;
+                onLoop(() -> respond(inbound, value, -1));
+            }
+
+            @Override
+            protected void hookOnComplete() {
+                if (!answered) {
+                    onLoop(() -> respond(inbound, CoapResponse.of(defaultCode(request.method())), -1));
+                }
+            }
+
+            @Override
+            protected void hookOnError(Throwable error) {
+                LOG.debug("CoAP handler for {} failed", request, error);
+                onLoop(() -> respond(inbound, CoapResponse.of(CoapCode.INTERNAL_SERVER_ERROR)
+                        .body(String.valueOf(error.getMessage())), -1));
+            }
+        });
+        if (!inbound.done && inbound.confirmable()) {
+            // The handler is taking its time: acknowledge now so the client stops retransmitting,
+            // and send the response as a separate CON later (RFC 7252 §5.2.2).
+            inbound.separateTimer = loop.schedule(() -> {
+                if (!inbound.done && !inbound.acknowledged) {
+                    inbound.acknowledged = true;
+                    inbound.entry.emptyAckSent = true;
+                    send(CoapMessage.emptyAck(inbound.message.messageId()), inbound.session);
+                }
+            }, config.separateResponseAfter().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    static CoapCode defaultCode(CoapCode method) {
+        if (method.equals(CoapCode.POST) || method.equals(CoapCode.PUT) || method.equals(CoapCode.PATCH) || method.equals(CoapCode.IPATCH)) {
+            return CoapCode.CHANGED;
+        }
+        if (method.equals(CoapCode.DELETE)) {
+            return CoapCode.DELETED;
+        }
+        return CoapCode.CONTENT;
+    }
+
+    void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /**
+     * Sends {@code response} to {@code inbound}: piggy-backed on the ACK while that is still
+     * possible, else as a separate message; split block-wise when the body exceeds the block
+     * size; silent where No-Response (RFC 7967) or multicast (RFC 7252 §8.2) says so.
+     *
+     * @param observeSeq the Observe value to carry, or -1
+     * @return the message sent, or null when none was
+     */
+    CoapMessage respond(Inbound inbound, CoapResponse response, long observeSeq) {
+        if (inbound.done) {
+            return null;
+        }
+        inbound.done = true;
+        if (inbound.separateTimer != null) {
+            inbound.separateTimer.cancel(false);
+        }
+        SessionImpl session = inbound.session;
+        if (session.isFreed()) {
+            return null;
+        }
+        CoapMessage request = inbound.message;
+        int codeClass = response.code().codeClass();
+        int noResponse = request.options().noResponse();
+        boolean suppressed = (codeClass == 2 && (noResponse & 2) != 0) || (codeClass == 4 && (noResponse & 8) != 0)
+                || (codeClass == 5 && (noResponse & 16) != 0) || (inbound.viaGroup && codeClass != 2);
+        if (suppressed) {
+            if (inbound.confirmable() && !inbound.acknowledged) {
+                CoapMessage ack = CoapMessage.emptyAck(request.messageId());
+                inbound.entry.response = ack;
+                send(ack, session);
+            }
+            return null;
+        }
+        CoapMessage out = session.shape(request, response, observeSeq, inbound.block1Ack);
+        if (inbound.confirmable() && !inbound.acknowledged) {
+            out = out.withType(CoapType.ACK).withMessageId(request.messageId());
+            inbound.entry.response = out;
+            send(out, session);
+        } else if (inbound.confirmable()) {
+            out = out.withType(CoapType.CON).withMessageId(nextMessageId());
+            session.sendConfirmable(out, null);
+        } else {
+            out = out.withType(CoapType.NON).withMessageId(nextMessageId());
+            inbound.entry.response = out;
+            if (inbound.viaGroup && config.multicastLeisure().toNanos() > 0) {
+                CoapMessage delayed = out;
+                long leisure = ThreadLocalRandom.current().nextLong(config.multicastLeisure().toNanos());
+                loop.schedule(() -> send(delayed, session), leisure, TimeUnit.NANOSECONDS);
+            } else {
+                send(out, session);
+            }
+        }
+        return out;
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    void close() {
+        for (SessionImpl s : sessionsSnapshot()) {
+            s.free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the endpoint closed"));
+        }
+        dedup.clear();
+    }
+}

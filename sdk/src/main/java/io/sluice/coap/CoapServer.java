@@ -1,0 +1,249 @@
+package io.sluice.coap;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.socket.DatagramChannel;
+import io.sluice.codec.Limits;
+import io.sluice.security.SecureDatagramServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+import reactor.core.publisher.Mono;
+
+/**
+ * A CoAP server spec, in the manner of reactor-netty:
+ *
+ * <pre>{@code
+ * CoapServer.create()
+ *         .host("127.0.0.1").port(5683)
+ *         .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))
+ *                      .observable("/clock", req -> Flux.interval(Duration.ofSeconds(1)).map(i -> CoapResponse.content("" + i))))
+ *         .bind()
+ * }</pre>
+ *
+ * <p>Over UDP one socket serves every peer; each peer gets a {@link CoapSession} of type SERVER,
+ * counted 0 and parked in the idle pool, freed after {@link #idleTimeout} without traffic
+ * (default 5 minutes). With {@link #dtls}, the server listens through the datagram-security SPI
+ * and each DTLS session is a CoAP session of protocol DTLS.
+ *
+ * <p>The message layer follows RFC 7252 §4: CON requests are deduplicated by message ID for
+ * EXCHANGE_LIFETIME, in a table of at most {@link #deduplication(int)} entries per socket
+ * (default 16,384; the oldest go first, so memory stays bounded under any load), and the
+ * response is repeated for a duplicate; a request with an unrecognized critical option is
+ * answered 4.02; a malformed CON is answered with a Reset, a malformed NON is dropped; both are
+ * counted. Bodies above the block size travel block-wise (RFC 7959) both ways.
+ *
+ * <p>Immutable: every method returns a new spec. {@link #bind()} is cold.
+ */
+public final class CoapServer {
+
+    /** The idle timeout of server sessions unless configured (libcoap's). */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+    private final InetSocketAddress local;
+    private final EndpointConfig config;
+    private final Duration idleTimeout;
+    private final SecureDatagramServer dtls;
+    private final List<Group> groups;
+
+    record Group(InetAddress address, NetworkInterface networkInterface) {
+    }
+
+    private CoapServer(InetSocketAddress local, EndpointConfig config, Duration idleTimeout, SecureDatagramServer dtls, List<Group> groups) {
+        this.local = local;
+        this.config = config;
+        this.idleTimeout = idleTimeout;
+        this.dtls = dtls;
+        this.groups = groups;
+    }
+
+    /** @return a server spec on 127.0.0.1, port 5683, with no routes */
+    public static CoapServer create() {
+        return new CoapServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5683),
+                EndpointConfig.defaults().withRoutes(new CoapRoutes()), DEFAULT_IDLE_TIMEOUT, null, List.of());
+    }
+
+    /** @param host the address to bind @return a copy */
+    public CoapServer host(String host) {
+        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, dtls, groups);
+    }
+
+    /** @param port the port to bind; 0 picks one @return a copy */
+    public CoapServer port(int port) {
+        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, dtls, groups);
+    }
+
+    /** @param address the address and port to bind @return a copy */
+    public CoapServer bindAddress(InetSocketAddress address) {
+        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, dtls, groups);
+    }
+
+    /**
+     * Adds routes.
+     *
+     * @param routes adds handlers to the route table
+     * @return a copy
+     */
+    public CoapServer route(Consumer<CoapRoutes> routes) {
+        CoapRoutes copy = config.routes().copy();
+        routes.accept(copy);
+        return new CoapServer(local, config.withRoutes(copy), idleTimeout, dtls, groups);
+    }
+
+    /** @param transmission RFC 7252 §4.8 parameters @return a copy */
+    public CoapServer transmission(CoapTransmission transmission) {
+        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, dtls, groups);
+    }
+
+    /** @param size the block size for block-wise transfer: 16–1024, a power of two (default 1024) @return a copy */
+    public CoapServer blockSize(int size) {
+        io.sluice.codec.coap.BlockOption.szxOf(size);
+        return new CoapServer(local, config.withBlockSize(size), idleTimeout, dtls, groups);
+    }
+
+    /** @param bytes the largest request body accepted block-wise (default 8 MiB); larger ones get 4.13 @return a copy */
+    public CoapServer maxBodySize(int bytes) {
+        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, dtls, groups);
+    }
+
+    /** @param limits decoder limits per datagram @return a copy */
+    public CoapServer limits(Limits limits) {
+        return new CoapServer(local, config.withLimits(limits), idleTimeout, dtls, groups);
+    }
+
+    /** @param entries the most remembered message IDs per socket (default 16,384) @return a copy */
+    public CoapServer deduplication(int entries) {
+        if (entries < 1) {
+            throw new IllegalArgumentException("deduplication needs at least one entry, was " + entries);
+        }
+        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, dtls, groups);
+    }
+
+    /** @param timeout how long an unused server session stays in the idle pool (default 5 minutes) @return a copy */
+    public CoapServer idleTimeout(Duration timeout) {
+        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), dtls, groups);
+    }
+
+    /**
+     * Serves {@code coaps://} instead of {@code coap://}: sessions come from the security layer
+     * (the {@code dtls} module's {@code DtlsServer}).
+     *
+     * @param server the datagram-security server spec
+     * @return a copy
+     */
+    public CoapServer dtls(SecureDatagramServer server) {
+        return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
+                idleTimeout, Objects.requireNonNull(server, "server"), groups);
+    }
+
+    /**
+     * Joins a multicast group (RFC 7252 §8) on an interface; requests to the group are answered
+     * (NON, after a random delay within the leisure, errors suppressed) from the unicast socket.
+     *
+     * @param group the group, e.g. 224.0.1.187 (All CoAP Nodes) or ff02::fd
+     * @param networkInterface where to join it
+     * @return a copy
+     */
+    public CoapServer joinGroup(InetAddress group, NetworkInterface networkInterface) {
+        if (!group.isMulticastAddress()) {
+            throw new IllegalArgumentException(group + " is not a multicast address");
+        }
+        List<Group> more = new ArrayList<>(groups);
+        more.add(new Group(group, Objects.requireNonNull(networkInterface, "networkInterface")));
+        return new CoapServer(local, config, idleTimeout, dtls, List.copyOf(more));
+    }
+
+    /** @param leisure the window multicast responses are spread over (RFC 7252 §8.2; default 5 s) @return a copy */
+    public CoapServer multicastLeisure(Duration leisure) {
+        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, dtls, groups);
+    }
+
+    /** @return binds the socket (or the DTLS listener) and serves until disposed */
+    public Mono<LiveCoapServer> bind() {
+        if (dtls != null) {
+            return bindSecure();
+        }
+        return Mono.create(sink -> {
+            EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
+            EventLoop loop = group.next();
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout);
+            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, true, live, live.malformed, live.duplicates);
+            ChannelFuture bound = datagramBootstrap(loop, group, endpoint, false).bind(local);
+            bound.addListener(f -> {
+                if (!f.isSuccess()) {
+                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind CoAP on " + local + ": " + f.cause().getMessage(), f.cause()));
+                    return;
+                }
+                Channel channel = bound.channel();
+                endpoint.link = new UdpLink(channel, false, live.unsent);
+                live.attach(endpoint, channel);
+                joinGroups(loop, group, endpoint, live, ((InetSocketAddress) channel.localAddress()).getPort(), sink);
+            });
+            sink.onCancel(() -> bound.addListener(f -> bound.channel().close()));
+        });
+    }
+
+    private void joinGroups(EventLoop loop, EventLoopGroup group, CoapEndpoint endpoint, LiveCoapServer live, int port,
+            reactor.core.publisher.MonoSink<LiveCoapServer> sink) {
+        if (groups.isEmpty()) {
+            sink.success(live);
+            return;
+        }
+        int[] pending = {groups.size()};
+        for (Group g : groups) {
+            ChannelFuture bound = datagramBootstrap(loop, group, endpoint, true).option(ChannelOption.SO_REUSEADDR, true)
+                    .bind(new InetSocketAddress(g.address(), port));
+            bound.addListener(f -> {
+                if (!f.isSuccess()) {
+                    live.dispose();
+                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind the group " + g.address() + ": " + f.cause().getMessage(), f.cause()));
+                    return;
+                }
+                DatagramChannel channel = (DatagramChannel) bound.channel();
+                live.groupChannel(channel);
+                channel.joinGroup(new InetSocketAddress(g.address(), port), g.networkInterface()).addListener(j -> {
+                    if (!j.isSuccess()) {
+                        live.dispose();
+                        sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot join " + g.address() + " on "
+                                + g.networkInterface().getName() + ": " + j.cause().getMessage(), j.cause()));
+                    } else if (--pending[0] == 0) {
+                        sink.success(live);
+                    }
+                });
+            });
+        }
+    }
+
+    static Bootstrap datagramBootstrap(EventLoop loop, EventLoopGroup group, CoapEndpoint endpoint, boolean viaGroup) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(CoapLoops.LOOPS.onChannelClass(DatagramChannel.class, group))
+                .option(ChannelOption.SO_RCVBUF, 1 << 20)
+                // One byte over the limit, so an oversized datagram shows as such instead of arriving truncated.
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(EndpointConfig.MAX_DATAGRAM_BYTES + 1))
+                .handler(new UdpLink.Reader(endpoint, viaGroup, EndpointConfig.MAX_DATAGRAM_BYTES));
+    }
+
+    private Mono<LiveCoapServer> bindSecure() {
+        return Mono.defer(() -> dtls.bind(local)).map(listener -> {
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.DTLS, idleTimeout);
+            live.attachSecure(listener, config);
+            return live;
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "CoapServer[" + (dtls != null ? "coaps://" : "coap://") + local + ", " + config.routes().size() + " routes]";
+    }
+}

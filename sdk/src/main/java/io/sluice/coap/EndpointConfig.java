@@ -1,0 +1,81 @@
+package io.sluice.coap;
+
+import io.sluice.codec.Limits;
+import java.time.Duration;
+
+/** What one endpoint's message layer runs with; assembled by the server and client specs. */
+record EndpointConfig(
+        CoapTransmission transmission,
+        int blockSize,
+        int maxBodyBytes,
+        Limits limits,
+        int dedupCapacity,
+        Duration responseTimeout,
+        Duration separateResponseAfter,
+        int maxQueuedRequests,
+        CoapRoutes routes,
+        Duration multicastLeisure) {
+
+    static final int DEFAULT_BLOCK_SIZE = 1024;
+    static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+    static final int DEFAULT_DEDUP_CAPACITY = 16_384;
+    static final int DEFAULT_MAX_QUEUED = 1024;
+    static final int MAX_DATAGRAM_BYTES = 1500;
+
+    static EndpointConfig defaults() {
+        CoapTransmission t = CoapTransmission.defaults();
+        return new EndpointConfig(t, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BODY_BYTES,
+                Limits.defaults().withMaxMessageBytes(MAX_DATAGRAM_BYTES * 2).withMaxElements(64).withMaxStringBytes(1034),
+                DEFAULT_DEDUP_CAPACITY, t.maxTransmitWait(), t.ackTimeout().dividedBy(2), DEFAULT_MAX_QUEUED, null,
+                Duration.ofSeconds(5));
+    }
+
+    int blockSzx() {
+        return Integer.numberOfTrailingZeros(blockSize) - 4;
+    }
+
+    EndpointConfig withTransmission(CoapTransmission t) {
+        return new EndpointConfig(t, blockSize, maxBodyBytes, limits, dedupCapacity, t.maxTransmitWait(),
+                t.ackTimeout().dividedBy(2), maxQueuedRequests, routes, multicastLeisure);
+    }
+
+    EndpointConfig withBlockSize(int size) {
+        return new EndpointConfig(transmission, size, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+    }
+
+    EndpointConfig withMaxBodyBytes(int bytes) {
+        return new EndpointConfig(transmission, blockSize, bytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+    }
+
+    EndpointConfig withLimits(Limits l) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, l, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+    }
+
+    EndpointConfig withDedupCapacity(int capacity) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, capacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+    }
+
+    EndpointConfig withResponseTimeout(Duration timeout) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, timeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+    }
+
+    EndpointConfig withMaxQueuedRequests(int max) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, max, routes, multicastLeisure);
+    }
+
+    EndpointConfig withRoutes(CoapRoutes r) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, r, multicastLeisure);
+    }
+
+    EndpointConfig withMulticastLeisure(Duration leisure) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, leisure);
+    }
+}

@@ -1,0 +1,201 @@
+package io.sluice.coap;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.sluice.security.SecureDatagramListener;
+import io.sluice.security.SecureDatagramSession;
+import io.sluice.session.IdlePool;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A bound CoAP server: its address, its sessions, its idle pool and its counters. Disposing it
+ * closes the socket (or the DTLS listener) and frees every session, failing their pending
+ * exchanges. Thread-safe.
+ */
+public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHost {
+
+    private final CoapProtocol protocol;
+    private final Duration idleTimeout;
+    private final IdlePool<SessionImpl> idle;
+    private final Set<SessionImpl> sessions = ConcurrentHashMap.newKeySet();
+    private final List<CoapEndpoint> endpoints = new CopyOnWriteArrayList<>();
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
+    private final Sinks.Empty<Void> disposed = Sinks.empty();
+    private volatile SecureDatagramListener listener;
+    private volatile InetSocketAddress localAddress;
+    private volatile boolean isDisposed;
+    final LongAdder malformed = new LongAdder();
+    final LongAdder duplicates = new LongAdder();
+    final LongAdder unsent = new LongAdder();
+
+    LiveCoapServer(CoapProtocol protocol, Duration idleTimeout) {
+        this.protocol = protocol;
+        this.idleTimeout = idleTimeout;
+        this.idle = IdlePool.create(idleTimeout, this::evict);
+    }
+
+    private boolean evict(SessionImpl session) {
+        long idleFor = session.idleNanos();
+        if (idleFor < idleTimeout.toNanos() && session.refCount() == 0 && !session.isFreed() && !isDisposed) {
+            // Traffic since it was parked: wait out the rest of the timeout from the last datagram.
+            idle.park(session, Duration.ofNanos(idleTimeout.toNanos() - idleFor));
+            return false;
+        }
+        return session.expireIfIdle();
+    }
+
+    void attach(CoapEndpoint endpoint, Channel channel) {
+        endpoints.add(endpoint);
+        channels.add(channel);
+        localAddress = (InetSocketAddress) channel.localAddress();
+        channel.closeFuture().addListener(f -> dispose());
+    }
+
+    void groupChannel(Channel channel) {
+        channels.add(channel);
+    }
+
+    void attachSecure(SecureDatagramListener secureListener, EndpointConfig config) {
+        this.secureConfig = config;
+        this.listener = secureListener;
+        this.localAddress = secureListener.localAddress();
+        secureListener.sessions().subscribe(this::accept, e -> dispose(), this::dispose);
+    }
+
+    private void accept(SecureDatagramSession secure) {
+        if (isDisposed) {
+            secure.dispose();
+            return;
+        }
+        EventLoop loop = CoapLoops.LOOPS.onServer(true).next();
+        CoapEndpoint endpoint = new CoapEndpoint(loop, secureConfig, CoapProtocol.DTLS, true, this, malformed, duplicates);
+        SecureLink link = new SecureLink(secure, unsent);
+        endpoint.link = link;
+        endpoints.add(endpoint);
+        loop.execute(() -> {
+            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, secure.remoteAddress(), null, 0);
+            endpoint.attach(session);
+            session.secured(secure, secure.pskIdentityHint().orElse(null), secure.pskKey().orElse(null));
+            session.establish();
+            sessionCreated(session);
+            link.start(endpoint, () -> {
+                endpoints.remove(endpoint);
+                session.free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.TLS_FAILED, "the DTLS session with "
+                        + secure.remoteAddress() + " ended"));
+            });
+        });
+    }
+
+    private volatile EndpointConfig secureConfig;
+
+    @Override
+    public void sessionCreated(SessionImpl session) {
+        sessions.add(session);
+    }
+
+    @Override
+    public void sessionFreed(SessionImpl session) {
+        sessions.remove(session);
+        idle.unpark(session);
+    }
+
+    @Override
+    public void idle(SessionImpl session) {
+        idle.park(session);
+    }
+
+    @Override
+    public void revived(SessionImpl session) {
+        idle.unpark(session);
+    }
+
+    /** @return the bound address (with the port picked when 0 was asked for) */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** @return UDP or DTLS */
+    public CoapProtocol protocol() {
+        return protocol;
+    }
+
+    /** @return the live sessions now (a snapshot) */
+    public List<CoapSession> sessions() {
+        return new ArrayList<>(sessions);
+    }
+
+    /** @return how many sessions wait in the idle pool */
+    public int idleSessions() {
+        return idle.size();
+    }
+
+    /** @return how many sessions the idle pool freed */
+    public long expiredSessions() {
+        return idle.evictedCount();
+    }
+
+    /** @return the idle timeout */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** @return datagrams dropped as malformed or oversized */
+    public long malformedDatagrams() {
+        return malformed.sum();
+    }
+
+    /** @return duplicate requests recognised by message ID */
+    public long duplicateRequests() {
+        return duplicates.sum();
+    }
+
+    /** @return messages dropped because the socket or the DTLS send queue could not take them */
+    public long unsentMessages() {
+        return unsent.sum();
+    }
+
+    @Override
+    public void dispose() {
+        if (isDisposed) {
+            return;
+        }
+        isDisposed = true;
+        for (CoapEndpoint endpoint : endpoints) {
+            endpoint.onLoop(endpoint::close);
+        }
+        for (Channel c : channels) {
+            c.close();
+        }
+        SecureDatagramListener l = listener;
+        if (l != null) {
+            l.dispose();
+        }
+        idle.dispose();
+        disposed.tryEmitEmpty();
+    }
+
+    @Override
+    public boolean isDisposed() {
+        return isDisposed;
+    }
+
+    /** @return completes when disposed */
+    public Mono<Void> onDispose() {
+        return disposed.asMono();
+    }
+
+    @Override
+    public String toString() {
+        return "LiveCoapServer[" + protocol + " " + localAddress + ", " + sessions.size() + " sessions]";
+    }
+}

@@ -1,0 +1,93 @@
+package io.sluice.coap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import io.sluice.codec.coap.CoapMessage;
+import io.sluice.codec.coap.CoapMessageCodec;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.LongAdder;
+
+/** A UDP socket: shared by every session of a server, or owned by one client session. */
+final class UdpLink implements Link {
+
+    private final Channel channel;
+    private final boolean owned;
+    private final LongAdder unsent;
+
+    UdpLink(Channel channel, boolean owned, LongAdder unsent) {
+        this.channel = channel;
+        this.owned = owned;
+        this.unsent = unsent;
+    }
+
+    @Override
+    public void send(CoapMessage message, InetSocketAddress to) {
+        if (!channel.isActive()) {
+            unsent.increment();
+            return;
+        }
+        ByteBuf out = channel.alloc().ioBuffer(CoapMessageCodec.INSTANCE.encodedSize(message));
+        try {
+            CoapMessageCodec.INSTANCE.encode(message, out);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+        channel.writeAndFlush(new DatagramPacket(out, to), channel.voidPromise());
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            channel.close();
+        }
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    /** Hands each datagram to the endpoint, on the channel's loop; drops (and counts) datagrams over the limit. */
+    static final class Reader extends ChannelInboundHandlerAdapter {
+        private final CoapEndpoint endpoint;
+        private final boolean viaGroup;
+        private final int maxDatagramBytes;
+
+        Reader(CoapEndpoint endpoint, boolean viaGroup, int maxDatagramBytes) {
+            this.endpoint = endpoint;
+            this.viaGroup = viaGroup;
+            this.maxDatagramBytes = maxDatagramBytes;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof DatagramPacket packet)) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+            try {
+                if (packet.content().readableBytes() > maxDatagramBytes) {
+                    endpoint.malformed.increment();
+                    return;
+                }
+                endpoint.onDatagram(packet.content(), packet.sender(), viaGroup);
+            } finally {
+                packet.release();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ICMP port unreachable and the like surface here on connected sockets; a datagram
+            // socket stays open for its other peers.
+        }
+    }
+}
