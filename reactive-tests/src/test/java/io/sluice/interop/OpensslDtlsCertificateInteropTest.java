@@ -37,10 +37,10 @@ class OpensslDtlsCertificateInteropTest {
         OpensslPki pki = new OpensslPki(dir);
         Path server = pki.issue("sluice-server");
         DtlsIdentity identity = DtlsIdentity.fromPem(Path.of(server + "-chain.pem"), Path.of(server + ".key"));
-        LiveDtlsServer sluice = DtlsServer.certificate(identity).bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+        LiveDtlsServer sluice = DtlsServer.certificate(identity).bind(new InetSocketAddress("127.0.0.1", 0)).block(PeerProcess.TIMEOUT);
         sluice.sessions().subscribe(s -> s.send(s.receive().map(b -> Unpooled.copiedBuffer("echo: " + text(b), StandardCharsets.UTF_8)))
                 .subscribe(null, e -> { }));
-        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + sluice.localAddress().getPort(),
+        try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + sluice.localAddress().getPort(),
                 "-CAfile", pki.caCert.toString(), "-verify_return_error")) {
             client.await("Verify return code: 0 (ok)");
             client.println("hello with certificates");
@@ -55,20 +55,20 @@ class OpensslDtlsCertificateInteropTest {
         OpensslPki pki = new OpensslPki(dir);
         Path server = pki.issue("openssl-server");
         Path client = pki.issue("sluice-client");
-        int port = OpensslProcess.freeUdpPort();
-        try (OpensslProcess openssl = OpensslProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
+        int port = PeerProcess.freeUdpPort();
+        try (PeerProcess openssl = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port,
                 "-cert", server + ".pem", "-key", server + ".key", "-CAfile", pki.caCert.toString(), "-Verify", "2",
                 "-verify_return_error")) {
             openssl.await("ACCEPT");
             DtlsSession session = DtlsClient.certificates(DtlsTrust.fromPem(pki.caCert))
                     .identity(DtlsIdentity.fromPkcs12(Path.of(client + ".p12"), "changeit".toCharArray()))
-                    .connect(new InetSocketAddress("127.0.0.1", port)).block(OpensslProcess.TIMEOUT);
+                    .connect(new InetSocketAddress("127.0.0.1", port)).block(PeerProcess.TIMEOUT);
             assertThat(session.cipherSuite()).startsWith("TLS_ECDHE_ECDSA_WITH");
             assertThat(session.peerCertificates().get(0).getSubjectX500Principal().getName()).isEqualTo("CN=openssl-server");
             StepVerifier.create(session.receive().map(OpensslDtlsCertificateInteropTest::text).take(1))
                     .then(() -> {
                         session.send(Mono.fromSupplier(() -> Unpooled.copiedBuffer("client-authenticated hello\n", StandardCharsets.UTF_8)))
-                                .block(OpensslProcess.TIMEOUT);
+                                .block(PeerProcess.TIMEOUT);
                         try {
                             openssl.await("client-authenticated hello");
                             openssl.println("welcome");
@@ -78,8 +78,8 @@ class OpensslDtlsCertificateInteropTest {
                     })
                     .expectNext("welcome\n")
                     .expectComplete()
-                    .verify(OpensslProcess.TIMEOUT);
-            session.close().block(OpensslProcess.TIMEOUT);
+                    .verify(PeerProcess.TIMEOUT);
+            session.close().block(PeerProcess.TIMEOUT);
         }
     }
 }

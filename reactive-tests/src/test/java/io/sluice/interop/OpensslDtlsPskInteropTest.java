@@ -30,10 +30,10 @@ class OpensslDtlsPskInteropTest {
     @Test
     void opensslClientTalksToASluiceServer() throws Exception {
         LiveDtlsServer server = DtlsServer.psk("sluice", id -> "openssl".equals(new String(id, StandardCharsets.UTF_8)) ? KEY : null)
-                .bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(PeerProcess.TIMEOUT);
         server.sessions().subscribe(s -> s.send(s.receive().map(b -> Unpooled.copiedBuffer("echo: " + text(b), StandardCharsets.UTF_8)))
                 .subscribe(null, e -> { }));
-        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect",
+        try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect",
                 "127.0.0.1:" + server.localAddress().getPort(), "-psk_identity", "openssl", "-psk", KEY_HEX, "-quiet")) {
             client.println("hello from openssl");
             client.await("echo: hello from openssl");
@@ -45,17 +45,17 @@ class OpensslDtlsPskInteropTest {
 
     @Test
     void aSluiceClientTalksToOpensslServer() throws Exception {
-        int port = OpensslProcess.freeUdpPort();
-        try (OpensslProcess server = OpensslProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port, "-nocert",
+        int port = PeerProcess.freeUdpPort();
+        try (PeerProcess server = PeerProcess.start("s_server", "-dtls1_2", "-accept", "127.0.0.1:" + port, "-nocert",
                 "-psk_identity", "sluice", "-psk", KEY_HEX, "-psk_hint", "openssl-hint")) {
             server.await("ACCEPT");
             DtlsSession session = DtlsClient.psk("sluice", KEY).connect(new InetSocketAddress("127.0.0.1", port))
-                    .block(OpensslProcess.TIMEOUT);
+                    .block(PeerProcess.TIMEOUT);
             assertThat(session.cipherSuite()).contains("PSK");
             StepVerifier.create(session.receive().map(OpensslDtlsPskInteropTest::text).take(1))
                     .then(() -> {
                         session.send(Mono.fromSupplier(() -> Unpooled.copiedBuffer("hello from sluice\n", StandardCharsets.UTF_8)))
-                                .block(OpensslProcess.TIMEOUT);
+                                .block(PeerProcess.TIMEOUT);
                         try {
                             server.await("hello from sluice");
                             server.println("hello from openssl");
@@ -65,8 +65,8 @@ class OpensslDtlsPskInteropTest {
                     })
                     .expectNext("hello from openssl\n")
                     .expectComplete()
-                    .verify(OpensslProcess.TIMEOUT);
-            session.close().block(OpensslProcess.TIMEOUT);
+                    .verify(PeerProcess.TIMEOUT);
+            session.close().block(PeerProcess.TIMEOUT);
         }
     }
 
@@ -75,11 +75,11 @@ class OpensslDtlsPskInteropTest {
     void theCoapSuiteCcm8WorksWithOpenssl() throws Exception {
         java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
         LiveDtlsServer server = DtlsServer.psk(null, id -> KEY).cipherSuites("TLS_PSK_WITH_AES_128_CCM_8")
-                .bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(PeerProcess.TIMEOUT);
         server.sessions().doOnNext(accepted::add)
                 .subscribe(s -> s.send(s.receive().map(b -> Unpooled.copiedBuffer("echo: " + text(b), StandardCharsets.UTF_8)))
                 .subscribe(null, e -> { }));
-        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect",
+        try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect",
                 "127.0.0.1:" + server.localAddress().getPort(), "-psk_identity", "openssl", "-psk", KEY_HEX,
                 "-cipher", "PSK-AES128-CCM8", "-quiet")) {
             client.println("over ccm8");
@@ -96,14 +96,14 @@ class OpensslDtlsPskInteropTest {
         LiveDtlsServer server = DtlsServer.psk(null, id -> KEY)
                 .srtpProfiles(io.sluice.dtls.session.SrtpProfile.AES128_CM_HMAC_SHA1_80)
                 .exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)
-                .bind(new InetSocketAddress("127.0.0.1", 0)).block(OpensslProcess.TIMEOUT);
+                .bind(new InetSocketAddress("127.0.0.1", 0)).block(PeerProcess.TIMEOUT);
         server.sessions().subscribe(accepted::add);
-        try (OpensslProcess client = OpensslProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.localAddress().getPort(),
+        try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.localAddress().getPort(),
                 "-psk_identity", "openssl", "-psk", KEY_HEX, "-use_srtp", "SRTP_AES128_CM_SHA1_80",
                 "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60")) {
             client.await("SRTP Extension negotiated, profile=SRTP_AES128_CM_SHA1_80");
             String keys = client.await("Keying material: ").replaceAll(".*Keying material: *", "").trim();
-            Await.until(() -> !accepted.isEmpty(), OpensslProcess.TIMEOUT);
+            Await.until(() -> !accepted.isEmpty(), PeerProcess.TIMEOUT);
             DtlsSession session = accepted.get(0);
             assertThat(session.srtpProfile()).contains(io.sluice.dtls.session.SrtpProfile.AES128_CM_HMAC_SHA1_80);
             assertThat(HexFormat.of().formatHex(session.exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)))

@@ -15,19 +15,22 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An {@code openssl s_client} or {@code s_server} process: its output lines are collected by a
- * reader thread, and the test waits for a line with a timeout (no sleeps).
+ * An independent peer running as a process ({@code openssl s_client}/{@code s_server}, libcoap's
+ * {@code coap-client}/{@code coap-server}): its output lines are collected by a reader thread, and
+ * the test waits for a line or for the exit, with a timeout (no sleeps).
  */
-final class OpensslProcess implements AutoCloseable {
+final class PeerProcess implements AutoCloseable {
 
     static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private static final String END = "\u0000<<end of output>>";
 
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
     private final OutputStream stdin;
 
-    private OpensslProcess(List<String> command) throws IOException {
+    private PeerProcess(List<String> command) throws IOException {
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         stdin = process.getOutputStream();
         Thread reader = new Thread(() -> {
@@ -35,19 +38,50 @@ final class OpensslProcess implements AutoCloseable {
                 for (String line; (line = r.readLine()) != null; ) {
                     lines.add(line);
                 }
+                lines.add(END);
             } catch (IOException e) {
                 lines.add("<<read failed: " + e + ">>");
             }
-        }, "openssl-output");
+        }, "peer-output");
         reader.setDaemon(true);
         reader.start();
     }
 
-    static OpensslProcess start(String... args) throws IOException {
+    static PeerProcess start(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(List.of(args));
-        return new OpensslProcess(command);
+        return new PeerProcess(command);
+    }
+
+    /** Starts any program (the first argument) with its arguments. */
+    static PeerProcess exec(String... command) throws IOException {
+        return new PeerProcess(List.of(command));
+    }
+
+    /**
+     * Waits for the process to end and returns everything it printed.
+     *
+     * @return the output lines joined by newlines
+     */
+    String awaitExit() throws InterruptedException {
+        if (!process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError("the process did not end within " + TIMEOUT + "; it printed:\n" + String.join("\n", seen));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        // The reader thread drains the pipe after the exit; the end of the stream arrives as its last line.
+        for (String line; (line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) != null; ) {
+            if (line.equals(END)) {
+                break;
+            }
+            seen.add(line);
+        }
+        return String.join("\n", seen);
+    }
+
+    /** @return the exit code, once {@link #awaitExit()} returned */
+    int exitValue() {
+        return process.exitValue();
     }
 
     /** Waits for a line containing {@code text}; fails with everything seen if it does not come. */
@@ -57,8 +91,11 @@ final class OpensslProcess implements AutoCloseable {
             long left = deadline - System.nanoTime();
             String line = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
             if (line == null) {
-                throw new AssertionError("openssl did not print '" + text + "' within " + TIMEOUT + "; it printed:\n"
+                throw new AssertionError("the peer did not print '" + text + "' within " + TIMEOUT + "; it printed:\n"
                         + String.join("\n", seen) + (process.isAlive() ? "" : "\n(exited " + process.exitValue() + ")"));
+            }
+            if (line.equals(END)) {
+                throw new AssertionError("the peer ended without printing '" + text + "'; it printed:\n" + String.join("\n", seen));
             }
             seen.add(line);
             if (line.contains(text)) {
