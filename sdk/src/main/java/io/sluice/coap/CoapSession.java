@@ -47,7 +47,9 @@ public interface CoapSession extends Retainable {
      * every notification after it, in order (older notifications arriving late are dropped as
      * §3.4 says). Completes when the server ends the observation (a response without Observe,
      * which is emitted first). Cancelling deregisters with a GET carrying Observe: 1. A subscriber
-     * without demand keeps only the latest notification.
+     * without demand keeps the newest 32 notifications; older ones give way (a notification is a
+     * state, so the latest is what matters), and the server side likewise collapses states that
+     * pile up behind an unacknowledged notification.
      *
      * @param request a GET or FETCH
      * @return the notifications

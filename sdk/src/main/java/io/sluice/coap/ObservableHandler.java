@@ -8,8 +8,9 @@ import reactor.core.publisher.Flux;
  * until it deregisters or the flux ends; a plain GET receives the first state.
  *
  * <p>The flux is subscribed once per observer and consumed with demand: a notification is sent
- * only when the previous one has been sent (NON) or acknowledged (CON), and states that pile up
- * meanwhile are collapsed to the latest, as RFC 7641 §4.5.2 lets a server do. When the flux
+ * only when the previous one has been sent (NON) or acknowledged (CON). States that pile up
+ * meanwhile wait in a buffer of 32; beyond it the oldest give way to the newest, as RFC 7641
+ * §4.5.2 lets a server do (an observer wants the current state, not a history). When the flux
  * completes, the observer receives a final 4.04 Not Found without Observe, which ends the
  * observation (RFC 7641 §3.2); an error ends it with 5.00.
  */

@@ -43,6 +43,8 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
 
     private static final AtomicLong SERIALS = new AtomicLong();
     private static final long OBSERVE_WINDOW = 1L << 23;
+    /** How many undelivered notifications a slow observer keeps; older ones give way to newer. */
+    static final int OBSERVE_BUFFER = 32;
     private static final long OBSERVE_STALE_NANOS = TimeUnit.SECONDS.toNanos(128);
 
     final CoapEndpoint endpoint;
@@ -182,9 +184,10 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         }
         refs.free();
         dropTraffic(why);
-        setState(CoapSessionState.CLOSED);
+        // Out of every table before the state says CLOSED, so whoever sees CLOSED sees it gone.
         endpoint.forget(this);
         endpoint.host.sessionFreed(this);
+        setState(CoapSessionState.CLOSED);
         Link link = endpoint.link;
         if (link != null) {
             link.close(); // a client's own socket or a DTLS session; a server's shared socket stays open
@@ -380,12 +383,14 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
 
     @Override
     public Flux<CoapResponse> observe(CoapRequest request) {
-        return Flux.create(sink -> {
+        return Flux.<CoapResponse>create(sink -> {
             Exchange ex = new Exchange(Kind.OBSERVE, request);
             ex.flux = sink;
             sink.onDispose(() -> endpoint.onLoop(ex::cancel));
             endpoint.onLoop(() -> start(ex));
-        }, FluxSink.OverflowStrategy.LATEST);
+        }, FluxSink.OverflowStrategy.BUFFER)
+                // Notifications are states: a subscriber without demand keeps the newest, never a backlog.
+                .onBackpressureBuffer(OBSERVE_BUFFER, dropped -> { }, reactor.core.publisher.BufferOverflowStrategy.DROP_OLDEST);
     }
 
     @Override
@@ -1106,7 +1111,9 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         } catch (RuntimeException e) {
             states = Flux.error(e);
         }
-        states.onBackpressureLatest().subscribe(observer);
+        // A resource faster than its observer: keep the newest states, bounded, never a backlog.
+        states.onBackpressureBuffer(OBSERVE_BUFFER, dropped -> { }, reactor.core.publisher.BufferOverflowStrategy.DROP_OLDEST)
+                .subscribe(observer);
     }
 
     void deregisterObserver(long token) {
