@@ -15,7 +15,7 @@ public final class Benchmarks {
     }
 
     /**
-     * @param args the benchmark to run: {@code peer}, {@code dtls} or {@code all}
+     * @param args the benchmark to run: {@code peer}, {@code dtls}, {@code coap} or {@code all}
      * @throws Exception if a benchmark fails
      */
     public static void main(String[] args) throws Exception {
@@ -24,11 +24,13 @@ public final class Benchmarks {
         switch (which) {
             case "peer" -> PeerBenchmark.run(settings);
             case "dtls" -> DtlsBenchmark.run(settings);
+            case "coap" -> CoapBenchmark.run(settings);
             case "all" -> {
                 PeerBenchmark.run(settings);
                 DtlsBenchmark.run(settings);
+                CoapBenchmark.run(settings);
             }
-            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, all");
+            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, coap, all");
         }
         System.exit(0);
     }

@@ -166,8 +166,9 @@ final class CoapEndpoint {
         if (sessions != null) {
             sessions.remove(session.remoteAddress(), session);
         }
-        long prefix = session.serial << 16;
-        dedup.keySet().removeIf(k -> (k & ~0xFFFFL) == prefix);
+        // Its deduplication entries stay until they age out: keys carry the session's serial, so no
+        // later session can match them, and scanning the table for each freed session would cost
+        // the loop dearly when thousands expire together.
     }
 
     List<SessionImpl> sessionsSnapshot() {
@@ -206,6 +207,8 @@ final class CoapEndpoint {
     /** What the endpoint remembers of a request, for deduplication: whether it was acknowledged, and the response to repeat. */
     static final class Dedup {
         final long expiresAt;
+        long token;
+        int tokenLength;
         boolean emptyAckSent;
         CoapMessage response;
 
@@ -260,6 +263,13 @@ final class CoapEndpoint {
     private void onRequest(SessionImpl session, CoapMessage message, boolean viaGroup) {
         long key = session.serial << 16 | message.messageId();
         Dedup seen = dedup.get(key);
+        if (seen != null && (seen.token != message.tokenAsLong() || seen.tokenLength != message.tokenLength())) {
+            // Same message ID, another token: not a retransmission (which repeats the token) but a
+            // peer that reuses IDs sooner than EXCHANGE_LIFETIME, as fast clients must beyond
+            // 65,536 requests per lifetime. Treat it as the new request it is.
+            dedup.remove(key);
+            seen = null;
+        }
         if (seen != null) {
             duplicates.increment();
             if (message.type() == CoapType.CON) {
@@ -274,7 +284,10 @@ final class CoapEndpoint {
         if (viaGroup && message.type() == CoapType.CON) {
             return; // RFC 7252 §8.1: multicast requests are NON; a CON one is not answered.
         }
-        Inbound inbound = new Inbound(session, message, remember(session, message.messageId()), viaGroup);
+        Dedup entry = remember(session, message.messageId());
+        entry.token = message.tokenAsLong();
+        entry.tokenLength = message.tokenLength();
+        Inbound inbound = new Inbound(session, message, entry, viaGroup);
         for (CoapOptions.Option option : message.options().all()) {
             int n = option.number();
             boolean bad = !CoapOptions.isKnown(n) || !CoapOptions.isLengthValid(n, option.value().length);

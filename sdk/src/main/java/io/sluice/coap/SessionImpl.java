@@ -912,7 +912,9 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             byte[] body = ex.assembly.toByteArray();
             ex.assembly = null;
             ex.block2Num = 0;
-            deliver(ex, CoapResponse.received(message.code(), options, body, source));
+            // The caller sees one body: no Block2, and Size2 saying how large it is.
+            CoapOptions whole = options.toBuilder().remove(CoapOptions.BLOCK2).setUint(CoapOptions.SIZE2, body.length).build();
+            deliver(ex, CoapResponse.received(message.code(), whole, body, source));
             return;
         }
         deliver(ex, CoapResponse.received(message.code(), options, message.payloadArray(), source));

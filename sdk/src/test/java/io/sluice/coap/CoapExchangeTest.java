@@ -229,6 +229,24 @@ class CoapExchangeTest {
     }
 
     @Test
+    void aReusedMessageIdWithAnotherTokenIsANewRequest() throws Exception {
+        try (DatagramSocket raw = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            raw.setSoTimeout(5000);
+            InetSocketAddress to = server.localAddress();
+            CoapMessage first = CoapMessage.of(CoapType.CON, CoapCode.GET, 777).withToken(new byte[] {1})
+                    .withOptions(CoapOptions.builder().uriPath("/hello").uriQuery("n=1").build());
+            send(raw, first, to);
+            assertThat(receive(raw).payloadText()).isEqualTo("hello n=1");
+            // A fast client wrapped its 16-bit IDs: same ID, new token, new request. Not a duplicate.
+            send(raw, first.withToken(new byte[] {2}).withOptions(CoapOptions.builder().uriPath("/hello").uriQuery("n=2").build()), to);
+            CoapMessage second = receive(raw);
+            assertThat(second.payloadText()).isEqualTo("hello n=2");
+            assertThat(second.token()).containsExactly(2);
+            assertThat(server.duplicateRequests()).isZero();
+        }
+    }
+
+    @Test
     void confirmableRequestsAreRetransmittedThenTimeOut() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             silent.setSoTimeout(5000);

@@ -42,6 +42,9 @@ public final class Demo {
         System.out.println("Sluice demo: messaging sessions (SOM) with SASL and TLS");
         MessagingDemo.run();
         System.out.println();
+        System.out.println("Sluice demo: CoAP over DTLS with an observable resource");
+        CoapDemo.run();
+        System.out.println();
         System.out.println("Demo finished.");
     }
 
