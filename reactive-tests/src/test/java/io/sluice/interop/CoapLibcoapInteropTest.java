@@ -194,7 +194,8 @@ class CoapLibcoapInteropTest {
     private static int freePortPair() throws IOException {
         for (int i = 0; i < 20; i++) {
             int port = PeerProcess.freeUdpPort();
-            try (java.net.DatagramSocket a = new java.net.DatagramSocket(port + 1, java.net.InetAddress.getLoopbackAddress())) {
+            try {
+                new java.net.DatagramSocket(port + 1, java.net.InetAddress.getLoopbackAddress()).close();
                 return port;
             } catch (java.net.BindException taken) {
                 // try another

@@ -247,6 +247,42 @@ class CoapExchangeTest {
     }
 
     @Test
+    void lateOlderNotificationsAreDropped() throws Exception {
+        try (DatagramSocket fake = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            fake.setSoTimeout(5000);
+            CoapSession s = CoapClient.create().connect("coap://127.0.0.1:" + fake.getLocalPort()).block(WAIT);
+            try {
+                StepVerifier.create(s.observe(CoapRequest.get("/obs")).map(CoapResponse::bodyText))
+                        .then(() -> {
+                            try {
+                                DatagramPacket p = new DatagramPacket(new byte[1500], 1500);
+                                fake.receive(p);
+                                CoapMessage register = decode(p);
+                                assertThat(register.options().observe()).isZero();
+                                InetSocketAddress client = (InetSocketAddress) p.getSocketAddress();
+                                CoapMessage base = CoapMessage.of(CoapType.NON, CoapCode.CONTENT, 0).withToken(register.token());
+                                send(fake, base.withType(CoapType.ACK).withMessageId(register.messageId())
+                                        .withOptions(CoapOptions.builder().observe(10).build()).withPayload("v10"), client);
+                                send(fake, base.withMessageId(100).withOptions(CoapOptions.builder().observe(12).build()).withPayload("v12"), client);
+                                // RFC 7641 §3.4: 11 after 12 is older and arrived late; it is not the current state.
+                                send(fake, base.withMessageId(101).withOptions(CoapOptions.builder().observe(11).build()).withPayload("v11"), client);
+                                // The sequence wraps at 2^24: 3 after 16,000,000 is newer.
+                                send(fake, base.withMessageId(102).withOptions(CoapOptions.builder().observe(8_000_000).build()).withPayload("v8m"), client);
+                                send(fake, base.withMessageId(103).withOptions(CoapOptions.builder().observe(16_000_000).build()).withPayload("v16m"), client);
+                                send(fake, base.withMessageId(104).withOptions(CoapOptions.builder().observe(3).build()).withPayload("v3"), client);
+                            } catch (java.io.IOException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        })
+                        .expectNext("v10", "v12", "v8m", "v16m", "v3")
+                        .thenCancel().verify(WAIT);
+            } finally {
+                s.release();
+            }
+        }
+    }
+
+    @Test
     void confirmableRequestsAreRetransmittedThenTimeOut() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             silent.setSoTimeout(5000);
