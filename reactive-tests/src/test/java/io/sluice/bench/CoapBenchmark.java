@@ -252,10 +252,10 @@ final class CoapBenchmark {
         }
     }
 
-    private static long usedHeap() throws InterruptedException {
+    private static long usedHeap() {
         for (int i = 0; i < 3; i++) {
             System.gc();
-            Thread.sleep(100); // let the collector settle between measurements (a benchmark, not a test)
+            Mono.delay(Duration.ofMillis(100)).block(); // let the collector settle, as the DTLS benchmark does
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }

@@ -10,7 +10,6 @@ import io.sluice.codec.coap.CoapMessageCodec;
 import io.sluice.codec.coap.CoapOptions;
 import io.sluice.codec.coap.CoapType;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -256,10 +255,6 @@ final class CoapEndpoint {
         return entry;
     }
 
-    int dedupSize() {
-        return dedup.size();
-    }
-
     private void onRequest(SessionImpl session, CoapMessage message, boolean viaGroup) {
         long key = session.serial << 16 | message.messageId();
         Dedup seen = dedup.get(key);
@@ -483,10 +478,6 @@ final class CoapEndpoint {
             }
         }
         return out;
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     void close() {

@@ -10,8 +10,6 @@ import io.sluice.event.EventStream;
 import io.sluice.security.SecureDatagramSession;
 import io.sluice.session.Attributes;
 import io.sluice.session.RefCount;
-import io.sluice.session.SessionErrorCode;
-import io.sluice.session.SessionException;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -70,7 +68,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     private int inFlight;
     private Map<Long, ServerObserver> observers;
     private LinkedHashMap<String, Upload> uploads;
-    private LinkedHashMap<String, byte[]> block2Cache;
+    private LinkedHashMap<String, CachedBody> block2Cache;
 
     SessionImpl(CoapEndpoint endpoint, CoapSessionType type, InetSocketAddress remote, InetSocketAddress multicastGroup, int initialRefs) {
         this.endpoint = endpoint;
@@ -1026,16 +1024,17 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             return false;
         }
         String key = requestKey(inbound.message.withOptions(inbound.message.options().toBuilder().remove(CoapOptions.BLOCK2).build()));
-        byte[] body = block2Cache.get(key);
-        if (body == null) {
+        CachedBody cached = block2Cache.get(key);
+        if (cached == null) {
             return false;
         }
-        CoapResponse cached = CoapResponse.received(CoapCode.CONTENT, cachedOptions.getOrDefault(key, CoapOptions.empty()), body, null);
-        endpoint.respond(inbound, cached, -1);
+        endpoint.respond(inbound, CoapResponse.received(cached.code(), cached.options(), cached.body(), null), -1);
         return true;
     }
 
-    private Map<String, CoapOptions> cachedOptions = new HashMap<>();
+    /** A response body kept for Block2 follow-ups, with the code and options it went out with. */
+    private record CachedBody(CoapCode code, CoapOptions options, byte[] body) {
+    }
 
     /** Builds the response message for {@code request}: token, options, Observe, Block1 acknowledgement, Block2 slicing. Type and ID are the caller's. */
     CoapMessage shape(CoapMessage request, CoapResponse response, long observeSeq, BlockOption block1Ack) {
@@ -1085,11 +1084,10 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         }
         CoapMessage plain = request.withOptions(request.options().toBuilder().remove(CoapOptions.BLOCK2).remove(CoapOptions.OBSERVE).build());
         String key = requestKey(plain);
-        block2Cache.put(key, body);
-        cachedOptions.put(key, response.options());
+        block2Cache.put(key, new CachedBody(response.code(), response.options(), body));
         while (block2Cache.size() > CoapEndpoint.BLOCK2_CACHE_PER_SESSION) {
             Iterator<String> oldest = block2Cache.keySet().iterator();
-            cachedOptions.remove(oldest.next());
+            oldest.next();
             oldest.remove();
         }
     }
@@ -1233,7 +1231,4 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         }
     }
 
-    static SessionException released(String what) {
-        return new SessionException(SessionErrorCode.RELEASED, what);
-    }
 }
