@@ -1,0 +1,140 @@
+package io.sluice.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.codec.Limits;
+import io.sluice.codec.ice.IceError;
+import io.sluice.codec.ice.IceMessage;
+import io.sluice.codec.ice.IceMessageCodec;
+import io.sluice.codec.ice.IceVersion;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sluice's ICE codec against libICE itself: a C acceptor built here with gcc ({@code libice-dev})
+ * is spoken to in big-endian messages encoded by Sluice, and answers in its own (little-endian on
+ * x86) byte order, decoded by Sluice: connection setup, protocol setup, ping, an unknown minor
+ * opcode (libICE's BadMinor error) and WantToClose with an active protocol (NoClose).
+ */
+class IceLibIceCodecInteropTest {
+
+    private static final Path SOURCE = Path.of("src/test/c/ice_acceptor.c");
+
+    @TempDir
+    Path dir;
+
+    private final Limits limits = Limits.defaults();
+
+    @Test
+    @Timeout(60) // blocking reads without a timeout of their own: interrupting the channel ends them
+    void libIceUnderstandsSluicesMessagesAndSluiceUnderstandsLibIce() throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/include/X11/ICE/ICElib.h")), "libice-dev is not installed");
+        Path binary = dir.resolve("ice_acceptor");
+        PeerProcess gcc = PeerProcess.exec("gcc", "-Wall", "-o", binary.toString(), SOURCE.toAbsolutePath().toString(), "-lICE");
+        String compiled = gcc.awaitExit();
+        assertThat(gcc.exitValue()).as("gcc: %s", compiled).isZero();
+        try (PeerProcess acceptor = PeerProcess.exec(binary.toString())) {
+            String listen = acceptor.await("LISTEN ");
+            String unix = List.of(listen.substring("LISTEN ".length()).split(",")).stream()
+                    .filter(id -> id.startsWith("unix/")).findFirst().orElseThrow();
+            Path socket = Path.of(unix.substring(unix.indexOf(':') + 1));
+            try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                ByteOrder mine = ByteOrder.BIG_ENDIAN;
+                send(channel, new IceMessage.ByteOrderMessage(mine), mine);
+                send(channel, new IceMessage.ConnectionSetup(false, "Sluice", "0.1", List.of(), List.of(new IceVersion(1, 0))), mine);
+
+                IceMessage first = receive(channel, ByteOrder.BIG_ENDIAN);
+                assertThat(first).isInstanceOf(IceMessage.ByteOrderMessage.class);
+                ByteOrder theirs = ((IceMessage.ByteOrderMessage) first).order();
+                assertThat(theirs).isEqualTo(ByteOrder.nativeOrder());
+                IceMessage reply = receive(channel, theirs);
+                assertThat(reply).isInstanceOfSatisfying(IceMessage.ConnectionReply.class, r -> {
+                    assertThat(r.versionIndex()).isZero();
+                    assertThat(r.vendor()).isNotEmpty();
+                });
+                acceptor.await("ACCEPTED");
+
+                send(channel, new IceMessage.ProtocolSetup(1, false, "SLUICETEST", "Sluice", "0.1", List.of(),
+                        List.of(new IceVersion(2, 0), new IceVersion(1, 0))), mine);
+                IceMessage protocolReply = receive(channel, theirs);
+                assertThat(protocolReply).isInstanceOfSatisfying(IceMessage.ProtocolReply.class, r -> {
+                    assertThat(r.versionIndex()).as("1.0 is the second version offered").isEqualTo(1);
+                    assertThat(r.vendor()).isEqualTo("libICE-test");
+                    assertThat(r.release()).isEqualTo("1.0");
+                });
+                acceptor.await("PROTOCOL-SETUP Sluice 0.1");
+
+                send(channel, new IceMessage.Ping(), mine);
+                assertThat(receive(channel, theirs)).isInstanceOf(IceMessage.PingReply.class);
+
+                // An ICE minor opcode that does not exist: libICE answers BadMinor and carries on.
+                ByteBuf bogus = Unpooled.wrappedBuffer(new byte[] {0, 99, 0, 0, 0, 0, 0, 0});
+                channel.write(bogus.nioBuffer());
+                bogus.release();
+                assertThat(receive(channel, theirs)).isInstanceOfSatisfying(IceMessage.Error.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(IceError.BAD_MINOR);
+                    assertThat(e.offendingMinorOpcode()).isEqualTo(99);
+                    assertThat(e.severity()).isEqualTo(IceError.CAN_CONTINUE);
+                    assertThat(e.offendingSequenceNumber()).as("the 5th message this side sent").isEqualTo(5);
+                });
+                send(channel, new IceMessage.Ping(), mine);
+                assertThat(receive(channel, theirs)).isInstanceOf(IceMessage.PingReply.class);
+
+                // A protocol is still active on the acceptor's side, so it declines to close.
+                send(channel, new IceMessage.WantToClose(), mine);
+                assertThat(receive(channel, theirs)).isInstanceOf(IceMessage.NoClose.class);
+            }
+        }
+    }
+
+    private static void send(SocketChannel channel, IceMessage message, ByteOrder order) throws IOException {
+        ByteBuf out = Unpooled.buffer();
+        try {
+            IceMessageCodec.encode(message, order, out);
+            ByteBuffer bytes = out.nioBuffer();
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        } finally {
+            out.release();
+        }
+    }
+
+    private IceMessage receive(SocketChannel channel, ByteOrder order) throws IOException {
+        ByteBuffer header = readFully(channel, 8);
+        ByteBuf frame = Unpooled.buffer();
+        try {
+            frame.writeBytes(header);
+            long length = IceMessageCodec.frameLength(frame, order);
+            assertThat(length).isBetween(8L, 65_536L);
+            frame.writeBytes(readFully(channel, (int) length - 8));
+            return IceMessageCodec.decode(frame, order, limits);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private static ByteBuffer readFully(SocketChannel channel, int n) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(n);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new IOException("libICE closed the connection after " + buffer.position() + " of " + n + " bytes");
+            }
+        }
+        return buffer.flip();
+    }
+}
