@@ -19,7 +19,16 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.sluice.ice.IceCloseStatus;
+import io.sluice.ice.IceConnection;
+import io.sluice.ice.IceConnector;
+import io.sluice.ice.IceErrorCode;
+import io.sluice.ice.IceException;
+import io.sluice.ice.IceProtocol;
+import io.sluice.ice.IceProtocolSession;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,15 +50,8 @@ class IceLibIceCodecInteropTest {
     @Test
     @Timeout(60) // blocking reads without a timeout of their own: interrupting the channel ends them
     void libIceUnderstandsSluicesMessagesAndSluiceUnderstandsLibIce() throws Exception {
-        assumeTrue(Files.exists(Path.of("/usr/include/X11/ICE/ICElib.h")), "libice-dev is not installed");
-        Path binary = dir.resolve("ice_acceptor");
-        PeerProcess gcc = PeerProcess.exec("gcc", "-Wall", "-o", binary.toString(), SOURCE.toAbsolutePath().toString(), "-lICE");
-        String compiled = gcc.awaitExit();
-        assertThat(gcc.exitValue()).as("gcc: %s", compiled).isZero();
-        try (PeerProcess acceptor = PeerProcess.exec(binary.toString())) {
-            String listen = acceptor.await("LISTEN ");
-            String unix = List.of(listen.substring("LISTEN ".length()).split(",")).stream()
-                    .filter(id -> id.startsWith("unix/")).findFirst().orElseThrow();
+        try (PeerProcess acceptor = PeerProcess.exec(compileAcceptor().toString())) {
+            String unix = unixNetworkId(acceptor);
             Path socket = Path.of(unix.substring(unix.indexOf(':') + 1));
             try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 channel.connect(UnixDomainSocketAddress.of(socket));
@@ -99,6 +101,59 @@ class IceLibIceCodecInteropTest {
                 assertThat(receive(channel, theirs)).isInstanceOf(IceMessage.NoClose.class);
             }
         }
+    }
+
+    @Test
+    @Timeout(60)
+    void sluiceConnectorAgainstALibIceAcceptor() throws Exception {
+        try (PeerProcess acceptor = PeerProcess.exec(compileAcceptor().toString())) {
+            String unix = unixNetworkId(acceptor);
+            // An unreachable ID first: the list is tried in order.
+            IceConnection connection = IceConnector.create().open("tcp/127.0.0.1:1," + unix).block(Duration.ofSeconds(20));
+            try {
+                assertThat(connection.connectionString()).isEqualTo(unix);
+                assertThat(connection.version()).isEqualTo(new IceVersion(1, 0));
+                assertThat(connection.vendor()).isNotEmpty();
+                assertThat(connection.peerByteOrder()).isEqualTo(ByteOrder.nativeOrder());
+                IceProtocolSession session = connection.setup(IceProtocol.of("SLUICETEST", "Sluice", "0.1", new IceVersion(2, 0),
+                        new IceVersion(1, 0))).block(Duration.ofSeconds(20));
+                assertThat(session.version()).isEqualTo(new IceVersion(1, 0));
+                assertThat(session.vendor()).isEqualTo("libICE-test");
+                assertThat(session.release()).isEqualTo("1.0");
+                acceptor.await("PROTOCOL-SETUP Sluice 0.1");
+                StepVerifier.create(connection.setup(IceProtocol.of("NOSUCHPROTOCOL", "Sluice", "0.1", new IceVersion(1, 0))))
+                        .expectErrorSatisfies(e -> {
+                            assertThat(((IceException) e).errorCode()).isEqualTo(IceErrorCode.PROTOCOL_REFUSED);
+                            assertThat(((IceException) e).peerError().errorClass()).isEqualTo(IceError.UNKNOWN_PROTOCOL);
+                            assertThat(e.getMessage()).contains("UnknownProtocol");
+                        }).verify(Duration.ofSeconds(20));
+                StepVerifier.create(connection.ping()).assertNext(rtt -> assertThat(rtt).isPositive()).verifyComplete();
+                assertThat(connection.close().block(Duration.ofSeconds(20))).isEqualTo(IceCloseStatus.CONNECTION_IN_USE);
+                session.shutdown();
+                // libICE still counts the protocol as active on its side, so it answers NoClose.
+                assertThat(connection.close().block(Duration.ofSeconds(20))).isEqualTo(IceCloseStatus.PEER_IN_USE);
+                assertThat(connection.lastSentSequenceNumber()).isGreaterThanOrEqualTo(6);
+            } finally {
+                connection.dispose();
+            }
+            StepVerifier.create(connection.onClose()).expectComplete().verify(Duration.ofSeconds(20));
+            acceptor.await("CLOSED");
+        }
+    }
+
+    private Path compileAcceptor() throws Exception {
+        assumeTrue(Files.exists(Path.of("/usr/include/X11/ICE/ICElib.h")), "libice-dev is not installed");
+        Path binary = dir.resolve("ice_acceptor");
+        PeerProcess gcc = PeerProcess.exec("gcc", "-Wall", "-o", binary.toString(), SOURCE.toAbsolutePath().toString(), "-lICE");
+        String compiled = gcc.awaitExit();
+        assertThat(gcc.exitValue()).as("gcc: %s", compiled).isZero();
+        return binary;
+    }
+
+    private static String unixNetworkId(PeerProcess acceptor) throws InterruptedException {
+        String listen = acceptor.await("LISTEN ");
+        return List.of(listen.substring("LISTEN ".length()).split(",")).stream()
+                .filter(id -> id.startsWith("unix/")).findFirst().orElseThrow();
     }
 
     private static void send(SocketChannel channel, IceMessage message, ByteOrder order) throws IOException {
