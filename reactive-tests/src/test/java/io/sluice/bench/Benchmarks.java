@@ -15,7 +15,7 @@ public final class Benchmarks {
     }
 
     /**
-     * @param args the benchmark to run: {@code peer}, {@code dtls}, {@code coap} or {@code all}
+     * @param args the benchmark to run: {@code peer}, {@code dtls}, {@code coap}, {@code ice} or {@code all}
      * @throws Exception if a benchmark fails
      */
     public static void main(String[] args) throws Exception {
@@ -25,12 +25,14 @@ public final class Benchmarks {
             case "peer" -> PeerBenchmark.run(settings);
             case "dtls" -> DtlsBenchmark.run(settings);
             case "coap" -> CoapBenchmark.run(settings);
+            case "ice" -> IceBenchmark.run(settings);
             case "all" -> {
                 PeerBenchmark.run(settings);
                 DtlsBenchmark.run(settings);
                 CoapBenchmark.run(settings);
+                IceBenchmark.run(settings);
             }
-            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, coap, all");
+            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, coap, ice, all");
         }
         System.exit(0);
     }
