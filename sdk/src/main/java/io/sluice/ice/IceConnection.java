@@ -37,7 +37,6 @@ public final class IceConnection {
     private final Channel channel;
     private final Limits limits;
     private final String networkId;
-    private final IceFrameDecoder frames;
     private final Sinks.Empty<Void> closed = Sinks.empty();
 
     // loop-confined
@@ -57,18 +56,21 @@ public final class IceConnection {
     private record PendingSetup(IceProtocol protocol, MonoSink<IceProtocolSession> sink) {
     }
 
-    IceConnection(Channel channel, Limits limits, String networkId, IceFrameDecoder frames) {
+    /**
+     * Created when the channel is initialised, before anything can be read, so that a peer that
+     * answers (or misbehaves) before the setup is sent still finds the opening sink to complete.
+     */
+    IceConnection(Channel channel, Limits limits, String networkId, MonoSink<IceConnection> opening) {
+        this.opening = opening;
         this.channel = channel;
         this.limits = limits;
         this.networkId = networkId;
-        this.frames = frames;
         channel.closeFuture().addListener(f -> onLoop(this::closedByTransport));
     }
 
     /** Runs the connection setup: ByteOrder and ConnectionSetup out, the peer's ByteOrder and ConnectionReply in. */
-    void start(MonoSink<IceConnection> sink, String myVendor, String myRelease) {
+    void start(String myVendor, String myRelease) {
         onLoop(() -> {
-            opening = sink;
             write(new IceMessage.ByteOrderMessage(MY_ORDER));
             write(new IceMessage.ConnectionSetup(false, myVendor, myRelease, java.util.List.of(), java.util.List.of(new IceVersion(1, 0))));
         });
@@ -123,8 +125,7 @@ public final class IceConnection {
                 channel.close();
                 return;
             }
-            peerOrder = b.order();
-            frames.peerOrder(peerOrder);
+            peerOrder = b.order(); // the frame decoder read the same byte and reads lengths in this order now
             return;
         }
         if (message instanceof IceMessage.ConnectionReply r && opening != null) {

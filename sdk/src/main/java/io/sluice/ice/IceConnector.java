@@ -128,7 +128,7 @@ public final class IceConnector {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            holder[0] = new IceConnection(ch, limits, networkId, frames);
+                            holder[0] = new IceConnection(ch, limits, networkId, sink);
                             ch.pipeline().addLast(frames, holder[0].handler());
                         }
                     });
@@ -138,7 +138,7 @@ public final class IceConnector {
                     sink.error(new IceException(IceErrorCode.CONNECT_FAILED, networkId + ": " + f.cause().getMessage(), null));
                     return;
                 }
-                holder[0].start(sink, vendor, release);
+                holder[0].start(vendor, release);
             });
             sink.onCancel(() -> connected.channel().close());
         }).timeout(connectTimeout.plusSeconds(1), Mono.error(new IceException(IceErrorCode.CONNECT_FAILED,

@@ -9,8 +9,9 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * Cuts ICE frames out of the stream: until the peer's ByteOrder message arrives the first frame is
- * read as 8 bytes; after it, lengths are read in the peer's order. A frame above the limit is a
+ * Cuts ICE frames out of the stream: the first frame is read as 8 bytes, and when it is the peer's
+ * ByteOrder message the decoder takes the order from it and reads later lengths in that order (a
+ * first frame that is not ByteOrder is the connection's to refuse). A frame above the limit is a
  * {@link CodecException} (the connection answers BadLength and closes) — never a buffer that grows.
  */
 final class IceFrameDecoder extends ByteToMessageDecoder {
@@ -20,10 +21,6 @@ final class IceFrameDecoder extends ByteToMessageDecoder {
 
     IceFrameDecoder(int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
-    }
-
-    void peerOrder(ByteOrder order) {
-        this.peerOrder = order;
     }
 
     @Override

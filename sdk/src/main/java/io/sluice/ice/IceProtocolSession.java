@@ -86,7 +86,7 @@ public final class IceProtocolSession {
      * @param data0 the first header data byte
      * @param data1 the second header data byte
      * @param body the body, a multiple of 8 bytes (pad it)
-     * @return completes once written to the connection
+     * @return completes once the message is handed to the connection's event loop, which writes it in order
      */
     public Mono<Void> send(int minorOpcode, int data0, int data1, byte[] body) {
         IceMessage.Generic message = new IceMessage.Generic(peerOpcode, minorOpcode, data0, data1, body);
