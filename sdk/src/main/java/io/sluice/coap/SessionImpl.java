@@ -145,14 +145,19 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         return multicastGroup != null ? multicastGroup : remote;
     }
 
-    /** Called by the idle pool's evictor (any thread): frees the session if it is still unused. */
-    boolean expireIfIdle() {
+    /**
+     * Called by the idle pool's evictor (any thread): frees the session if it is still unused.
+     * {@code beforeFree} runs once the session is claimed and before the free is scheduled, so what
+     * it records is visible to anyone who sees the session close.
+     */
+    boolean expireIfIdle(Runnable beforeFree) {
         if (refs.get() != 0 || type != CoapSessionType.SERVER) {
             return false;
         }
         if (!refs.tryFree()) {
             return false;
         }
+        beforeFree.run();
         endpoint.onLoop(() -> free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE,
                 "the session was idle for the idle timeout and was freed")));
         return true;

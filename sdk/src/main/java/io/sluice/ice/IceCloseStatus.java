@@ -7,5 +7,7 @@ public enum IceCloseStatus {
     /** Protocols are still active on this side: shut them down first; nothing was sent. */
     CONNECTION_IN_USE,
     /** The peer answered WantToClose with NoClose: it still uses the connection, which stays open. */
-    PEER_IN_USE
+    PEER_IN_USE,
+    /** The connection had already broken (libICE's {@code IceClosedASAP} case): nothing was sent. */
+    CLOSED_AFTER_IO_ERROR
 }

@@ -19,7 +19,19 @@ public enum IceErrorCode implements ErrorCode {
     /** The connection is closed. */
     CLOSED("ice.closed", "The ICE connection is closed."),
     /** No free major opcode is left on the connection. */
-    NO_OPCODE("ice.no-opcode", "All 255 major opcodes are in use on the connection.");
+    NO_OPCODE("ice.no-opcode", "All 255 major opcodes are in use on the connection."),
+    /** Authentication was rejected or failed, on either side. */
+    AUTH_REJECTED("ice.auth-rejected", "ICE authentication was rejected."),
+    /** An accepted connection was refused during its setup (version, authentication). */
+    REJECTED("ice.rejected", "The incoming ICE connection was rejected."),
+    /** An accepted connection did not finish its setup in time. */
+    ACCEPT_TIMEOUT("ice.accept-timeout", "The incoming ICE connection did not complete its setup in time."),
+    /** The protocol is not registered on this side. */
+    NOT_REGISTERED("ice.not-registered", "The protocol is not registered on this side."),
+    /** The protocol is already active on the connection ({@code IceProtocolAlreadyActive}). */
+    ALREADY_ACTIVE("ice.already-active", "The protocol is already active on this connection."),
+    /** The connection broke: the peer went away without closing negotiation, or a read or write failed. */
+    IO_ERROR("ice.io-error", "The ICE connection broke.");
 
     private final String code;
     private final String description;

@@ -42,11 +42,11 @@ class IceConnectorTest {
     }
 
     @Test
-    void aPeerThatRequiresAuthentication() throws Exception {
+    void aPeerThatChoosesAnAuthenticationMethodNobodyOffered() throws Exception {
         expectFailure(out -> {
             write(out, new IceMessage.ByteOrderMessage(ByteOrder.LITTLE_ENDIAN));
             write(out, new IceMessage.AuthRequired(0, new byte[] {1, 2}));
-        }, IceErrorCode.AUTH_REQUIRED);
+        }, IceErrorCode.PROTOCOL_VIOLATION);
     }
 
     @Test
@@ -80,7 +80,7 @@ class IceConnectorTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            StepVerifier.create(IceConnector.create().open("tcp/127.0.0.1:" + server.getLocalPort()))
+            StepVerifier.create(IceConnector.create().authority(IceAuthority.empty()).open("tcp/127.0.0.1:" + server.getLocalPort()))
                     .expectErrorSatisfies(e -> {
                         assertThat(e).isInstanceOf(IceException.class);
                         assertThat(((IceException) e).errorCode()).isEqualTo(expected);
