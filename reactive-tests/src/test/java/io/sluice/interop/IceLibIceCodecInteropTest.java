@@ -19,6 +19,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import io.sluice.ice.IceAuthEntry;
+import io.sluice.ice.IceAuthMethod;
+import io.sluice.ice.IceAuthority;
 import io.sluice.ice.IceCloseStatus;
 import io.sluice.ice.IceConnection;
 import io.sluice.ice.IceConnector;
@@ -36,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Sluice's ICE codec against libICE itself: a C acceptor built here with gcc ({@code libice-dev})
  * is spoken to in big-endian messages encoded by Sluice, and answers in its own (little-endian on
  * x86) byte order, decoded by Sluice: connection setup, protocol setup, ping, an unknown minor
- * opcode (libICE's BadMinor error) and WantToClose with an active protocol (NoClose).
+ * opcode (libICE's BadMinor error) and WantToClose with an active protocol (NoClose); then Sluice's
+ * connector against it, with host-based acceptance and with MIT-MAGIC-COOKIE-1 (right and wrong).
  */
 class IceLibIceCodecInteropTest {
 
@@ -109,19 +113,21 @@ class IceLibIceCodecInteropTest {
         try (PeerProcess acceptor = PeerProcess.exec(compileAcceptor().toString())) {
             String unix = unixNetworkId(acceptor);
             // An unreachable ID first: the list is tried in order.
-            IceConnection connection = IceConnector.create().open("tcp/127.0.0.1:1," + unix).block(Duration.ofSeconds(20));
+            IceProtocol test = IceProtocol.of("SLUICETEST", "Sluice", "0.1", new IceVersion(2, 0), new IceVersion(1, 0));
+            IceProtocol unknown = IceProtocol.of("NOSUCHPROTOCOL", "Sluice", "0.1", new IceVersion(1, 0));
+            IceConnection connection = IceConnector.create().protocols(test, unknown).open("tcp/127.0.0.1:1," + unix)
+                    .block(Duration.ofSeconds(20));
             try {
                 assertThat(connection.connectionString()).isEqualTo(unix);
                 assertThat(connection.version()).isEqualTo(new IceVersion(1, 0));
                 assertThat(connection.vendor()).isNotEmpty();
                 assertThat(connection.peerByteOrder()).isEqualTo(ByteOrder.nativeOrder());
-                IceProtocolSession session = connection.setup(IceProtocol.of("SLUICETEST", "Sluice", "0.1", new IceVersion(2, 0),
-                        new IceVersion(1, 0))).block(Duration.ofSeconds(20));
+                IceProtocolSession session = connection.setup(test).block(Duration.ofSeconds(20));
                 assertThat(session.version()).isEqualTo(new IceVersion(1, 0));
                 assertThat(session.vendor()).isEqualTo("libICE-test");
                 assertThat(session.release()).isEqualTo("1.0");
                 acceptor.await("PROTOCOL-SETUP Sluice 0.1");
-                StepVerifier.create(connection.setup(IceProtocol.of("NOSUCHPROTOCOL", "Sluice", "0.1", new IceVersion(1, 0))))
+                StepVerifier.create(connection.setup(unknown))
                         .expectErrorSatisfies(e -> {
                             assertThat(((IceException) e).errorCode()).isEqualTo(IceErrorCode.PROTOCOL_REFUSED);
                             assertThat(((IceException) e).peerError().errorClass()).isEqualTo(IceError.UNKNOWN_PROTOCOL);
@@ -138,6 +144,49 @@ class IceLibIceCodecInteropTest {
             }
             StepVerifier.create(connection.onClose()).expectComplete().verify(Duration.ofSeconds(20));
             acceptor.await("CLOSED");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void sluiceConnectorWithMitMagicCookieAgainstALibIceAcceptor() throws Exception {
+        byte[] cookie = new byte[16];
+        new java.security.SecureRandom().nextBytes(cookie);
+        String hex = java.util.HexFormat.of().formatHex(cookie);
+        try (PeerProcess acceptor = PeerProcess.exec(compileAcceptor().toString(), hex)) {
+            String unix = unixNetworkId(acceptor);
+            IceProtocol test = IceProtocol.of("SLUICETEST", "Sluice", "0.1", new IceVersion(1, 0)).withAuth(IceAuthMethod.mitMagicCookie1());
+            // Through the file format libICE itself would read: written, then read back.
+            Path file = dir.resolve("ICEauthority");
+            IceAuthority.empty()
+                    .with(new IceAuthEntry("ICE", new byte[0], unix, IceAuthority.MIT_MAGIC_COOKIE_1, cookie))
+                    .with(new IceAuthEntry("SLUICETEST", new byte[0], unix, IceAuthority.MIT_MAGIC_COOKIE_1, cookie))
+                    .write(file);
+            IceConnection connection = IceConnector.create().protocols(test).authority(IceAuthority.read(file)).mustAuthenticate(true)
+                    .open(unix).block(Duration.ofSeconds(20));
+            try {
+                acceptor.await("ACCEPTED");
+                IceProtocolSession session = connection.setup(test, true).block(Duration.ofSeconds(20));
+                assertThat(session.vendor()).isEqualTo("libICE-test");
+                acceptor.await("PROTOCOL-SETUP Sluice 0.1");
+            } finally {
+                connection.dispose();
+            }
+
+            // Another cookie: libICE rejects it with AuthRejected.
+            byte[] wrong = cookie.clone();
+            wrong[0] ^= 1;
+            IceAuthority forged = IceAuthority.empty()
+                    .with(new IceAuthEntry("ICE", new byte[0], unix, IceAuthority.MIT_MAGIC_COOKIE_1, wrong));
+            StepVerifier.create(IceConnector.create().protocols(test).authority(forged).open(unix))
+                    .expectErrorSatisfies(e -> {
+                        assertThat(((IceException) e).errorCode()).isEqualTo(IceErrorCode.AUTH_REJECTED);
+                        assertThat(((IceException) e).peerError().errorClass()).isEqualTo(IceError.AUTH_REJECTED);
+                    }).verify(Duration.ofSeconds(20));
+            // And no cookie at all, with host-based acceptance off: NoAuthentication.
+            StepVerifier.create(IceConnector.create().protocols(test).authority(IceAuthority.empty()).open(unix))
+                    .expectErrorSatisfies(e -> assertThat(((IceException) e).errorCode()).isEqualTo(IceErrorCode.AUTH_REQUIRED))
+                    .verify(Duration.ofSeconds(20));
         }
     }
 
