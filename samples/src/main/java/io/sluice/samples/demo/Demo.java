@@ -45,6 +45,9 @@ public final class Demo {
         System.out.println("Sluice demo: CoAP over DTLS with an observable resource");
         CoapDemo.run();
         System.out.println();
+        System.out.println("Sluice demo: X session management (XSMP) over ICE");
+        XsmpDemo.run();
+        System.out.println();
         System.out.println("Demo finished.");
     }
 
