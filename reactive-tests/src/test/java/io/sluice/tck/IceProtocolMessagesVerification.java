@@ -1,18 +1,10 @@
 package io.sluice.tck;
 
 import io.sluice.codec.ice.IceMessage;
-import io.sluice.codec.ice.IceVersion;
-import io.sluice.ice.IceAuthority;
 import io.sluice.ice.IceConnection;
-import io.sluice.ice.IceConnections;
-import io.sluice.ice.IceConnector;
-import io.sluice.ice.IceListener;
 import io.sluice.ice.IceProtocol;
 import io.sluice.ice.IceProtocolSession;
 import io.sluice.ice.LiveIceListener;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.tck.PublisherVerification;
@@ -31,32 +23,27 @@ import reactor.core.publisher.Mono;
  */
 public class IceProtocolMessagesVerification extends PublisherVerification<IceMessage.Generic> {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final IceProtocol TCK = IceProtocol.of("TCK", "Sluice", "0.1", new IceVersion(1, 0)).withHostBasedAuth(host -> true);
+    private static final Duration WAIT = IceTckFixture.WAIT;
+    private static final IceProtocol TCK = IceTckFixture.protocol("TCK");
 
     private final java.util.concurrent.BlockingQueue<IceProtocolSession> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
-    private Path dir;
+    private IceTckFixture ice;
     private LiveIceListener listener;
-    private final IceConnections registry = IceConnections.create();
 
     public IceProtocolMessagesVerification() {
         super(TckEnvironment.create());
     }
 
     @BeforeClass
-    public void listen() throws IOException {
-        dir = Files.createTempDirectory("sluice-ice-tck");
-        listener = IceListener.create().registry(registry).unix(dir.resolve("tck.sock")).hostBasedAuth(host -> true)
-                .protocols(TCK.onActivate(accepted::add)).bind().block(WAIT);
+    public void listen() {
+        ice = new IceTckFixture();
+        listener = ice.listen(TCK.onActivate(accepted::add));
         listener.connections().subscribe();
     }
 
     @AfterClass
-    public void close() throws IOException {
-        listener.dispose();
-        registry.open().forEach(IceConnection::dispose);
-        Files.deleteIfExists(dir.resolve("tck.sock"));
-        Files.deleteIfExists(dir);
+    public void close() {
+        ice.close();
     }
 
     @Override
@@ -70,8 +57,7 @@ public class IceProtocolMessagesVerification extends PublisherVerification<IceMe
     }
 
     private Publisher<IceMessage.Generic> publisher(long elements) throws InterruptedException {
-        IceConnection client = IceConnector.create().registry(registry).authority(IceAuthority.empty()).protocols(TCK)
-                .open(listener.listenNetworkIds().get(0), new Object(), null).block(WAIT);
+        IceConnection client = ice.open(listener, TCK).block(WAIT);
         IceProtocolSession session = client.setup(TCK).block(WAIT);
         IceProtocolSession server = accepted.poll(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         if (server == null) {

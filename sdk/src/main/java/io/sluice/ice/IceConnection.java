@@ -848,7 +848,8 @@ public final class IceConnection {
      * @return the accepted protocols; completes when the connection closes
      */
     public Flux<IceProtocolSession> acceptedProtocols() {
-        return accepted.asFlux();
+        // Detached on cancel: the connection keeps its sink for life and must not pin the subscriber.
+        return accepted.asFlux().onTerminateDetach();
     }
 
     /**

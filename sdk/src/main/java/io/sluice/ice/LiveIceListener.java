@@ -37,13 +37,45 @@ public final class LiveIceListener implements Disposable {
     private final List<String> networkIds = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
     private final ArrayDeque<Incoming> waiting = new ArrayDeque<>();
-    private final ArrayDeque<MonoSink<IceConnection>> acceptors = new ArrayDeque<>();
+    private final ArrayDeque<Accepting> acceptors = new ArrayDeque<>();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final Sinks.Empty<Void> disposed = Sinks.empty();
     private volatile boolean closed;
 
     private record Incoming(Channel channel, String networkId) {
+    }
+
+    /**
+     * One {@link #accept()} in progress: its sink, and the socket it took once one was there. A
+     * cancelled accept closes the socket it took, since nobody will receive that connection.
+     */
+    private static final class Accepting {
+        final MonoSink<IceConnection> sink;
+        private volatile Channel channel;
+        private volatile boolean cancelled;
+
+        Accepting(MonoSink<IceConnection> sink) {
+            this.sink = sink;
+        }
+
+        /** @return false if the accept was cancelled before it took {@code ch} (which is then closed) */
+        boolean take(Channel ch) {
+            channel = ch;
+            if (cancelled) {
+                ch.close();
+                return false;
+            }
+            return true;
+        }
+
+        void cancel() {
+            cancelled = true;
+            Channel ch = channel;
+            if (ch != null) {
+                ch.close();
+            }
+        }
     }
 
     LiveIceListener(IceSide side, Duration acceptTimeout, int backlog) {
@@ -113,7 +145,7 @@ public final class LiveIceListener implements Disposable {
     private void arrived(Incoming incoming) {
         String id = incoming.networkId() != null ? incoming.networkId() : tcpIdFor(incoming.channel());
         Incoming in = new Incoming(incoming.channel(), id);
-        MonoSink<IceConnection> acceptor;
+        Accepting acceptor;
         synchronized (this) {
             acceptor = acceptors.poll();
             if (acceptor == null) {
@@ -140,8 +172,12 @@ public final class LiveIceListener implements Disposable {
         return "tcp/" + ((InetSocketAddress) child.localAddress()).getAddress().getHostAddress() + ":" + port;
     }
 
-    private void start(Incoming in, MonoSink<IceConnection> sink) {
+    private void start(Incoming in, Accepting accepting) {
         Channel ch = in.channel();
+        if (!accepting.take(ch)) {
+            return;
+        }
+        MonoSink<IceConnection> sink = accepting.sink;
         ch.eventLoop().execute(() -> {
             if (!ch.isActive()) {
                 sink.error(new IceException(IceErrorCode.IO_ERROR, "the connection to " + in.networkId() + " went away before it was accepted", null));
@@ -158,6 +194,8 @@ public final class LiveIceListener implements Disposable {
                     ch.close();
                 }
             }, acceptTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            // The timer holds the sink (and through it the subscriber): gone as soon as the accept ends.
+            sink.onDispose(() -> timer.cancel(false));
             ch.closeFuture().addListener(x -> timer.cancel(false));
         });
     }
@@ -168,12 +206,21 @@ public final class LiveIceListener implements Disposable {
      * setup and authentication, and completes once it is accepted. Fails with
      * {@link IceErrorCode#REJECTED} (version or authentication refused; the peer got the ICE
      * Error), {@link IceErrorCode#ACCEPT_TIMEOUT} (still pending after the accept timeout), or
-     * another {@link IceException} if the peer broke the protocol or went away.
+     * another {@link IceException} if the peer broke the protocol or went away. Cancelling it
+     * while it is setting up a socket closes that socket, since nobody would receive the
+     * connection.
      *
      * @return the accepted connection
      */
     public Mono<IceConnection> accept() {
         return Mono.<IceConnection>create(sink -> {
+            Accepting accepting = new Accepting(sink);
+            sink.onCancel(() -> {
+                synchronized (this) {
+                    acceptors.remove(accepting);
+                }
+                accepting.cancel();
+            });
             Incoming next;
             synchronized (this) {
                 if (closed) {
@@ -182,16 +229,11 @@ public final class LiveIceListener implements Disposable {
                 }
                 next = waiting.poll();
                 if (next == null) {
-                    acceptors.add(sink);
-                    sink.onCancel(() -> {
-                        synchronized (this) {
-                            acceptors.remove(sink);
-                        }
-                    });
+                    acceptors.add(accepting);
                     return;
                 }
             }
-            start(next, sink);
+            start(next, accepting);
         }).doOnError(e -> {
             if (!(e instanceof IceException ice && ice.errorCode() == IceErrorCode.CLOSED)) {
                 rejected.incrementAndGet();
@@ -246,7 +288,7 @@ public final class LiveIceListener implements Disposable {
     public void dispose() {
         List<Channel> toClose;
         List<Incoming> unclaimed;
-        List<MonoSink<IceConnection>> waiters;
+        List<Accepting> waiters;
         synchronized (this) {
             if (closed) {
                 return;
@@ -264,8 +306,8 @@ public final class LiveIceListener implements Disposable {
         for (Incoming i : unclaimed) {
             i.channel().close();
         }
-        for (MonoSink<IceConnection> w : waiters) {
-            w.error(new IceException(IceErrorCode.CLOSED, "the listener is closed", null));
+        for (Accepting w : waiters) {
+            w.sink.error(new IceException(IceErrorCode.CLOSED, "the listener is closed", null));
         }
         // The UNIX socket files are removed by the JDK's channel close on most platforms; make sure.
         for (Path p : socketFiles) {

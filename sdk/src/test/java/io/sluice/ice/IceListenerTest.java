@@ -304,6 +304,25 @@ class IceListenerTest {
     }
 
     @Test
+    void aCancelledAcceptClosesTheConnectionNobodyWillReceive() {
+        listener = base().hostBasedAuth(h -> true).bind().block(WAIT);
+        // Subscribed without demand: the accept sets the socket up, then holds the connection.
+        reactor.core.publisher.BaseSubscriber<IceConnection> undemanding = new reactor.core.publisher.BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+            }
+        };
+        listener.accept().subscribe(undemanding);
+        IceConnection client = connector().open(listener.listenNetworkIds().get(0)).block(WAIT);
+        undemanding.cancel();
+        StepVerifier.create(client.onClose())
+                .expectErrorSatisfies(e -> assertThat(((IceException) e).errorCode()).isEqualTo(IceErrorCode.IO_ERROR))
+                .verify(WAIT);
+        // The accepting end leaves the registry as its loop finishes closing it.
+        io.sluice.testing.Await.until(() -> registry.open().isEmpty(), WAIT);
+    }
+
+    @Test
     void theBacklogIsBounded() throws Exception {
         listener = base().backlog(1).bind().block(WAIT);
         InetSocketAddress tcp = (InetSocketAddress) listener.addresses().get(1);
