@@ -57,7 +57,7 @@ class IceLibIceOriginatorInteropTest {
     @Timeout(60)
     void hostBasedWithoutAuthentication() throws Exception {
         listener = IceListener.create().registry(registry).unix(dir.resolve("ice.sock")).tcp("127.0.0.1", 0)
-                .identity("SluiceSM", "1.2").protocols(plain).hostBasedAuth(host -> host.equals("tcp/127.0.0.1"))
+                .vendor("SluiceSM", "1.2").protocols(plain).hostBasedAuth(host -> host.equals("tcp/127.0.0.1"))
                 .bind().block(WAIT);
         String tcp = listener.listenNetworkIds().get(1);
         runThrough(tcp, dir.resolve("none"), false);
@@ -68,7 +68,7 @@ class IceLibIceOriginatorInteropTest {
     void mitMagicCookieFromAnIceAuthorityFile() throws Exception {
         IceProtocol secured = IceProtocol.of("SLUICETEST", "Sluice", "0.1", new IceVersion(1, 0)).withAuth(IceAuthMethod.mitMagicCookie1());
         listener = IceListener.create().registry(registry).unix(dir.resolve("ice.sock")).tcp("127.0.0.1", 0)
-                .identity("SluiceSM", "1.2").protocols(secured).bind().block(WAIT);
+                .vendor("SluiceSM", "1.2").protocols(secured).bind().block(WAIT);
         IceAuthority cookies = IceAuthority.empty().withNewCookies(listener.listenNetworkIds(), List.of("ICE", "SLUICETEST"));
         listener.authority(cookies);
         Path file = dir.resolve("ICEauthority");

@@ -65,14 +65,13 @@ public final class IceConnector {
         return new IceConnector(s, defaultAuthority, mustAuthenticate, connectTimeout);
     }
 
-    /** @param v the ICE vendor to announce @return a copy */
-    public IceConnector vendor(String v) {
-        return with(side.withIdentity(Objects.requireNonNull(v), side.release()));
-    }
-
-    /** @param r the ICE release to announce @return a copy */
-    public IceConnector release(String r) {
-        return with(side.withIdentity(side.vendor(), Objects.requireNonNull(r)));
+    /**
+     * @param vendor the ICE vendor to announce in the connection setup (libICE: {@code IceVendorString})
+     * @param release the ICE release to announce (libICE: {@code IceReleaseString})
+     * @return a copy
+     */
+    public IceConnector vendor(String vendor, String release) {
+        return with(side.withVendor(Objects.requireNonNull(vendor, "vendor"), Objects.requireNonNull(release, "release")));
     }
 
     /** @param l decoder limits (message size, list entries, string lengths) @return a copy */

@@ -81,9 +81,13 @@ public final class IceListener {
         return new IceListener(side, t, acceptTimeout, backlog);
     }
 
-    /** @param vendor the ICE vendor to announce @param release the ICE release @return a copy */
-    public IceListener identity(String vendor, String release) {
-        return with(side.withIdentity(Objects.requireNonNull(vendor), Objects.requireNonNull(release)));
+    /**
+     * @param vendor the ICE vendor to announce in the connection reply (libICE: {@code IceVendorString})
+     * @param release the ICE release to announce (libICE: {@code IceReleaseString})
+     * @return a copy
+     */
+    public IceListener vendor(String vendor, String release) {
+        return with(side.withVendor(Objects.requireNonNull(vendor, "vendor"), Objects.requireNonNull(release, "release")));
     }
 
     /** @param limits decoder limits @return a copy */

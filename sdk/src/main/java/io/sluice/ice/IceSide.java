@@ -42,7 +42,7 @@ record IceSide(String vendor, String release, Limits limits, List<IceProtocol> p
         return -1;
     }
 
-    IceSide withIdentity(String v, String r) {
+    IceSide withVendor(String v, String r) {
         return new IceSide(v, r, limits, protocols, authority, authMethods, hostBasedAuth, registry);
     }
 

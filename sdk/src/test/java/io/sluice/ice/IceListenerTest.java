@@ -54,7 +54,7 @@ class IceListenerTest {
     @Test
     void hostBasedAcceptanceProtocolsBothWaysPingsAndNegotiatedClose() {
         // The listener registers OTHER first, so ECHO's opcodes differ on the two sides.
-        listener = base().identity("SluiceSM", "9.9").protocols(other, echo.withHostBasedAuth(local))
+        listener = base().vendor("SluiceSM", "9.9").protocols(other, echo.withHostBasedAuth(local))
                 .hostBasedAuth(local)
                 .bind().block(WAIT);
         List<String> ids = listener.listenNetworkIds();

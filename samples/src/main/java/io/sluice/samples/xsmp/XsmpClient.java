@@ -40,7 +40,7 @@ public final class XsmpClient {
      * @return the registered client
      */
     public static Mono<XsmpClient> register(String networkIds, IceAuthority authority) {
-        return IceConnector.create().vendor("SluiceClient").release("0.1").protocols(XSMP).authority(authority).mustAuthenticate(true)
+        return IceConnector.create().vendor("SluiceClient", "0.1").protocols(XSMP).authority(authority).mustAuthenticate(true)
                 .open(networkIds)
                 .flatMap(connection -> connection.setup(XSMP, true))
                 .flatMap(session -> session.request(Xsmp.REGISTER_CLIENT, 0, 0, Xsmp.array8("", ByteOrder.BIG_ENDIAN), Set.of(Xsmp.REGISTER_CLIENT_REPLY))

@@ -65,7 +65,7 @@ public final class XsmpSessionManager implements Disposable {
      */
     public static Mono<XsmpSessionManager> start(Path socket, Path iceAuthority) {
         IceProtocol xsmp = IceProtocol.of(Xsmp.PROTOCOL_NAME, "Sluice", "0.1", Xsmp.VERSION).withAuth(IceAuthMethod.mitMagicCookie1());
-        return IceListener.create().unix(socket).tcp("127.0.0.1", 0).identity("SluiceSM", "0.1").protocols(xsmp).bind()
+        return IceListener.create().unix(socket).tcp("127.0.0.1", 0).vendor("SluiceSM", "0.1").protocols(xsmp).bind()
                 .publishOn(Schedulers.boundedElastic())
                 .map(listener -> {
                     IceAuthority cookies = IceAuthority.empty().withNewCookies(listener.listenNetworkIds(), List.of("ICE", Xsmp.PROTOCOL_NAME));
