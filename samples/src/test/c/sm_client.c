@@ -1,8 +1,13 @@
 /*
- * A libSM client for the XSMP sample's test. Usage: sm_client <network-id list>
- * (ICEAUTHORITY names the cookie file.) Registers with SmcOpenConnection, answers each
- * SaveYourself with SmcSaveYourselfDone(True) and Die with SmcCloseConnection, printing
- * REGISTERED <client id>, SAVE <type> <shutdown>, DIE, CLOSED <status>.
+ * A libSM client for the XSMP sample's test. Usage: sm_client <network-id list> [cancel]
+ * (ICEAUTHORITY names the cookie file.) Registers with SmcOpenConnection, then sets three
+ * properties, deletes one and reads them back. Every SaveYourself is answered through a second
+ * save phase (SmcRequestSaveYourselfPhase2, then SmcSaveYourselfDone(True) in phase 2); where the
+ * interact style allows it the client first interacts (SmcInteractRequest / SmcInteractDone),
+ * cancelling the first shutdown when "cancel" is given. Die is answered with SmcCloseConnection.
+ * Prints REGISTERED <client id> <vendor> <release>, PROPS <n>, PROP <name> <type> <values...>,
+ * SAVE <type> <shutdown> <interact style>, INTERACT, PHASE2, COMPLETE, CANCELLED, DIE,
+ * CLOSED <status>.
  */
 #include <X11/SM/SMlib.h>
 #include <stdio.h>
@@ -11,18 +16,42 @@
 #include <sys/select.h>
 
 static int done;
+static int cancel_once;
 
-static void save_yourself(SmcConn conn, SmPointer data, int type, Bool shutdown, int interact, Bool fast) {
-    (void) data; (void) interact; (void) fast;
-    printf("SAVE %d %d\n", type, shutdown);
+static void say(const char *line) {
+    printf("%s\n", line);
     fflush(stdout);
+}
+
+static void phase2(SmcConn conn, SmPointer data) {
+    (void) data;
+    say("PHASE2");
     SmcSaveYourselfDone(conn, True);
+}
+
+static void interact(SmcConn conn, SmPointer data) {
+    Bool shutdown = data != NULL;
+    say("INTERACT");
+    Bool cancel = shutdown && cancel_once;
+    cancel_once = 0;
+    SmcInteractDone(conn, cancel);
+    SmcRequestSaveYourselfPhase2(conn, phase2, NULL);
+}
+
+static void save_yourself(SmcConn conn, SmPointer data, int type, Bool shutdown, int style, Bool fast) {
+    (void) data; (void) fast;
+    printf("SAVE %d %d %d\n", type, shutdown, style);
+    fflush(stdout);
+    if (style == SmInteractStyleAny) {
+        SmcInteractRequest(conn, SmDialogNormal, interact, shutdown ? (SmPointer) conn : NULL);
+    } else {
+        SmcRequestSaveYourselfPhase2(conn, phase2, NULL);
+    }
 }
 
 static void die(SmcConn conn, SmPointer data) {
     (void) data;
-    printf("DIE\n");
-    fflush(stdout);
+    say("DIE");
     char *reasons[] = {"sm_client: asked to die"};
     SmcCloseStatus status = SmcCloseConnection(conn, 1, reasons);
     printf("CLOSED %d\n", (int) status);
@@ -32,17 +61,35 @@ static void die(SmcConn conn, SmPointer data) {
 
 static void save_complete(SmcConn conn, SmPointer data) {
     (void) conn; (void) data;
+    say("COMPLETE");
 }
 
 static void shutdown_cancelled(SmcConn conn, SmPointer data) {
     (void) conn; (void) data;
+    say("CANCELLED");
+}
+
+static void properties(SmcConn conn, SmPointer data, int count, SmProp **props) {
+    (void) conn; (void) data;
+    printf("PROPS %d\n", count);
+    for (int i = 0; i < count; i++) {
+        printf("PROP %s %s", props[i]->name, props[i]->type);
+        for (int v = 0; v < props[i]->num_vals; v++) {
+            printf(" %.*s", props[i]->vals[v].length, (char *) props[i]->vals[v].value);
+        }
+        printf("\n");
+        SmFreeProperty(props[i]);
+    }
+    free(props);
+    fflush(stdout);
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: sm_client <network-ids>\n");
+    if (argc < 2) {
+        fprintf(stderr, "usage: sm_client <network-ids> [cancel]\n");
         return 1;
     }
+    cancel_once = argc > 2 && strcmp(argv[2], "cancel") == 0;
     SmcCallbacks callbacks;
     memset(&callbacks, 0, sizeof callbacks);
     callbacks.save_yourself.callback = save_yourself;
@@ -61,6 +108,19 @@ int main(int argc, char **argv) {
     printf("REGISTERED %s %s %s\n", client_id, SmcVendor(conn), SmcRelease(conn));
     fflush(stdout);
     free(client_id);
+
+    SmPropValue program = {(int) strlen("sm_client"), "sm_client"};
+    SmPropValue restart[] = {{(int) strlen("sm_client"), "sm_client"}, {(int) strlen("--restore"), "--restore"}};
+    SmPropValue user = {(int) strlen("tester"), "tester"};
+    SmProp p_program = {SmProgram, SmARRAY8, 1, &program};
+    SmProp p_restart = {SmRestartCommand, SmLISTofARRAY8, 2, restart};
+    SmProp p_user = {SmUserID, SmARRAY8, 1, &user};
+    SmProp *set[] = {&p_program, &p_restart, &p_user};
+    SmcSetProperties(conn, 3, set);
+    char *gone[] = {SmUserID};
+    SmcDeleteProperties(conn, 1, gone);
+    SmcGetProperties(conn, properties, NULL);
+
     IceConn ice = SmcGetIceConnection(conn);
     while (!done) {
         fd_set fds;
@@ -68,12 +128,12 @@ int main(int argc, char **argv) {
         FD_SET(IceConnectionNumber(ice), &fds);
         struct timeval tv = {20, 0};
         if (select(IceConnectionNumber(ice) + 1, &fds, NULL, NULL, &tv) <= 0) {
-            printf("FAILED timeout\n");
+            say("FAILED timeout");
             return 4;
         }
         /* SmcCloseConnection inside the die callback ends the connection under IceProcessMessages. */
         if (IceProcessMessages(ice, NULL, NULL) != IceProcessMessagesSuccess && !done) {
-            printf("FAILED connection lost\n");
+            say("FAILED connection lost");
             return 3;
         }
     }

@@ -23,13 +23,29 @@ public final class Xsmp {
     static final int REGISTER_CLIENT = 1;
     static final int REGISTER_CLIENT_REPLY = 2;
     static final int SAVE_YOURSELF = 3;
+    static final int SAVE_YOURSELF_REQUEST = 4;
+    static final int INTERACT_REQUEST = 5;
+    static final int INTERACT = 6;
+    static final int INTERACT_DONE = 7;
     static final int SAVE_YOURSELF_DONE = 8;
     static final int DIE = 9;
+    static final int SHUTDOWN_CANCELLED = 10;
     static final int CLOSE_CONNECTION = 11;
+    static final int SET_PROPERTIES = 12;
+    static final int DELETE_PROPERTIES = 13;
+    static final int GET_PROPERTIES = 14;
+    static final int PROPERTIES_REPLY = 15;
+    static final int SAVE_YOURSELF_PHASE2_REQUEST = 16;
+    static final int SAVE_YOURSELF_PHASE2 = 17;
+    static final int SAVE_COMPLETE = 18;
 
+    static final int SAVE_GLOBAL = 0;
     static final int SAVE_LOCAL = 1;
     static final int SAVE_BOTH = 2;
     static final int INTERACT_NONE = 0;
+    static final int INTERACT_ERRORS = 1;
+    static final int INTERACT_ANY = 2;
+    static final int DIALOG_ERROR = 0;
 
     /** The most bytes one ARRAY8 may claim here: client IDs and reasons are short. */
     static final int MAX_ARRAY8 = 4096;
@@ -87,6 +103,43 @@ public final class Xsmp {
 
     static ByteBuffer body(byte[] body, ByteOrder order) {
         return ByteBuffer.wrap(body).order(order);
+    }
+
+    /** The most properties one client may hold, and one message may carry. */
+    static final int MAX_PROPERTIES = 256;
+
+    /** A PROPERTY: ARRAY8 name, ARRAY8 type, LISTofARRAY8 values. */
+    static void writeProperty(XsmpProperty property, ByteBuffer out) {
+        out.put(array8(property.name(), out.order())).put(array8(property.type(), out.order()))
+                .put(listOfArray8(property.values(), out.order()));
+    }
+
+    /** A LISTofPROPERTY: CARD32 count, 4 unused, the properties. */
+    static byte[] listOfProperty(java.util.Collection<XsmpProperty> properties, ByteOrder order) {
+        int size = 8;
+        for (XsmpProperty p : properties) {
+            size += array8(p.name(), order).length + array8(p.type(), order).length + listOfArray8(p.values(), order).length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).order(order);
+        out.putInt(properties.size()).putInt(0);
+        properties.forEach(p -> writeProperty(p, out));
+        return out.array();
+    }
+
+    static List<XsmpProperty> readListOfProperty(ByteBuffer in) {
+        if (in.remaining() < 8) {
+            throw new IllegalArgumentException("a LISTofPROPERTY needs 8 bytes of header");
+        }
+        long count = Integer.toUnsignedLong(in.getInt());
+        in.getInt();
+        if (count > MAX_PROPERTIES) {
+            throw new IllegalArgumentException("a LISTofPROPERTY of " + count + " properties is more than " + MAX_PROPERTIES);
+        }
+        List<XsmpProperty> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(new XsmpProperty(readArray8(in), readArray8(in), readListOfArray8(in)));
+        }
+        return out;
     }
 
     /** A SaveYourself body: save type, shutdown, interact style, fast, 4 unused. */

@@ -17,7 +17,8 @@ import reactor.core.publisher.Sinks;
 /**
  * An XSMP client: opens ICE to a session manager, sets up XSMP, registers, answers every
  * SaveYourself with SaveYourselfDone (success) and answers Die with CloseConnection before closing
- * its ICE connection, as libSM's {@code SmcCloseConnection} does. What happens is reported on
+ * its ICE connection, as libSM's {@code SmcCloseConnection} does; sets, deletes and reads its
+ * properties. It never asks to interact or for a second save phase. What happens is reported on
  * {@link #events()}. Thread-safe.
  */
 public final class XsmpClient {
@@ -41,7 +42,8 @@ public final class XsmpClient {
      */
     public static Mono<XsmpClient> register(String networkIds, IceAuthority authority) {
         return IceConnector.create().vendor("SluiceClient", "0.1").protocols(XSMP).authority(authority).mustAuthenticate(true)
-                .open(networkIds)
+                // Shared like libSM's connections, except with one that already carries XSMP (major_opcode_check).
+                .open(networkIds, null, XSMP)
                 .flatMap(connection -> connection.setup(XSMP, true))
                 .flatMap(session -> session.request(Xsmp.REGISTER_CLIENT, 0, 0, Xsmp.array8("", ByteOrder.BIG_ENDIAN), Set.of(Xsmp.REGISTER_CLIENT_REPLY))
                         .map(reply -> new XsmpClient(session, Xsmp.readArray8(Xsmp.body(reply.body(), session.connection().peerByteOrder()))))
@@ -51,6 +53,36 @@ public final class XsmpClient {
     /** @return the client ID the session manager gave */
     public String clientId() {
         return clientId;
+    }
+
+    /**
+     * Sets properties with the session manager (SetProperties); a property replaces the one of
+     * the same name.
+     *
+     * @param properties the properties
+     * @return completes when the message is written
+     */
+    public Mono<Void> setProperties(List<XsmpProperty> properties) {
+        return session.send(Xsmp.SET_PROPERTIES, 0, 0, Xsmp.listOfProperty(properties, ByteOrder.BIG_ENDIAN));
+    }
+
+    /**
+     * @param names the properties to delete (DeleteProperties)
+     * @return completes when the message is written
+     */
+    public Mono<Void> deleteProperties(List<String> names) {
+        return session.send(Xsmp.DELETE_PROPERTIES, 0, 0, Xsmp.listOfArray8(names, ByteOrder.BIG_ENDIAN));
+    }
+
+    /** @return the properties the session manager keeps for this client (GetProperties / PropertiesReply) */
+    public Mono<List<XsmpProperty>> properties() {
+        return session.request(Xsmp.GET_PROPERTIES, 0, 0, new byte[0], Set.of(Xsmp.PROPERTIES_REPLY))
+                .map(reply -> Xsmp.readListOfProperty(Xsmp.body(reply.body(), session.connection().peerByteOrder())));
+    }
+
+    /** Sends any XSMP message as given; for tests of the session manager's handling of bad input. */
+    Mono<Void> sendRaw(int minorOpcode, byte[] body) {
+        return session.send(minorOpcode, 0, 0, body);
     }
 
     /** @return what happened, as lines; completes when the connection is closed */
@@ -68,6 +100,17 @@ public final class XsmpClient {
                 byte[] b = m.body();
                 events.tryEmitNext("SaveYourself (type " + b[0] + ", shutdown " + (b[1] != 0) + ") -> saved, SaveYourselfDone");
                 return session.send(Xsmp.SAVE_YOURSELF_DONE, 1, 0, new byte[0]);
+            }
+            case Xsmp.SAVE_COMPLETE -> {
+                events.tryEmitNext("SaveComplete");
+                return Mono.empty();
+            }
+            case Xsmp.SHUTDOWN_CANCELLED -> {
+                events.tryEmitNext("ShutdownCancelled");
+                return Mono.empty();
+            }
+            case Xsmp.PROPERTIES_REPLY -> {
+                return Mono.empty(); // the answer to properties(), which awaits it by sequence number
             }
             case Xsmp.DIE -> {
                 events.tryEmitNext("Die -> CloseConnection");
