@@ -43,9 +43,7 @@ public class IceAcceptedProtocolsVerification extends PublisherVerification<IceP
 
     @AfterMethod
     public void closeLeftovers() {
-        for (IceConnection c : ice.registry().open()) {
-            c.dispose();
-        }
+        ice.closeConnections();
     }
 
     @AfterClass

@@ -45,9 +45,7 @@ public class IceConnectionErrorsVerification extends PublisherVerification<IceMe
 
     @AfterMethod
     public void closeLeftovers() {
-        for (IceConnection c : ice.registry().open()) {
-            c.dispose();
-        }
+        ice.closeConnections();
     }
 
     @AfterClass

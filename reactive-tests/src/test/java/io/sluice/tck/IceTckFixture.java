@@ -66,9 +66,14 @@ final class IceTckFixture implements AutoCloseable {
                 .open(listener.listenNetworkIds().get(0), new Object(), null);
     }
 
-    /** Closes the connections and listeners a test left behind, without negotiation. */
-    synchronized void closeAll() {
+    /** Closes the connections a test left behind, without negotiation. */
+    void closeConnections() {
         registry.open().forEach(IceConnection::dispose);
+    }
+
+    /** Closes the connections and listeners a test left behind. */
+    synchronized void closeAll() {
+        closeConnections();
         listeners.forEach(LiveIceListener::dispose);
         listeners.clear();
     }

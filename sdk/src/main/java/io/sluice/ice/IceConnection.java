@@ -82,13 +82,36 @@ public final class IceConnection {
     private boolean closeRequested;
     private List<IceAuthMethod> offeredConnectionMethods = List.of();
     private IceAuthMethod.Originator connectionAuth;
-    private AcceptorSetup connectionSetup;
     private OriginatedSetup setupToPeer;
-    private ProtocolSetupToMe setupToMe;
+    /** The acceptor's authentication in progress: the connection's while pending, a protocol's after. */
+    private Admission admission;
 
-    /** The acceptor's connection setup waiting for authentication. */
-    private record AcceptorSetup(int hisVersionIndex, String vendor, String release, boolean mustAuthenticate,
-            IceAuthMethod.Acceptor auth) {
+    /**
+     * One acceptor-side authentication, of the connection ({@code "ICE"}) or of a protocol setup.
+     * libICE runs both alike: the first method both sides have, its phases, and host-based
+     * acceptance where no method is common or the method said no and the peer does not demand
+     * authentication. They differ only in the severity of a refusal and in what follows.
+     */
+    private static final class Admission {
+        final String name;
+        final int severity;
+        final int setupMinor;
+        final java.util.function.Predicate<String> hostBasedAuth;
+        final boolean mustAuthenticate;
+        final Runnable onAccepted;
+        final java.util.function.Consumer<String> onRefused;
+        IceAuthMethod.Acceptor method;
+
+        Admission(String name, int severity, int setupMinor, java.util.function.Predicate<String> hostBasedAuth, boolean mustAuthenticate,
+                Runnable onAccepted, java.util.function.Consumer<String> onRefused) {
+            this.name = name;
+            this.severity = severity;
+            this.setupMinor = setupMinor;
+            this.hostBasedAuth = hostBasedAuth;
+            this.mustAuthenticate = mustAuthenticate;
+            this.onAccepted = onAccepted;
+            this.onRefused = onRefused;
+        }
     }
 
     /** A protocol setup this side sent and awaits the reply to. */
@@ -107,9 +130,9 @@ public final class IceConnection {
         }
     }
 
-    /** The peer's protocol setup waiting for authentication. */
+    /** The peer's protocol setup, once its version is agreed. */
     private record ProtocolSetupToMe(IceProtocol protocol, int myOpcode, int hisOpcode, IceVersion version, int hisVersionIndex,
-            String vendor, String release, boolean mustAuthenticate, IceAuthMethod.Acceptor auth) {
+            String vendor, String release) {
     }
 
     /**
@@ -220,10 +243,10 @@ public final class IceConnection {
 
     /** The connection setup: ConnectionSetup/AuthReply at the acceptor, AuthRequired/AuthNextPhase/ConnectionReply at the originator. */
     private void onSetupMessage(IceMessage message) {
-        if (!originator && message instanceof IceMessage.ConnectionSetup s && connectionSetup == null) {
+        if (!originator && message instanceof IceMessage.ConnectionSetup s && admission == null) {
             onConnectionSetup(s);
-        } else if (!originator && message instanceof IceMessage.AuthReply r && connectionSetup != null) {
-            judgeConnectionAuth(connectionSetup.auth().judge(r.data()));
+        } else if (!originator && message instanceof IceMessage.AuthReply r && admission != null) {
+            judge(admission, admission.method.judge(r.data()));
         } else if (originator && message instanceof IceMessage.AuthRequired a) {
             if (a.authIndex() >= offeredConnectionMethods.size()) {
                 write(badValue(MINOR_AUTH_REQUIRED, 2, a.authIndex(), IceError.FATAL_TO_CONNECTION));
@@ -276,46 +299,56 @@ public final class IceConnection {
             return;
         }
         IceVersion chosen = s.versions().get(hisIndex);
-        int[] match = commonMethod(side.authMethods(), authContext("ICE"), s.authNames());
+        int versionIndex = hisIndex;
+        admit(new Admission("ICE", IceError.FATAL_TO_CONNECTION, MINOR_CONNECTION_SETUP, side.hostBasedAuth(), s.mustAuthenticate(),
+                () -> acceptConnection(versionIndex, chosen, s.vendor(), s.release()), this::rejectConnection),
+                side.authMethods(), s.authNames());
+    }
+
+    /** Starts an acceptor-side authentication: decides at once, or asks for the method's first phase. */
+    private void admit(Admission a, List<IceAuthMethod> methods, List<String> offered) {
+        int[] match = commonMethod(methods, authContext(a.name), offered);
         if (match == null) {
-            if (s.mustAuthenticate() || side.hostBasedAuth() == null) {
-                write(new IceMessage.Error(0, MINOR_CONNECTION_SETUP, IceError.FATAL_TO_CONNECTION, IceError.NO_AUTH, received, new byte[0]));
-                rejectConnection("none of the peer's authentication methods " + s.authNames() + " is usable here"
-                        + (s.mustAuthenticate() ? " and the peer demands authentication" : ""));
-            } else if (hostAdmits(side.hostBasedAuth(), false)) {
-                acceptConnection(hisIndex, chosen, s.vendor(), s.release());
+            if (a.mustAuthenticate || a.hostBasedAuth == null) {
+                refuse(a, a.setupMinor, IceError.NO_AUTH, new byte[0], "none of the peer's authentication methods " + offered
+                        + " is usable here" + (a.mustAuthenticate ? " and the peer demands authentication" : ""));
+            } else if (hostAdmits(a.hostBasedAuth, false)) {
+                a.onAccepted.run();
             } else {
-                write(new IceMessage.Error(0, MINOR_CONNECTION_SETUP, IceError.FATAL_TO_CONNECTION, IceError.AUTH_REJECTED, received,
-                        stringValue(NO_METHOD_AND_HOST_REFUSED)));
-                rejectConnection("host-based authentication refused " + peerHostName());
+                refuse(a, a.setupMinor, IceError.AUTH_REJECTED, stringValue(NO_METHOD_AND_HOST_REFUSED),
+                        "host-based authentication refused " + peerHostName());
             }
             return;
         }
-        IceAuthMethod.Acceptor auth = side.authMethods().get(match[0]).acceptor(authContext("ICE"));
-        connectionSetup = new AcceptorSetup(hisIndex, s.vendor(), s.release(), s.mustAuthenticate(), auth);
-        IceAuthStep step = auth.start();
+        a.method = methods.get(match[0]).acceptor(authContext(a.name));
+        admission = a;
+        IceAuthStep step = a.method.start();
         if (step.kind() == IceAuthStep.Kind.CONTINUE) {
             write(new IceMessage.AuthRequired(match[1], step.data()));
         } else {
-            judgeConnectionAuth(step);
+            judge(a, step);
         }
     }
 
-    private void judgeConnectionAuth(IceAuthStep step) {
-        AcceptorSetup setup = connectionSetup;
-        switch (step.kind()) {
-            case CONTINUE -> write(new IceMessage.AuthNextPhase(step.data()));
-            case ACCEPTED -> acceptConnection(setup.hisVersionIndex(), ICE_VERSIONS.get(0), setup.vendor(), setup.release());
-            default -> {
-                if (hostAdmits(side.hostBasedAuth(), setup.mustAuthenticate())) {
-                    acceptConnection(setup.hisVersionIndex(), ICE_VERSIONS.get(0), setup.vendor(), setup.release());
-                    return;
-                }
-                int cls = authErrorClass(step);
-                write(new IceMessage.Error(0, MINOR_AUTH_REPLY, IceError.FATAL_TO_CONNECTION, cls, received, stringValue(step.reason())));
-                rejectConnection("authentication " + (cls == IceError.AUTH_FAILED ? "failed" : "rejected") + ": " + step.reason());
-            }
+    /** Acts on the acceptor's method's verdict on the peer's last AuthReply (or its start). */
+    private void judge(Admission a, IceAuthStep step) {
+        if (step.kind() == IceAuthStep.Kind.CONTINUE) {
+            write(new IceMessage.AuthNextPhase(step.data()));
+            return;
         }
+        admission = null;
+        if (step.kind() == IceAuthStep.Kind.ACCEPTED || hostAdmits(a.hostBasedAuth, a.mustAuthenticate)) {
+            a.onAccepted.run();
+            return;
+        }
+        int cls = authErrorClass(step);
+        refuse(a, MINOR_AUTH_REPLY, cls, stringValue(step.reason()),
+                "authentication " + (cls == IceError.AUTH_FAILED ? "failed" : "rejected") + ": " + step.reason());
+    }
+
+    private void refuse(Admission a, int minor, int errorClass, byte[] value, String why) {
+        write(new IceMessage.Error(0, minor, a.severity, errorClass, received, value));
+        a.onRefused.accept(why);
     }
 
     /** libICE's words when no method is common and host-based authentication says no. */
@@ -332,7 +365,6 @@ public final class IceConnection {
     }
 
     private void acceptConnection(int hisVersionIndex, IceVersion chosen, String hisVendor, String hisRelease) {
-        connectionSetup = null;
         write(new IceMessage.ConnectionReply(hisVersionIndex, side.vendor(), side.release()));
         becomeAccepted(chosen, hisVendor, hisRelease);
     }
@@ -352,7 +384,6 @@ public final class IceConnection {
     }
 
     private void rejectConnection(String why) {
-        connectionSetup = null;
         status = IceConnectStatus.REJECTED;
         failSetup(new IceException(IceErrorCode.REJECTED, "rejected the connection from " + peerHostName() + ": " + why, null));
     }
@@ -369,8 +400,8 @@ public final class IceConnection {
     private void onOpenMessage(IceMessage message) {
         if (message instanceof IceMessage.ProtocolSetup s) {
             onProtocolSetup(s);
-        } else if (message instanceof IceMessage.AuthReply r && setupToMe != null) {
-            judgeProtocolAuth(setupToMe.auth().judge(r.data()));
+        } else if (message instanceof IceMessage.AuthReply r && admission != null) {
+            judge(admission, admission.method.judge(r.data()));
         } else if (message instanceof IceMessage.AuthRequired a && setupToPeer != null) {
             OriginatedSetup setup = setupToPeer;
             if (a.authIndex() >= setup.offered.size()) {
@@ -425,7 +456,7 @@ public final class IceConnection {
                 c.success(IceCloseStatus.PEER_IN_USE);
             }
         }
-        if (setupToMe != null) {
+        if (admission != null) {
             write(new IceMessage.Error(0, MINOR_PROTOCOL_SETUP, IceError.CAN_CONTINUE, IceError.BAD_STATE, received, new byte[0]));
             return;
         }
@@ -460,48 +491,10 @@ public final class IceConnection {
             write(new IceMessage.Error(0, MINOR_PROTOCOL_SETUP, IceError.FATAL_TO_PROTOCOL, IceError.NO_VERSION, received, new byte[0]));
             return;
         }
-        int[] match = commonMethod(protocol.authMethods(), authContext(protocol.name()), s.authNames());
-        if (match == null) {
-            if (s.mustAuthenticate() || protocol.hostBasedAuth() == null) {
-                write(new IceMessage.Error(0, MINOR_PROTOCOL_SETUP, IceError.FATAL_TO_PROTOCOL, IceError.NO_AUTH, received, new byte[0]));
-            } else if (hostAdmits(protocol.hostBasedAuth(), false)) {
-                acceptProtocol(new ProtocolSetupToMe(protocol, myOpcode, s.protocolOpcode(), chosen, hisIndex, s.vendor(), s.release(),
-                        s.mustAuthenticate(), null));
-            } else {
-                write(new IceMessage.Error(0, MINOR_PROTOCOL_SETUP, IceError.FATAL_TO_PROTOCOL, IceError.AUTH_REJECTED, received,
-                        stringValue(NO_METHOD_AND_HOST_REFUSED)));
-            }
-            return;
-        }
-        IceAuthMethod.Acceptor auth = protocol.authMethods().get(match[0]).acceptor(authContext(protocol.name()));
-        setupToMe = new ProtocolSetupToMe(protocol, myOpcode, s.protocolOpcode(), chosen, hisIndex, s.vendor(), s.release(),
-                s.mustAuthenticate(), auth);
-        IceAuthStep step = auth.start();
-        if (step.kind() == IceAuthStep.Kind.CONTINUE) {
-            write(new IceMessage.AuthRequired(match[1], step.data()));
-        } else {
-            judgeProtocolAuth(step);
-        }
-    }
-
-    private void judgeProtocolAuth(IceAuthStep step) {
-        ProtocolSetupToMe setup = setupToMe;
-        switch (step.kind()) {
-            case CONTINUE -> write(new IceMessage.AuthNextPhase(step.data()));
-            case ACCEPTED -> {
-                setupToMe = null;
-                acceptProtocol(setup);
-            }
-            default -> {
-                setupToMe = null;
-                if (hostAdmits(setup.protocol().hostBasedAuth(), setup.mustAuthenticate())) {
-                    acceptProtocol(setup);
-                    return;
-                }
-                int cls = authErrorClass(step);
-                write(new IceMessage.Error(0, MINOR_AUTH_REPLY, IceError.FATAL_TO_PROTOCOL, cls, received, stringValue(step.reason())));
-            }
-        }
+        ProtocolSetupToMe setup = new ProtocolSetupToMe(protocol, myOpcode, s.protocolOpcode(), chosen, hisIndex, s.vendor(), s.release());
+        // A refused protocol leaves the connection as it was: the Error (fatal to the protocol) says it all.
+        admit(new Admission(protocol.name(), IceError.FATAL_TO_PROTOCOL, MINOR_PROTOCOL_SETUP, protocol.hostBasedAuth(), s.mustAuthenticate(),
+                () -> acceptProtocol(setup), why -> { }), protocol.authMethods(), s.authNames());
     }
 
     private void acceptProtocol(ProtocolSetupToMe setup) {
@@ -611,8 +604,8 @@ public final class IceConnection {
             endSetupToPeer(new IceException(code, "the peer refused " + setupToPeer.protocol.name() + ": " + text, e));
             return;
         }
-        if (setupToMe != null && (minor == MINOR_AUTH_REQUIRED || minor == MINOR_AUTH_NEXT_PHASE)) {
-            setupToMe = null; // the originator gave up authenticating
+        if (admission != null && status == IceConnectStatus.ACCEPTED && (minor == MINOR_AUTH_REQUIRED || minor == MINOR_AUTH_NEXT_PHASE)) {
+            admission = null; // the originator gave up authenticating a protocol
             return;
         }
         if (e.severity() == IceError.FATAL_TO_CONNECTION) {
@@ -655,7 +648,7 @@ public final class IceConnection {
         }
         pingTimes.clear();
         endSetupToPeer(e);
-        setupToMe = null;
+        admission = null;
         for (IceProtocolSession p : active.values()) {
             p.end(e);
         }
