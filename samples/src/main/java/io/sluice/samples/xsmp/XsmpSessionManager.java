@@ -168,7 +168,8 @@ public final class XsmpSessionManager implements Disposable {
 
     /**
      * Checkpoints the session: every registered client saves (both local and global state,
-     * interacting only for errors) and gets SaveComplete.
+     * interacting only for errors) and gets SaveComplete. The checkpoint starts when this is
+     * called; the {@code Mono} only reports its end.
      *
      * @return completes when the last client in the checkpoint has sent SaveYourselfDone
      */
@@ -180,7 +181,8 @@ public final class XsmpSessionManager implements Disposable {
 
     /**
      * Shuts the session down: every registered client saves (it may interact with the user and
-     * cancel the shutdown), then gets Die. Asking again while a shutdown runs joins it.
+     * cancel the shutdown), then gets Die. It starts when this is called (the {@code Mono} only
+     * reports its end); asking again while a shutdown runs joins it.
      *
      * @return completes when the last client has closed its connection; fails with
      *     {@link IllegalStateException} if a client cancelled the shutdown
