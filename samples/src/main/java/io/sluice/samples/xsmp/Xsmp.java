@@ -86,17 +86,22 @@ public final class Xsmp {
     }
 
     static List<String> readListOfArray8(ByteBuffer in) {
+        return readList(in, "LISTofARRAY8", "items", MAX_ITEMS, Xsmp::readArray8);
+    }
+
+    /** A LISTof anything: CARD32 count, 4 unused, then the items, at most {@code max} of them. */
+    private static <T> List<T> readList(ByteBuffer in, String type, String items, int max, java.util.function.Function<ByteBuffer, T> item) {
         if (in.remaining() < 8) {
-            throw new IllegalArgumentException("a LISTofARRAY8 needs 8 bytes of header");
+            throw new IllegalArgumentException("a " + type + " needs 8 bytes of header");
         }
         long count = Integer.toUnsignedLong(in.getInt());
         in.getInt();
-        if (count > MAX_ITEMS) {
-            throw new IllegalArgumentException("a LISTofARRAY8 of " + count + " items is more than " + MAX_ITEMS);
+        if (count > max) {
+            throw new IllegalArgumentException("a " + type + " of " + count + " " + items + " is more than " + max);
         }
-        List<String> out = new ArrayList<>();
+        List<T> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            out.add(readArray8(in));
+            out.add(item.apply(in));
         }
         return out;
     }
@@ -108,38 +113,23 @@ public final class Xsmp {
     /** The most properties one client may hold, and one message may carry. */
     static final int MAX_PROPERTIES = 256;
 
-    /** A PROPERTY: ARRAY8 name, ARRAY8 type, LISTofARRAY8 values. */
-    static void writeProperty(XsmpProperty property, ByteBuffer out) {
-        out.put(array8(property.name(), out.order())).put(array8(property.type(), out.order()))
-                .put(listOfArray8(property.values(), out.order()));
-    }
-
-    /** A LISTofPROPERTY: CARD32 count, 4 unused, the properties. */
+    /** A LISTofPROPERTY: CARD32 count, 4 unused, each PROPERTY as ARRAY8 name, ARRAY8 type, LISTofARRAY8 values. */
     static byte[] listOfProperty(java.util.Collection<XsmpProperty> properties, ByteOrder order) {
-        int size = 8;
+        List<byte[]> parts = new ArrayList<>();
         for (XsmpProperty p : properties) {
-            size += array8(p.name(), order).length + array8(p.type(), order).length + listOfArray8(p.values(), order).length;
+            parts.add(array8(p.name(), order));
+            parts.add(array8(p.type(), order));
+            parts.add(listOfArray8(p.values(), order));
         }
-        ByteBuffer out = ByteBuffer.allocate(size).order(order);
+        ByteBuffer out = ByteBuffer.allocate(8 + parts.stream().mapToInt(b -> b.length).sum()).order(order);
         out.putInt(properties.size()).putInt(0);
-        properties.forEach(p -> writeProperty(p, out));
+        parts.forEach(out::put);
         return out.array();
     }
 
     static List<XsmpProperty> readListOfProperty(ByteBuffer in) {
-        if (in.remaining() < 8) {
-            throw new IllegalArgumentException("a LISTofPROPERTY needs 8 bytes of header");
-        }
-        long count = Integer.toUnsignedLong(in.getInt());
-        in.getInt();
-        if (count > MAX_PROPERTIES) {
-            throw new IllegalArgumentException("a LISTofPROPERTY of " + count + " properties is more than " + MAX_PROPERTIES);
-        }
-        List<XsmpProperty> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            out.add(new XsmpProperty(readArray8(in), readArray8(in), readListOfArray8(in)));
-        }
-        return out;
+        return readList(in, "LISTofPROPERTY", "properties", MAX_PROPERTIES,
+                b -> new XsmpProperty(readArray8(b), readArray8(b), readListOfArray8(b)));
     }
 
     /** A SaveYourself body: save type, shutdown, interact style, fast, 4 unused. */
