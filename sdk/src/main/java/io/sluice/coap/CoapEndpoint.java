@@ -11,7 +11,6 @@ import io.sluice.codec.coap.CoapOptions;
 import io.sluice.codec.coap.CoapType;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,17 +45,24 @@ final class CoapEndpoint {
     final SessionHost host;
     Link link;
 
+    /** How many of the least recently active sessions are looked at for an idle one to evict. */
+    static final int EVICTION_SCAN = 64;
+    /** Max-Age (seconds) of the 5.03 a full server answers a new peer's CON request with. */
+    static final int FULL_RETRY_AFTER_SECONDS = 30;
+
     private final boolean serverSide;
-    private final Map<InetSocketAddress, SessionImpl> sessions;
+    /** A UDP server's sessions by peer, least recently active first (access order). */
+    private final LinkedHashMap<InetSocketAddress, SessionImpl> sessions;
     private SessionImpl single;
     private int nextMid = ThreadLocalRandom.current().nextInt(0x10000);
-    private final LinkedHashMap<Long, Dedup> dedup = new LinkedHashMap<>();
+    private final LinkedHashMap<DedupKey, Dedup> dedup = new LinkedHashMap<>();
 
     final LongAdder malformed;
     final LongAdder duplicates;
 
     /** Where endpoints report sessions coming and going: the live server or client that owns them. */
     interface SessionHost {
+        /** A session entered the endpoint's tables; a server session born at zero is parked by it. */
         void sessionCreated(SessionImpl session);
 
         void sessionFreed(SessionImpl session);
@@ -66,6 +72,29 @@ final class CoapEndpoint {
 
         /** A parked session was retained. */
         void revived(SessionImpl session);
+
+        /** @return the most sessions one server endpoint keeps, idle or in use */
+        default int maxSessions() {
+            return Integer.MAX_VALUE;
+        }
+
+        /** @return the most idle (count zero) sessions kept before the least recently active goes */
+        default int maxIdleSessions() {
+            return Integer.MAX_VALUE;
+        }
+
+        /** @return idle sessions now */
+        default int idleSessions() {
+            return 0;
+        }
+
+        /** An idle session was freed early to make room for a new peer. */
+        default void evictedForRoom() {
+        }
+
+        /** A new peer was turned away: no session could be made or freed for it. */
+        default void refusedForRoom() {
+        }
     }
 
     CoapEndpoint(EventLoop loop, EndpointConfig config, CoapProtocol protocol, boolean serverSide, SessionHost host,
@@ -75,7 +104,7 @@ final class CoapEndpoint {
         this.protocol = protocol;
         this.serverSide = serverSide;
         this.host = host;
-        this.sessions = serverSide && protocol == CoapProtocol.UDP ? new HashMap<>() : null;
+        this.sessions = serverSide && protocol == CoapProtocol.UDP ? new LinkedHashMap<>(64, 0.75f, true) : null;
         this.malformed = malformed;
         this.duplicates = duplicates;
     }
@@ -106,10 +135,10 @@ final class CoapEndpoint {
             rejectMalformed(data, sender, e);
             return;
         }
-        SessionImpl session = sessionFor(sender, viaGroup);
+        SessionImpl session = sessionFor(sender, viaGroup, message);
         if (session == null) {
             if (message.type() == CoapType.CON) {
-                link.send(CoapMessage.reset(message.messageId()), sender);
+                link.send(refusal(message), sender);
             }
             return;
         }
@@ -139,7 +168,20 @@ final class CoapEndpoint {
         }
     }
 
-    private SessionImpl sessionFor(InetSocketAddress sender, boolean viaGroup) {
+    /**
+     * What a CON gets when no session can take it: a request from a peer a full server cannot make
+     * room for is told to come back later (RFC 7252 §5.9.3.4, 5.03 with Max-Age), anything else
+     * is reset. Neither keeps any state, so a retransmission earns the same answer.
+     */
+    private CoapMessage refusal(CoapMessage message) {
+        if (sessions != null && message.code().isRequest()) {
+            return CoapMessage.of(CoapType.ACK, CoapCode.SERVICE_UNAVAILABLE, message.messageId()).withToken(message.token())
+                    .withOptions(CoapOptions.builder().setUint(CoapOptions.MAX_AGE, FULL_RETRY_AFTER_SECONDS).build());
+        }
+        return CoapMessage.reset(message.messageId());
+    }
+
+    private SessionImpl sessionFor(InetSocketAddress sender, boolean viaGroup, CoapMessage message) {
         if (sessions == null) {
             SessionImpl s = single;
             if (s == null || s.isFreed()) {
@@ -152,22 +194,94 @@ final class CoapEndpoint {
             return s;
         }
         SessionImpl s = sessions.get(sender);
-        if (s == null || s.isFreed()) {
-            s = new SessionImpl(this, CoapSessionType.SERVER, sender, null, 0);
-            s.establish();
-            sessions.put(sender, s);
-            host.sessionCreated(s);
+        if (s != null && !s.isFreed()) {
+            return s;
         }
+        if (message.type() == CoapType.NON && message.code().isRequest()) {
+            // A NON request needs no state beyond deduplication (kept by address): it is served by a
+            // session that enters the tables only if it comes to hold something (see adopt).
+            SessionImpl passing = new SessionImpl(this, CoapSessionType.SERVER, sender, null, 0);
+            passing.registered = false;
+            passing.establish();
+            return passing;
+        }
+        if (!makeRoom()) {
+            host.refusedForRoom();
+            return null;
+        }
+        s = new SessionImpl(this, CoapSessionType.SERVER, sender, null, 0);
+        s.establish();
+        enter(s);
         return s;
+    }
+
+    private void enter(SessionImpl s) {
+        s.registered = true;
+        sessions.put(s.remoteAddress(), s);
+        host.sessionCreated(s);
+    }
+
+    /**
+     * Enters a session that served a NON request without being registered, now that it holds state
+     * a later message needs (an observation, a Block1 upload, a Block2 body, an exchange of its own,
+     * a retain). Any thread.
+     */
+    void adopt(SessionImpl s) {
+        if (sessions == null || s.registered) {
+            return;
+        }
+        onLoop(() -> {
+            if (s.registered || s.isFreed()) {
+                return;
+            }
+            SessionImpl present = sessions.get(s.remoteAddress());
+            if (present != null && !present.isFreed()) {
+                // Another message from the same peer was adopted first: this one still needs the
+                // pool to end it, but the address leads to the other.
+                s.registered = true;
+                host.sessionCreated(s);
+                return;
+            }
+            makeRoom(); // adoption cannot be refused (the handler already has the session); it can evict
+            enter(s);
+        });
+    }
+
+    /**
+     * Makes room for one more session: within both caps already, or after freeing the least recently
+     * active idle session among the oldest {@value #EVICTION_SCAN}. On the loop.
+     *
+     * @return false when the server is full of sessions that are in use
+     */
+    private boolean makeRoom() {
+        if (sessions.size() < host.maxSessions() && host.idleSessions() < host.maxIdleSessions()) {
+            return true;
+        }
+        SessionImpl victim = null;
+        int looked = 0;
+        for (SessionImpl s : sessions.values()) {
+            if (s.refCount() == 0 && !s.isFreed()) {
+                victim = s;
+                break;
+            }
+            if (++looked >= EVICTION_SCAN) {
+                break;
+            }
+        }
+        if (victim == null || !victim.expireIfIdle(host::evictedForRoom,
+                "the server needed room for a new peer and this idle session was the least recently active")) {
+            return sessions.size() < host.maxSessions();
+        }
+        return true;
     }
 
     void forget(SessionImpl session) {
         if (sessions != null) {
             sessions.remove(session.remoteAddress(), session);
         }
-        // Its deduplication entries stay until they age out: keys carry the session's serial, so no
-        // later session can match them, and scanning the table for each freed session would cost
-        // the loop dearly when thousands expire together.
+        // Its deduplication entries stay until they age out: they are keyed by peer address, which
+        // is what RFC 7252 §4.5 deduplicates by, so a retransmission after an early free is still
+        // answered from the table instead of running the handler again.
     }
 
     List<SessionImpl> sessionsSnapshot() {
@@ -239,6 +353,10 @@ final class CoapEndpoint {
         }
     }
 
+    /** Deduplication is per peer endpoint and message ID (RFC 7252 §4.5), whatever session serves it. */
+    record DedupKey(InetSocketAddress peer, int messageId) {
+    }
+
     private Dedup remember(SessionImpl session, int mid) {
         long now = System.nanoTime();
         Iterator<Dedup> oldest = dedup.values().iterator();
@@ -251,12 +369,12 @@ final class CoapEndpoint {
             }
         }
         Dedup entry = new Dedup(now + config.transmission().exchangeLifetime().toNanos());
-        dedup.put(session.serial << 16 | mid, entry);
+        dedup.put(new DedupKey(session.remoteAddress(), mid), entry);
         return entry;
     }
 
     private void onRequest(SessionImpl session, CoapMessage message, boolean viaGroup) {
-        long key = session.serial << 16 | message.messageId();
+        DedupKey key = new DedupKey(session.remoteAddress(), message.messageId());
         Dedup seen = dedup.get(key);
         if (seen != null && (seen.token != message.tokenAsLong() || seen.tokenLength != message.tokenLength())) {
             // Same message ID, another token: not a retransmission (which repeats the token) but a

@@ -53,16 +53,27 @@ public final class CoapServer {
     private final InetSocketAddress local;
     private final EndpointConfig config;
     private final Duration idleTimeout;
+    private final SessionCaps caps;
     private final SecureDatagramServer dtls;
     private final List<Group> groups;
+
+    /** The most sessions kept unless configured: idle or in use, and idle. */
+    public static final int DEFAULT_MAX_SESSIONS = 50_000;
+    /** The most idle sessions kept unless configured; past it the least recently active goes. */
+    public static final int DEFAULT_MAX_IDLE_SESSIONS = 10_000;
 
     record Group(InetAddress address, NetworkInterface networkInterface) {
     }
 
-    private CoapServer(InetSocketAddress local, EndpointConfig config, Duration idleTimeout, SecureDatagramServer dtls, List<Group> groups) {
+    record SessionCaps(int maxSessions, int maxIdleSessions) {
+    }
+
+    private CoapServer(InetSocketAddress local, EndpointConfig config, Duration idleTimeout, SessionCaps caps,
+            SecureDatagramServer dtls, List<Group> groups) {
         this.local = local;
         this.config = config;
         this.idleTimeout = idleTimeout;
+        this.caps = caps;
         this.dtls = dtls;
         this.groups = groups;
     }
@@ -70,22 +81,23 @@ public final class CoapServer {
     /** @return a server spec on 127.0.0.1, port 5683, with no routes */
     public static CoapServer create() {
         return new CoapServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5683),
-                EndpointConfig.defaults().withRoutes(new CoapRoutes()), DEFAULT_IDLE_TIMEOUT, null, List.of());
+                EndpointConfig.defaults().withRoutes(new CoapRoutes()), DEFAULT_IDLE_TIMEOUT,
+                new SessionCaps(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_IDLE_SESSIONS), null, List.of());
     }
 
     /** @param host the address to bind @return a copy */
     public CoapServer host(String host) {
-        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, dtls, groups);
+        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, caps, dtls, groups);
     }
 
     /** @param port the port to bind; 0 picks one @return a copy */
     public CoapServer port(int port) {
-        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, dtls, groups);
+        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, caps, dtls, groups);
     }
 
     /** @param address the address and port to bind @return a copy */
     public CoapServer bindAddress(InetSocketAddress address) {
-        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, dtls, groups);
+        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, caps, dtls, groups);
     }
 
     /**
@@ -97,28 +109,28 @@ public final class CoapServer {
     public CoapServer route(Consumer<CoapRoutes> routes) {
         CoapRoutes copy = config.routes().copy();
         routes.accept(copy);
-        return new CoapServer(local, config.withRoutes(copy), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withRoutes(copy), idleTimeout, caps, dtls, groups);
     }
 
     /** @param transmission RFC 7252 §4.8 parameters @return a copy */
     public CoapServer transmission(CoapTransmission transmission) {
-        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, caps, dtls, groups);
     }
 
     /** @param size the block size for block-wise transfer: 16–1024, a power of two (default 1024) @return a copy */
     public CoapServer blockSize(int size) {
         io.sluice.codec.coap.BlockOption.szxOf(size);
-        return new CoapServer(local, config.withBlockSize(size), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withBlockSize(size), idleTimeout, caps, dtls, groups);
     }
 
     /** @param bytes the largest request body accepted block-wise (default 8 MiB); larger ones get 4.13 @return a copy */
     public CoapServer maxBodySize(int bytes) {
-        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, caps, dtls, groups);
     }
 
     /** @param limits decoder limits per datagram @return a copy */
     public CoapServer limits(Limits limits) {
-        return new CoapServer(local, config.withLimits(limits), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withLimits(limits), idleTimeout, caps, dtls, groups);
     }
 
     /** @param entries the most remembered message IDs per socket (default 16,384) @return a copy */
@@ -126,12 +138,47 @@ public final class CoapServer {
         if (entries < 1) {
             throw new IllegalArgumentException("deduplication needs at least one entry, was " + entries);
         }
-        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, caps, dtls, groups);
     }
 
     /** @param timeout how long an unused server session stays in the idle pool (default 5 minutes) @return a copy */
     public CoapServer idleTimeout(Duration timeout) {
-        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), dtls, groups);
+        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), caps, dtls, groups);
+    }
+
+    /**
+     * Caps the sessions this server keeps at once, idle or in use (libcoap has no such cap;
+     * Californium's MAX_ACTIVE_PEERS is the same idea). A new peer over the cap takes the place of
+     * the least recently active idle session; when every session is in use (retained, or a DTLS
+     * session of a full listener), a CON request from a new peer is answered 5.03 Service
+     * Unavailable with Max-Age 30 and nothing is kept, and it is counted in
+     * {@link LiveCoapServer#refusedSessions()}. A NON request from a new peer is served without
+     * a session entering the tables unless it leaves state behind (an observation, a block-wise
+     * transfer), so a flood of them costs nothing beyond the bounded deduplication table.
+     *
+     * @param max at least 1 (default {@value #DEFAULT_MAX_SESSIONS})
+     * @return a copy
+     */
+    public CoapServer maxSessions(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxSessions must be at least 1, was " + max);
+        }
+        return new CoapServer(local, config, idleTimeout, new SessionCaps(max, caps.maxIdleSessions()), dtls, groups);
+    }
+
+    /**
+     * Caps the idle sessions (count zero) kept in the idle pool, as libcoap's
+     * {@code coap_context_set_max_idle_sessions}: past it the least recently active idle session is
+     * freed (counted in {@link LiveCoapServer#evictedSessions()}) before its idle timeout.
+     *
+     * @param max at least 1 (default {@value #DEFAULT_MAX_IDLE_SESSIONS})
+     * @return a copy
+     */
+    public CoapServer maxIdleSessions(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("maxIdleSessions must be at least 1, was " + max);
+        }
+        return new CoapServer(local, config, idleTimeout, new SessionCaps(caps.maxSessions(), max), dtls, groups);
     }
 
     /**
@@ -143,7 +190,7 @@ public final class CoapServer {
      */
     public CoapServer dtls(SecureDatagramServer server) {
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
-                idleTimeout, Objects.requireNonNull(server, "server"), groups);
+                idleTimeout, caps, Objects.requireNonNull(server, "server"), groups);
     }
 
     /**
@@ -160,12 +207,12 @@ public final class CoapServer {
         }
         List<Group> more = new ArrayList<>(groups);
         more.add(new Group(group, Objects.requireNonNull(networkInterface, "networkInterface")));
-        return new CoapServer(local, config, idleTimeout, dtls, List.copyOf(more));
+        return new CoapServer(local, config, idleTimeout, caps, dtls, List.copyOf(more));
     }
 
     /** @param leisure the window multicast responses are spread over (RFC 7252 §8.2; default 5 s) @return a copy */
     public CoapServer multicastLeisure(Duration leisure) {
-        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, dtls, groups);
+        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, caps, dtls, groups);
     }
 
     /** @return binds the socket (or the DTLS listener) and serves until disposed */
@@ -176,7 +223,7 @@ public final class CoapServer {
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
             EventLoop loop = group.next();
-            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout);
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
             CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, true, live, live.malformed, live.duplicates);
             ChannelFuture bound = datagramBootstrap(loop, group, endpoint, false).bind(local);
             bound.addListener(f -> {
@@ -236,7 +283,7 @@ public final class CoapServer {
 
     private Mono<LiveCoapServer> bindSecure() {
         return Mono.defer(() -> dtls.bind(local)).map(listener -> {
-            LiveCoapServer live = new LiveCoapServer(CoapProtocol.DTLS, idleTimeout);
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.DTLS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
             live.attachSecure(listener, config);
             return live;
         });

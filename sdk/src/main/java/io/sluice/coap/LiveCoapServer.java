@@ -27,7 +27,11 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     private final CoapProtocol protocol;
     private final Duration idleTimeout;
     private final IdlePool<SessionImpl> idle;
-    private final java.util.concurrent.atomic.LongAdder expired = new java.util.concurrent.atomic.LongAdder();
+    private final int maxSessions;
+    private final int maxIdleSessions;
+    private final LongAdder expired = new LongAdder();
+    private final LongAdder evicted = new LongAdder();
+    private final LongAdder refused = new LongAdder();
     private final Set<SessionImpl> sessions = ConcurrentHashMap.newKeySet();
     private final List<CoapEndpoint> endpoints = new CopyOnWriteArrayList<>();
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
@@ -39,9 +43,11 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     final LongAdder duplicates = new LongAdder();
     final LongAdder unsent = new LongAdder();
 
-    LiveCoapServer(CoapProtocol protocol, Duration idleTimeout) {
+    LiveCoapServer(CoapProtocol protocol, Duration idleTimeout, int maxSessions, int maxIdleSessions) {
         this.protocol = protocol;
         this.idleTimeout = idleTimeout;
+        this.maxSessions = maxSessions;
+        this.maxIdleSessions = maxIdleSessions;
         this.idle = IdlePool.create(idleTimeout, this::evict);
     }
 
@@ -52,7 +58,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
             idle.park(session, Duration.ofNanos(idleTimeout.toNanos() - idleFor));
             return false;
         }
-        return session.expireIfIdle(expired::increment);
+        return session.expireIfIdle(expired::increment, "the session was idle for the idle timeout and was freed");
     }
 
     void attach(CoapEndpoint endpoint, Channel channel) {
@@ -75,6 +81,12 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
 
     private void accept(SecureDatagramSession secure) {
         if (isDisposed) {
+            secure.dispose();
+            return;
+        }
+        if (sessions.size() >= maxSessions) {
+            // A DTLS session's state is the security layer's already; over the cap it is closed, not kept.
+            refused.increment();
             secure.dispose();
             return;
         }
@@ -102,6 +114,9 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     @Override
     public void sessionCreated(SessionImpl session) {
         sessions.add(session);
+        if (session.refCount() == 0) {
+            idle.park(session);
+        }
     }
 
     @Override
@@ -136,8 +151,41 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     }
 
     /** @return how many sessions wait in the idle pool */
+    @Override
     public int idleSessions() {
         return idle.size();
+    }
+
+    /** @return the most sessions kept at once, idle or in use (see {@link CoapServer#maxSessions(int)}) */
+    @Override
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** @return the most idle sessions kept before the least recently active goes (see {@link CoapServer#maxIdleSessions(int)}) */
+    @Override
+    public int maxIdleSessions() {
+        return maxIdleSessions;
+    }
+
+    @Override
+    public void evictedForRoom() {
+        evicted.increment();
+    }
+
+    @Override
+    public void refusedForRoom() {
+        refused.increment();
+    }
+
+    /** @return idle sessions freed before their idle timeout to make room for new peers */
+    public long evictedSessions() {
+        return evicted.sum();
+    }
+
+    /** @return new peers turned away (a CON request answered 5.03, other messages reset or dropped) because every session was in use */
+    public long refusedSessions() {
+        return refused.sum();
     }
 
     /** @return how many sessions the idle pool freed */

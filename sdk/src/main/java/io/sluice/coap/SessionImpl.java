@@ -60,6 +60,11 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     private volatile Attributes attributes;
     private volatile EventStream<CoapSessionState> stateStream;
     private volatile Sinks.Empty<Void> closed;
+    /**
+     * False for a UDP server session that serves a NON request from a peer without a session: it
+     * is in no table until it holds state worth keeping ({@link CoapEndpoint#adopt}).
+     */
+    volatile boolean registered = true;
 
     // Loop-confined, created on first use.
     private Map<Integer, Outgoing> pendingCon;
@@ -76,9 +81,6 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         this.remote = remote;
         this.multicastGroup = multicastGroup;
         this.refs = RefCount.create(this, initialRefs, this);
-        if (initialRefs == 0 && type == CoapSessionType.SERVER) {
-            endpoint.host.idle(this);
-        }
     }
 
     // ------------------------------------------------------------------------ life cycle
@@ -150,7 +152,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
      * {@code beforeFree} runs once the session is claimed and before the free is scheduled, so what
      * it records is visible to anyone who sees the session close.
      */
-    boolean expireIfIdle(Runnable beforeFree) {
+    boolean expireIfIdle(Runnable beforeFree, String why) {
         if (refs.get() != 0 || type != CoapSessionType.SERVER) {
             return false;
         }
@@ -158,8 +160,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             return false;
         }
         beforeFree.run();
-        endpoint.onLoop(() -> free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE,
-                "the session was idle for the idle timeout and was freed")));
+        endpoint.onLoop(() -> free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, why)));
         return true;
     }
 
@@ -170,14 +171,18 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
                 endpoint.onLoop(() -> free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE,
                         "the session was released")));
             }
-        } else {
+        } else if (registered) {
             endpoint.host.idle(this);
         }
     }
 
     @Override
     public void onRevived() {
-        endpoint.host.revived(this);
+        if (registered) {
+            endpoint.host.revived(this);
+        } else {
+            endpoint.adopt(this); // enters at count one: nothing to unpark
+        }
     }
 
     /** On the loop: ends the session for good. */
@@ -776,6 +781,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
                 (byte) (token >>> 24), (byte) (token >>> 16), (byte) (token >>> 8), (byte) token};
         exchanges.put(token, ex);
         ex.registered = true;
+        endpoint.adopt(this);
     }
 
     private void transmit(Exchange ex) {
@@ -989,6 +995,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         if (block.num() == 0) {
             upload = new Upload();
             uploads.put(key, upload);
+            endpoint.adopt(this);
             while (uploads.size() > CoapEndpoint.UPLOADS_PER_SESSION) {
                 Iterator<String> oldest = uploads.keySet().iterator();
                 oldest.next();
@@ -1090,6 +1097,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         CoapMessage plain = request.withOptions(request.options().toBuilder().remove(CoapOptions.BLOCK2).remove(CoapOptions.OBSERVE).build());
         String key = requestKey(plain);
         block2Cache.put(key, new CachedBody(response.code(), response.options(), body));
+        endpoint.adopt(this);
         while (block2Cache.size() > CoapEndpoint.BLOCK2_CACHE_PER_SESSION) {
             Iterator<String> oldest = block2Cache.keySet().iterator();
             oldest.next();
@@ -1110,6 +1118,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         }
         ServerObserver observer = new ServerObserver(inbound, token);
         observers.put(token, observer);
+        endpoint.adopt(this);
         Flux<CoapResponse> states;
         try {
             states = handler.observe(request);

@@ -28,6 +28,7 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.TlsTimeoutException;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -70,6 +71,12 @@ final class DtlsConnection implements DtlsSession {
     private volatile InetSocketAddress remote;
     /** The server's routing key for the connection ID it assigned, if any. */
     volatile ByteBuffer connectionIdKey;
+    /** When a server handshake started; with {@link #secondFlightDeadline}, set once before it runs. */
+    private volatile long startedNanos;
+    /** A server handshake fails when the client has sent nothing by then; 0 when no such deadline applies. */
+    private volatile long secondFlightDeadline;
+    /** Whether any datagram arrived for BouncyCastle since the connection was made. */
+    private volatile boolean heard;
     // Read and written only by the thread BouncyCastle runs on (handshake, then one pump at a time).
     private InetSocketAddress lastSender;
     private long lastRecordNumber;
@@ -115,6 +122,9 @@ final class DtlsConnection implements DtlsSession {
         byte[] bytes = new byte[content.readableBytes()];
         content.getBytes(content.readerIndex(), bytes);
         datagrams.offer(new Datagram(bytes, sender));
+        if (!heard) {
+            heard = true;
+        }
         Thread t = waiter;
         if (t != null) {
             LockSupport.unpark(t);
@@ -122,6 +132,25 @@ final class DtlsConnection implements DtlsSession {
         if (dtls != null) {
             schedulePump();
         }
+    }
+
+    /**
+     * Starts a server handshake's clock: the client, having passed the cookie exchange with its
+     * ClientHello, must send its next flight within {@code nanos} or the handshake fails.
+     */
+    void awaitSecondFlight(long nanos) {
+        long now = System.nanoTime();
+        startedNanos = now;
+        secondFlightDeadline = now + nanos;
+    }
+
+    /** @return whether this is a server handshake whose client has sent nothing since its ClientHello */
+    boolean awaitingSecondFlight() {
+        return !heard && secondFlightDeadline != 0 && dtls == null;
+    }
+
+    long startedNanos() {
+        return startedNanos;
     }
 
     long droppedDatagrams() {
@@ -146,6 +175,10 @@ final class DtlsConnection implements DtlsSession {
         @Override
         public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
             long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+            long secondFlight = secondFlightDeadline;
+            if (secondFlight != 0 && !heard && deadline - secondFlight > 0) {
+                deadline = secondFlight;
+            }
             for (;;) {
                 Datagram d = datagrams.poll();
                 if (d != null) {
@@ -161,6 +194,9 @@ final class DtlsConnection implements DtlsSession {
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
+                    if (secondFlight != 0 && !heard && System.nanoTime() - secondFlight >= 0) {
+                        throw new TlsTimeoutException("the client sent nothing after its ClientHello within the second-flight timeout");
+                    }
                     return -1;
                 }
                 waiter = Thread.currentThread();

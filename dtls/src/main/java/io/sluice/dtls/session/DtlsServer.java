@@ -23,6 +23,8 @@ public final class DtlsServer implements SecureDatagramServer {
 
     /** Concurrent handshakes unless configured. */
     public static final int DEFAULT_MAX_HANDSHAKES = 64;
+    /** How long a client may stay silent after its ClientHello unless configured: three of its retransmission timers' first steps. */
+    public static final Duration DEFAULT_SECOND_FLIGHT_TIMEOUT = Duration.ofSeconds(3);
     /** Sessions unless configured. */
     public static final int DEFAULT_MAX_SESSIONS = 1024;
     /** The longest connection ID the server assigns; 8 bytes already make collisions negligible. */
@@ -36,6 +38,7 @@ public final class DtlsServer implements SecureDatagramServer {
     private final int maxHandshakes;
     private final int maxSessions;
     private final Duration handshakeTimeout;
+    private final Duration secondFlightTimeout;
     private final List<KeyingExport> exports;
     private final List<SrtpProfile> srtpProfiles;
     private final int connectionIdLength;
@@ -43,8 +46,9 @@ public final class DtlsServer implements SecureDatagramServer {
     private final int[] cipherSuites;
 
     private DtlsServer(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
-                       int maxHandshakes, int maxSessions, Duration handshakeTimeout, List<KeyingExport> exports,
-                       List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites) {
+                       int maxHandshakes, int maxSessions, Duration handshakeTimeout, Duration secondFlightTimeout,
+                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites) {
+        this.secondFlightTimeout = secondFlightTimeout;
         this.cipherSuites = cipherSuites;
         this.srtpProfiles = srtpProfiles;
         this.connectionIdLength = connectionIdLength;
@@ -60,7 +64,7 @@ public final class DtlsServer implements SecureDatagramServer {
     }
 
     private DtlsServer with(int handshakes, int sessions, Duration timeout, List<KeyingExport> ex) {
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, ex, srtpProfiles,
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, secondFlightTimeout, ex, srtpProfiles,
                 connectionIdLength, cipherSuites);
     }
 
@@ -74,7 +78,7 @@ public final class DtlsServer implements SecureDatagramServer {
     public static DtlsServer psk(String identityHint, PskStore store) {
         Objects.requireNonNull(store, "store");
         return new DtlsServer(identityHint, store, null, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0, null);
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null);
     }
 
     /**
@@ -87,7 +91,7 @@ public final class DtlsServer implements SecureDatagramServer {
     public static DtlsServer certificate(DtlsIdentity serverIdentity) {
         Objects.requireNonNull(serverIdentity, "serverIdentity");
         return new DtlsServer(null, null, serverIdentity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), 0, null);
+                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null);
     }
 
     /**
@@ -106,7 +110,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (mode != ClientAuth.NONE) {
             Objects.requireNonNull(trust, "trust");
         }
-        return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, exports,
+        return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports,
                 srtpProfiles, connectionIdLength, cipherSuites);
     }
 
@@ -121,12 +125,14 @@ public final class DtlsServer implements SecureDatagramServer {
         if (profiles.length == 0) {
             throw new IllegalArgumentException("accept at least one SRTP profile");
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
                 exports, List.of(profiles), connectionIdLength, cipherSuites);
     }
 
     /**
-     * Caps handshakes in progress; a new peer's ClientHello beyond it is dropped and counted.
+     * Caps handshakes in progress. A new client that passed the cookie exchange beyond it takes the
+     * place of the oldest handshake whose client has sent nothing since its ClientHello; when
+     * there is none, its ClientHello is dropped and counted (it will retransmit).
      *
      * @param max at least 1
      * @return the new spec
@@ -165,6 +171,25 @@ public final class DtlsServer implements SecureDatagramServer {
     }
 
     /**
+     * How long a client that passed the cookie exchange may stay silent after its ClientHello: an
+     * honest client answers the server's flight within a round trip (or retransmits after its
+     * first timer, 1 s), while one that stalls on purpose would hold a handshake place for the
+     * whole handshake timeout. Default {@link #DEFAULT_SECOND_FLIGHT_TIMEOUT}. When the handshake
+     * cap is reached, such silent handshakes are also the ones a new client may displace, oldest
+     * first ({@link LiveDtlsServer#evictedHandshakes()}).
+     *
+     * @param timeout positive
+     * @return the new spec
+     */
+    public DtlsServer secondFlightTimeout(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("secondFlightTimeout must be positive, got " + timeout);
+        }
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                timeout, exports, srtpProfiles, connectionIdLength, cipherSuites);
+    }
+
+    /**
      * Keying material to export when each handshake completes (RFC 5705); read it with
      * {@link DtlsSession#exportKeyingMaterial}.
      *
@@ -195,7 +220,7 @@ public final class DtlsServer implements SecureDatagramServer {
             throw new IllegalArgumentException("none of " + String.join(", ", ianaNames) + " can be served with the identity's "
                     + (identity.isEc() ? "EC" : "RSA") + " key");
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
                 exports, srtpProfiles, connectionIdLength, suites);
     }
 
@@ -213,7 +238,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (length < 0 || length > MAX_CONNECTION_ID) {
             throw new IllegalArgumentException("connectionIdLength must be 0 (off) to " + MAX_CONNECTION_ID + ", got " + length);
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
                 exports, srtpProfiles, length, cipherSuites);
     }
 
@@ -230,7 +255,8 @@ public final class DtlsServer implements SecureDatagramServer {
                 .publishOn(DtlsRuntime.HANDSHAKES)
                 .map(socket -> {
                     int[] suites = effectiveSuites();
-                    return new LiveDtlsServer(socket, id -> newPeer(id, suites), maxHandshakes, maxSessions, connectionIdLength);
+                    return new LiveDtlsServer(socket, id -> newPeer(id, suites), maxHandshakes, maxSessions,
+                            secondFlightTimeout, connectionIdLength);
                 });
     }
 

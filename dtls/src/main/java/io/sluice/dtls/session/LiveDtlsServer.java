@@ -9,7 +9,9 @@ import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramListener;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,7 +47,11 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private final Function<byte[], TlsServer> peers;
     private final int maxHandshakes;
     private final int maxSessions;
+    private final long secondFlightNanos;
     private final int connectionIdLength;
+    /** Handshakes in progress: looked through, when the cap is reached, for the oldest one still waiting for its peer. */
+    private final Set<DtlsConnection> handshaking = ConcurrentHashMap.newKeySet();
+    private final AtomicLong evictedHandshakes = new AtomicLong();
     /** Keyed by heap {@code ByteBuffer}s; looked up with views of the datagram, which compare by content. */
     private final Map<ByteBuffer, DtlsConnection> byConnectionId = new ConcurrentHashMap<>();
     private final DTLSVerifier verifier = new DTLSVerifier(DtlsRuntime.CRYPTO);
@@ -59,11 +65,12 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private final AtomicLong addressChanges = new AtomicLong();
 
     LiveDtlsServer(UdpSocket socket, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
-                   int connectionIdLength) {
+                   Duration secondFlightTimeout, int connectionIdLength) {
         this.socket = socket;
         this.peers = peers;
         this.maxHandshakes = maxHandshakes;
         this.maxSessions = maxSessions;
+        this.secondFlightNanos = secondFlightTimeout.toNanos();
         this.connectionIdLength = connectionIdLength;
         this.sessions = new PacketQueue<>(maxSessions, "DTLS server sessions", DtlsSession::dispose);
         socket.attach(new Router());
@@ -126,6 +133,17 @@ public final class LiveDtlsServer implements SecureDatagramListener {
      */
     public long failedHandshakes() {
         return failedHandshakes.get();
+    }
+
+    /**
+     * Handshakes abandoned to make room: when the handshake cap is reached, a new client that passed
+     * the cookie exchange takes the place of the oldest handshake whose client has sent nothing
+     * since its ClientHello.
+     *
+     * @return the count
+     */
+    public long evictedHandshakes() {
+        return evictedHandshakes.get();
     }
 
     /**
@@ -263,7 +281,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 }
                 return;
             }
-            if (handshakes.get() >= maxHandshakes || connections.size() >= maxSessions) {
+            if ((handshakes.get() >= maxHandshakes && !evictStalledHandshake()) || connections.size() >= maxSessions) {
                 dropped.incrementAndGet();
                 return;
             }
@@ -272,9 +290,35 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             DtlsConnection connection = new DtlsConnection(socket, peer, connectionIdLength, () -> forget(holder[0]),
                     LiveDtlsServer.this::moved);
             holder[0] = connection;
+            connection.awaitSecondFlight(secondFlightNanos);
+            handshaking.add(connection);
             connections.put(peer, connection);
             DtlsRuntime.HANDSHAKES.schedule(() -> accept(connection, request));
         }
+    }
+
+    /**
+     * Closes the oldest handshake whose client has been silent since its ClientHello. Such a
+     * client proved only that it receives at its address (the cookie); an honest one answers the
+     * server's flight within a round trip, so it is rarely in this state for long, while a client
+     * that stalls on purpose always is. On the event loop; the cap is small, so the scan is short.
+     *
+     * @return whether a place was made
+     */
+    private boolean evictStalledHandshake() {
+        DtlsConnection oldest = null;
+        for (DtlsConnection c : handshaking) {
+            if (c.awaitingSecondFlight() && (oldest == null || c.startedNanos() - oldest.startedNanos() < 0)) {
+                oldest = c;
+            }
+        }
+        if (oldest == null || !handshaking.remove(oldest)) {
+            return false;
+        }
+        evictedHandshakes.incrementAndGet();
+        oldest.closeTransport(); // BouncyCastle's wait ends with an IOException and frees its thread
+        handshakes.decrementAndGet();
+        return true;
     }
 
     private void forget(DtlsConnection connection) {
@@ -342,7 +386,9 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             connection.closeTransport();
             LOG.debug("{}", Handshakes.failure(e, connection.remoteAddress()).getMessage());
         } finally {
-            handshakes.decrementAndGet();
+            if (handshaking.remove(connection)) {
+                handshakes.decrementAndGet();
+            }
         }
     }
 }
