@@ -26,6 +26,7 @@ final class Admission {
     synchronized Outcome admit(Association association) {
         if (active < maxClients) {
             active++;
+            association.holdsSlot = true;
             return Outcome.ACTIVE;
         }
         if (waiting.size() < maxBacklog) {
@@ -35,19 +36,24 @@ final class Admission {
         return Outcome.REFUSED;
     }
 
-    /** Frees the slot of an ended association and returns the waiting one that takes it, if any. */
-    Association release(Association association, boolean wasActive) {
-        synchronized (this) {
-            if (!wasActive) {
-                waiting.remove(association);
-                return null;
-            }
-            Association next = waiting.pollFirst();
-            if (next == null) {
-                active--;
-            }
-            return next;
+    /**
+     * Frees what an ended association held: its backlog place, or its client slot, which passes to
+     * the longest-waiting connection (returned, to be started on its loop). The slot belongs to that
+     * connection from this moment, so one that closes before it starts hands it on in turn.
+     */
+    synchronized Association release(Association association) {
+        if (!association.holdsSlot) {
+            waiting.remove(association);
+            return null;
         }
+        association.holdsSlot = false;
+        Association next = waiting.pollFirst();
+        if (next == null) {
+            active--;
+        } else {
+            next.holdsSlot = true;
+        }
+        return next;
     }
 
     synchronized int active() {

@@ -75,8 +75,23 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     private ScheduledFuture<?> establishTimer;
     private PeerException closeReason;
     private long pingNonce;
+    /** Whether the session constructor ran and succeeded, so the destructor has a context to end. */
+    private boolean constructed;
+    /** When a call frame last went either way; pings and pongs do not count (lwmsg's idle rule). */
+    private long lastCallNanos;
+    /** When any frame last arrived: what the remote's promised keep-alive is measured against. */
+    private long lastReadNanos;
+    private long remoteKeepAliveMillis;
+    private ScheduledFuture<?> idleTimer;
+    private ScheduledFuture<?> stallTimer;
+    private boolean readPausedForOutbound;
+    /** Whether this connection holds a client slot; read and written under the {@link Admission}'s monitor only. */
+    boolean holdsSlot;
 
     private volatile Object context;
+
+    /** How many of the remote's promised keep-alive intervals may pass in silence before it is taken for gone. */
+    static final int LIVENESS_PINGS = 3;
 
     Association(LivePeer peer, Channel channel, boolean initiator, Admission admission) {
         this.peer = peer;
@@ -104,7 +119,13 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         } else {
             switch (admission.admit(this)) {
                 case ACTIVE -> start();
-                case WAITING -> state.transition(State.WAITING);
+                case WAITING -> {
+                    state.transition(State.WAITING);
+                    // Read while waiting, into a small buffer, so a client that gives up is seen to
+                    // close and leaves the backlog; its bytes are replayed when a slot frees.
+                    channel.pipeline().addFirst(WaitingGate.NAME, new WaitingGate());
+                    channel.config().setAutoRead(true);
+                }
                 case REFUSED -> {
                     closeReason = PeerException.of(PeerStatus.BUSY, "refused " + channel.remoteAddress()
                             + ": " + admission.describe());
@@ -127,6 +148,10 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         if (state.current() == State.WAITING) {
             state.transition(State.CONNECTING);
         }
+        lastCallNanos = lastReadNanos = System.nanoTime();
+        if (channel.pipeline().get(WaitingGate.NAME) != null) {
+            channel.pipeline().remove(WaitingGate.NAME); // replays what arrived while waiting
+        }
         channel.config().setAutoRead(true);
         send(new CallFrame.Hello(CallFrame.VERSION, peer.config().keepAlive().toMillis(),
                 peer.config().limits().maxMessageBytes()));
@@ -147,6 +172,12 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         if (establishTimer != null) {
             establishTimer.cancel(false);
         }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        if (stallTimer != null) {
+            stallTimer.cancel(false);
+        }
         PeerException reason = closeReason != null ? closeReason
                 : PeerException.of(PeerStatus.CONNECTION_LOST, "connection to " + channel.remoteAddress() + " closed");
         for (Outgoing call : new ArrayList<>(outgoing.values())) {
@@ -161,12 +192,12 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         }
         established.tryEmitError(reason);
         if (admission != null) {
-            Association next = admission.release(this, admitted);
+            Association next = admission.release(this);
             if (next != null) {
                 next.channel.eventLoop().execute(next::start);
             }
         }
-        if (helloReceived && !initiator) {
+        if (constructed) {
             peer.sessionEnded(this, context);
         }
         if (!state.isTerminal()) {
@@ -186,15 +217,87 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         if (evt instanceof IdleStateEvent idle && admitted) {
             if (idle.state() == IdleState.WRITER_IDLE && helloReceived) {
                 send(new CallFrame.Ping(++pingNonce));
-            } else if (idle.state() == IdleState.READER_IDLE) {
-                String why = "nothing received for " + peer.config().idleTimeout().toMillis() + " ms";
-                closeReason = PeerException.of(PeerStatus.TIMEOUT, "idle connection to " + channel.remoteAddress()
-                        + " closed: " + why);
-                goodbye(PeerStatus.TIMEOUT, why);
             }
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * Two rules, checked by one timer. Idle (lwmsg's): no call in flight and none for the idle
+     * timeout; keep-alive pings prove the peer is there, they are not use, so they never hold an idle
+     * connection open. Liveness: a remote that promised in its HELLO to ping every K ms and sent
+     * nothing at all for {@value #LIVENESS_PINGS} of them is gone. On the event loop.
+     */
+    private void checkIdle() {
+        idleTimer = null;
+        if (!channel.isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long idle = peer.config().idleTimeout().toNanos();
+        long liveness = TimeUnit.MILLISECONDS.toNanos(remoteKeepAliveMillis) * LIVENESS_PINGS;
+        long next = Long.MAX_VALUE;
+        if (idle > 0) {
+            if (!outgoing.isEmpty() || !incoming.isEmpty()) {
+                lastCallNanos = now;
+            }
+            long idleFor = now - lastCallNanos;
+            if (idleFor >= idle) {
+                String why = "no call for " + peer.config().idleTimeout().toMillis() + " ms";
+                closeReason = PeerException.of(PeerStatus.TIMEOUT, "idle connection to " + channel.remoteAddress() + " closed: " + why);
+                goodbye(PeerStatus.TIMEOUT, why);
+                return;
+            }
+            next = idle - idleFor;
+        }
+        if (liveness > 0) {
+            long silentFor = now - lastReadNanos;
+            if (silentFor >= liveness) {
+                String why = "nothing received for " + TimeUnit.NANOSECONDS.toMillis(silentFor) + " ms from a peer that pings every "
+                        + remoteKeepAliveMillis + " ms";
+                closeReason = PeerException.of(PeerStatus.TIMEOUT, "connection to " + channel.remoteAddress() + " closed: " + why);
+                goodbye(PeerStatus.TIMEOUT, why);
+                return;
+            }
+            next = Math.min(next, liveness - silentFor);
+        }
+        if (next != Long.MAX_VALUE) {
+            idleTimer = channel.eventLoop().schedule(this::checkIdle, next, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Replies queue in the channel while the remote does not read them; above the spec's outbound
+     * limit this side stops reading that remote's requests (TCP pushes back on it), reads again at
+     * half, and closes the connection if it stays full for the stall timeout.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!channel.isWritable()) {
+            if (admitted && !readPausedForOutbound) {
+                readPausedForOutbound = true;
+                channel.config().setAutoRead(false);
+                Duration stall = peer.config().outbound().stallTimeout();
+                stallTimer = channel.eventLoop().schedule(() -> {
+                    if (readPausedForOutbound && channel.isActive()) {
+                        peer.stalled();
+                        closeReason = PeerException.of(PeerStatus.TIMEOUT, "connection to " + channel.remoteAddress()
+                                + " closed: it left more than " + peer.config().outbound().maxPendingBytes()
+                                + " bytes of replies unread for " + stall.toMillis() + " ms");
+                        channel.close(); // a GOODBYE would only join the queue it does not read
+                    }
+                }, stall.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } else if (readPausedForOutbound) {
+            readPausedForOutbound = false;
+            if (stallTimer != null) {
+                stallTimer.cancel(false);
+                stallTimer = null;
+            }
+            channel.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     private void tlsFailed(Throwable cause) {
@@ -254,6 +357,11 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         if (!(msg instanceof CallFrame frame)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        long now = System.nanoTime();
+        lastReadNanos = now;
+        if (!(frame instanceof CallFrame.Ping) && !(frame instanceof CallFrame.Pong)) {
+            lastCallNanos = now;
         }
         try {
             if (!helloReceived && !(frame instanceof CallFrame.Hello) && !(frame instanceof CallFrame.Goodbye)) {
@@ -327,6 +435,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         if (!initiator) {
             try {
                 context = peer.sessionStarted(this);
+                constructed = true;
             } catch (RuntimeException e) {
                 peer.exception(PeerException.of(PeerStatus.HANDLER_FAILED, "session constructor failed for "
                         + channel.remoteAddress() + ": " + e, e));
@@ -335,6 +444,9 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                 return;
             }
         }
+        remoteKeepAliveMillis = hello.keepAliveMillis();
+        lastCallNanos = lastReadNanos = System.nanoTime();
+        checkIdle();
         state.transition(State.ESTABLISHED);
         established.tryEmitValue(this);
     }
@@ -867,6 +979,9 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             out.release();
             throw PeerException.of(PeerStatus.MALFORMED, "a frame of " + size + " bytes exceeds the remote peer's limit of "
                     + remoteMaxFrame);
+        }
+        if (!(frame instanceof CallFrame.Ping) && !(frame instanceof CallFrame.Pong)) {
+            lastCallNanos = System.nanoTime();
         }
         channel.writeAndFlush(out, channel.voidPromise());
     }

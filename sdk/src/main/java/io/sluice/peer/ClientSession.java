@@ -50,16 +50,26 @@ final class ClientSession implements PeerSession {
             if (pending != null) {
                 return pending;
             }
+            // Attaching belongs to the attempt, not to whichever caller started it: the attempt is
+            // subscribed here, so a first caller that cancels or times out mid-connect leaves it to
+            // finish, attach (or fail and clear) for everyone after.
+            @SuppressWarnings("unchecked")
+            Mono<Association>[] self = new Mono[1];
             Mono<Association> fresh = connectInOrder().retryWhen(peer.config().reconnect())
-                    .onErrorMap(Exceptions::isRetryExhausted, e -> e.getCause() != null ? e.getCause() : e).cache();
+                    .onErrorMap(Exceptions::isRetryExhausted, e -> e.getCause() != null ? e.getCause() : e)
+                    .doOnNext(this::attached)
+                    .doOnError(e -> {
+                        attempt.compareAndSet(self[0], null);
+                        state.compareAndTransition(State.CONNECTING, State.IDLE);
+                    })
+                    .cache();
+            self[0] = fresh;
             if (!attempt.compareAndSet(null, fresh)) {
-                return attempt.get() != null ? attempt.get() : association();
+                return association();
             }
             state.compareAndTransition(State.IDLE, State.CONNECTING);
-            return fresh.doOnNext(this::attached).doOnError(e -> {
-                attempt.compareAndSet(fresh, null);
-                state.compareAndTransition(State.CONNECTING, State.IDLE);
-            });
+            fresh.subscribe(attachedAssociation -> { }, failure -> { });
+            return fresh;
         });
     }
 

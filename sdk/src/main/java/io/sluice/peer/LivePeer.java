@@ -73,9 +73,12 @@ public final class LivePeer implements Disposable {
     private final EventStream<CallTrace> traces = EventStream.create(4096);
     private final EventStream<PeerException> exceptions = EventStream.create(1024);
     private final Set<Association> accepted = ConcurrentHashMap.newKeySet();
+    /** Sessions on channels handed over with {@link #connect(SocketChannel)}: no client session owns them, so the peer does. */
+    private final Set<Association> adopted = ConcurrentHashMap.newKeySet();
     private final List<ClientSession> clients = new CopyOnWriteArrayList<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Sinks.Empty<Void> disposed = Sinks.empty();
+    private final java.util.concurrent.atomic.LongAdder stalled = new java.util.concurrent.atomic.LongAdder();
     private volatile boolean isDisposed;
 
     /** A bound server channel and, for UNIX sockets, the file to remove on stop. */
@@ -140,6 +143,15 @@ public final class LivePeer implements Disposable {
     /** @return accepted sessions holding a client slot now */
     public int activeClients() {
         return admission.active();
+    }
+
+    /** @return connections closed because the remote left more than the outbound limit unread for the stall timeout ({@link Peer#outboundLimit}) */
+    public long stalledConnections() {
+        return stalled.sum();
+    }
+
+    void stalled() {
+        stalled.increment();
     }
 
     /** @return accepted sessions waiting for a client slot now */
@@ -224,6 +236,8 @@ public final class LivePeer implements Disposable {
         if (!initiator) {
             accepted.add(association);
         }
+        int maxPending = config.outbound().maxPendingBytes();
+        ch.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(maxPending / 2, maxPending));
         ChannelPipeline p = ch.pipeline();
         SslContext tls = initiator ? config.tls().client() : config.tls().server();
         if (tls != null) {
@@ -231,10 +245,11 @@ public final class LivePeer implements Disposable {
             p.addLast(remote instanceof InetSocketAddress inet
                     ? tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()) : tls.newHandler(ch.alloc()));
         }
-        long idle = config.idleTimeout().toMillis();
         long keepAlive = config.keepAlive().toMillis();
-        if (idle > 0 || keepAlive > 0) {
-            p.addLast(new IdleStateHandler(idle, keepAlive, 0, TimeUnit.MILLISECONDS));
+        if (keepAlive > 0) {
+            // Writer-idle only: it times this side's keep-alive pings. Idle and liveness are the
+            // association's own rules (a ping is not use).
+            p.addLast(new IdleStateHandler(0, keepAlive, 0, TimeUnit.MILLISECONDS));
         }
         p.addLast(new FlushConsolidationHandler(256, true));
         p.addLast(new FrameDecoder(config.limits()));
@@ -290,6 +305,12 @@ public final class LivePeer implements Disposable {
                 ch.config().setAutoRead(false);
             }
             Association association = install(ch, initiator, remote);
+            if (initiator) {
+                adopted.add(association);
+                if (isDisposed) {
+                    association.disconnect().subscribe();
+                }
+            }
             return toMono(LOOPS.onClient(false).register(ch)).then(association.whenEstablished());
         });
     }
@@ -334,6 +355,7 @@ public final class LivePeer implements Disposable {
 
     void forget(Association association) {
         accepted.remove(association);
+        adopted.remove(association);
     }
 
     void forget(ClientSession session) {
@@ -389,6 +411,10 @@ public final class LivePeer implements Disposable {
         closing.add(stopListening());
         for (ClientSession c : clients) {
             closing.add(c.disconnect());
+        }
+        for (Association a : adopted) {
+            closing.add(a.close(PeerException.of(PeerStatus.SHUTDOWN, "the peer was disposed"), PeerStatus.SHUTDOWN,
+                    "the peer was disposed"));
         }
         Mono.when(closing).doFinally(s -> {
             traces.complete();

@@ -54,7 +54,7 @@ public final class Peer {
         return new Peer(new PeerConfig(Objects.requireNonNull(protocol, "protocol"), Dispatch.create(), null, List.of(),
                 List.of(), 1024, 128, 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(15),
                 Duration.ZERO, null, null, Schedulers.boundedElastic(), Limits.defaults().withMaxMessageBytes(1 << 20),
-                Retry.max(0), PeerTls.NONE));
+                Retry.max(0), PeerTls.NONE, PeerConfig.Outbound.DEFAULT));
     }
 
     private Peer with(PeerConfig c) {
@@ -77,7 +77,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch().merge(dispatch), c.dispatchData(), c.listenEndpoints(),
                 c.connectEndpoints(), c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(),
                 c.idleTimeout(), c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls()));
+                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -89,7 +89,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), data, c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -105,7 +105,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), List.copyOf(all), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -126,7 +126,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), List.copyOf(all),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -141,7 +141,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 maxClients, c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect(), c.tls()));
+                c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -159,7 +159,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), maxBacklog, c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect(), c.tls()));
+                c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -177,7 +177,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), maxConcurrentCalls, c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect(), c.tls()));
+                c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -193,7 +193,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), nonNegative(establish), nonNegative(idle),
                 c.keepAlive(), nonNegative(call), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -205,7 +205,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 nonNegative(interval), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls()));
+                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -222,7 +222,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), Objects.requireNonNull(constructor, "constructor"),
-                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect(), c.tls()));
+                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -234,7 +234,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect(), c.tls()));
+                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -246,7 +246,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                Objects.requireNonNull(limits, "limits"), c.reconnect(), c.tls()));
+                Objects.requireNonNull(limits, "limits"), c.reconnect(), c.tls(), c.outbound()));
     }
 
     /**
@@ -261,7 +261,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), Objects.requireNonNull(retry, "retry"), c.tls()));
+                c.limits(), Objects.requireNonNull(retry, "retry"), c.tls(), c.outbound()));
     }
 
     /**
@@ -282,7 +282,33 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), tls));
+                c.limits(), c.reconnect(), tls, c.outbound()));
+    }
+
+    /**
+     * Caps the bytes a connection may have queued for a remote peer that does not read them (replies
+     * to a flood of requests, stream elements): above {@code maxPendingBytes} this side stops
+     * reading from that connection (so the remote's requests wait in its own socket buffers, not
+     * here) and reads again once the queue has drained to half; a connection that stays above the cap
+     * for {@code stallTimeout} is closed with {@link PeerStatus#TIMEOUT}, counted in
+     * {@link LivePeer#stalledConnections()}. Defaults: 1 MiB and 30 seconds.
+     *
+     * @param maxPendingBytes at least 1024
+     * @param stallTimeout positive
+     * @return the new spec
+     */
+    public Peer outboundLimit(int maxPendingBytes, Duration stallTimeout) {
+        if (maxPendingBytes < 1024) {
+            throw new IllegalArgumentException("maxPendingBytes must be at least 1024, was " + maxPendingBytes);
+        }
+        if (stallTimeout.isNegative() || stallTimeout.isZero()) {
+            throw new IllegalArgumentException("stallTimeout must be positive, was " + stallTimeout);
+        }
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
+                c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
+                c.limits(), c.reconnect(), c.tls(), new PeerConfig.Outbound(maxPendingBytes, stallTimeout)));
     }
 
     /**

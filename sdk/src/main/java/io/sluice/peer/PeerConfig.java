@@ -27,7 +27,13 @@ record PeerConfig(
         Scheduler blockingScheduler,
         Limits limits,
         Retry reconnect,
-        PeerTls tls) {
+        PeerTls tls,
+        Outbound outbound) {
+
+    /** What a connection may queue for a remote that does not read, and for how long (see {@link Peer#outboundLimit}). */
+    record Outbound(int maxPendingBytes, Duration stallTimeout) {
+        static final Outbound DEFAULT = new Outbound(1 << 20, Duration.ofSeconds(30));
+    }
 
     void requireType(CallType<?, ?> type, CallType.Kind kind) {
         if (!protocol.contains(type)) {

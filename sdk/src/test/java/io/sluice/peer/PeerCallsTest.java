@@ -229,19 +229,48 @@ class PeerCallsTest {
     @Test
     void tracesShowEachCallBeginAndEndInBothDirections() {
         LivePeer server = server(PeerEndpoint.tcp("127.0.0.1", 0));
-        PeerSession session = client(tcp(server));
-        StepVerifier.create(server.traces().take(2).collectList()
-                        .zipWith(session.call(ECHO, "traced").delaySubscription(Duration.ofMillis(20))))
-                .assertNext(t -> {
-                    assertThat(t.getT1()).extracting(CallTrace::direction, CallTrace::phase, CallTrace::status)
-                            .containsExactly(
-                                    org.assertj.core.groups.Tuple.tuple(CallTrace.Direction.INCOMING, CallTrace.Phase.BEGIN,
-                                            PeerStatus.OK),
-                                    org.assertj.core.groups.Tuple.tuple(CallTrace.Direction.INCOMING, CallTrace.Phase.END,
-                                            PeerStatus.OK));
-                    assertThat(t.getT1().get(1).type()).isSameAs(ECHO);
-                })
-                .expectComplete().verify(TIMEOUT);
+        LivePeer client = start(Peer.create(PROTOCOL)
+                .dispatch(Dispatch.create().handle(CALLBACK, (call, text) -> Mono.just(text.toUpperCase())))
+                .connectTo(tcp(server)));
+        PeerSession session = client.connect();
+        // A call the client makes, inside which the server calls the client back: each side sees
+        // an incoming and an outgoing call begin and end, in this order.
+        StepVerifier serverSide = StepVerifier.create(server.traces().take(4).map(PeerCallsTest::describe).collectList())
+                .assertNext(l -> assertThat(l).containsExactly("INCOMING BEGIN ask-back OK", "OUTGOING BEGIN callback OK",
+                        "OUTGOING END callback OK", "INCOMING END ask-back OK"))
+                .expectComplete().verifyLater();
+        StepVerifier clientSide = StepVerifier.create(client.traces().take(4).map(PeerCallsTest::describe).collectList())
+                .assertNext(l -> assertThat(l).containsExactly("OUTGOING BEGIN ask-back OK", "INCOMING BEGIN callback OK",
+                        "INCOMING END callback OK", "OUTGOING END ask-back OK"))
+                .expectComplete().verifyLater();
+        StepVerifier.create(session.call(ASK_BACK, "traced")).expectNext("client said TRACED").expectComplete().verify(TIMEOUT);
+        serverSide.verify(TIMEOUT);
+        clientSide.verify(TIMEOUT);
+    }
+
+    private static String describe(CallTrace t) {
+        return t.direction() + " " + t.phase() + " " + t.type().name() + " " + t.status();
+    }
+
+    @Test
+    void handlersSeeTheSpecsDispatchData() {
+        Object data = new Object();
+        LivePeer server = start(Peer.create(PROTOCOL).dispatchData(data)
+                .dispatch(Dispatch.create().handle(ECHO, (call, text) -> Mono.just(call.dispatchData() == data ? "same" : "other")))
+                .listen(PeerEndpoint.tcp("127.0.0.1", 0)));
+        assertThat(server.dispatchData()).isSameAs(data);
+        StepVerifier.create(client(tcp(server)).call(ECHO, "x")).expectNext("same").expectComplete().verify(TIMEOUT);
+    }
+
+    @Test
+    void anInheritedUnixServerChannelServesCalls() throws Exception {
+        java.nio.file.Path file = dir.resolve("inherited.sock");
+        java.nio.channels.ServerSocketChannel inherited = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)
+                .bind(java.net.UnixDomainSocketAddress.of(file));
+        LivePeer server = server(PeerEndpoint.listening(inherited));
+        assertThat(server.listenAddresses()).containsExactly(java.net.UnixDomainSocketAddress.of(file));
+        StepVerifier.create(client(PeerEndpoint.unix(file)).call(ECHO, "over an inherited socket"))
+                .expectNext("over an inherited socket").expectComplete().verify(TIMEOUT);
     }
 
     @Test

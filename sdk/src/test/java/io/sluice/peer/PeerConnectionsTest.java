@@ -186,22 +186,35 @@ class PeerConnectionsTest {
 
     @Test
     void connectEndpointsAreTriedInOrderAndTheSessionReconnectsLazily() throws IOException {
-        LivePeer server = start(serverSpec().listen(PeerEndpoint.tcp("127.0.0.1", 0)));
+        LivePeer first = start(named("first").listen(PeerEndpoint.tcp("127.0.0.1", 0)));
+        LivePeer second = start(named("second").listen(PeerEndpoint.tcp("127.0.0.1", 0)));
         int deadPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             deadPort = s.getLocalPort();
         }
         PeerSession session = start(Peer.create(PROTOCOL).connectTo(PeerEndpoint.unix(dir.resolve("nobody.sock")),
-                PeerEndpoint.tcp("127.0.0.1", deadPort), tcp(server))).connect();
+                PeerEndpoint.tcp("127.0.0.1", deadPort), tcp(first), tcp(second))).connect();
         assertThat(session.state()).isEqualTo(PeerSession.State.IDLE);
-        StepVerifier.create(session.call(ECHO, "third time")).expectNext("third time").expectComplete().verify(TIMEOUT);
+        assertThat(first.activeClients()).isZero();
+        // Two dead endpoints, then the first live one in the list answers, not the one after it.
+        StepVerifier.create(session.call(ECHO, "x")).expectNext("first: x").expectComplete().verify(TIMEOUT);
         assertThat(session.state()).isEqualTo(PeerSession.State.ESTABLISHED);
-        // The server drops every connection; the next call connects again.
-        server.stopListening().then(server.startListening()).block(TIMEOUT);
+        assertThat(second.activeClients()).isZero();
+
+        // The first server drops its connections and comes back on another port: the same session
+        // falls back to IDLE, and its next call connects again, down the list, to the second.
+        StepVerifier states = StepVerifier.create(session.states().skip(1).take(3))
+                .expectNext(PeerSession.State.IDLE, PeerSession.State.CONNECTING, PeerSession.State.ESTABLISHED)
+                .expectComplete().verifyLater();
+        first.stopListening().then(first.startListening()).block(TIMEOUT);
         StepVerifier.create(session.states().filter(s -> s == PeerSession.State.IDLE).next()).expectNextCount(1)
                 .expectComplete().verify(TIMEOUT);
-        PeerSession again = start(Peer.create(PROTOCOL).connectTo(tcp(server))).connect();
-        StepVerifier.create(again.call(ECHO, "after restart")).expectNext("after restart").expectComplete().verify(TIMEOUT);
+        StepVerifier.create(session.call(ECHO, "y")).expectNext("second: y").expectComplete().verify(TIMEOUT);
+        states.verify(TIMEOUT);
+    }
+
+    private static Peer named(String name) {
+        return Peer.create(PROTOCOL).dispatch(Dispatch.create().handle(ECHO, (call, text) -> Mono.just(name + ": " + text)));
     }
 
     @Test
@@ -247,31 +260,18 @@ class PeerConnectionsTest {
     }
 
     @Test
-    void idleTimeoutClosesAConnectionThatStaysSilent() throws IOException {
+    void idleTimeoutClosesAConnectionWithNoCalls() throws IOException {
         LivePeer server = start(serverSpec().timeouts(Duration.ofSeconds(5), Duration.ofMillis(300), Duration.ZERO)
                 .listen(PeerEndpoint.tcp("127.0.0.1", 0)));
-        try (RawClient raw = new RawClient(server)) {
+        try (RawPeerClient raw = new RawPeerClient(server)) {
             raw.hello(CallFrame.VERSION);
             assertThat(raw.read()).isInstanceOf(CallFrame.Hello.class);
             CallFrame last = raw.readUntilGoodbye();
             assertThat(last).isInstanceOfSatisfying(CallFrame.Goodbye.class, g -> {
                 assertThat(g.status()).isEqualTo(PeerStatus.TIMEOUT.wireCode());
-                assertThat(g.message()).contains("nothing received for 300 ms");
+                assertThat(g.message()).contains("no call for 300 ms");
             });
         }
-    }
-
-    @Test
-    void keepAlivePingsKeepAQuietSessionOpen() {
-        LivePeer server = start(serverSpec().timeouts(Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ZERO)
-                .keepAlive(Duration.ofMillis(100)).listen(PeerEndpoint.tcp("127.0.0.1", 0)));
-        PeerSession session = start(Peer.create(PROTOCOL).connectTo(tcp(server))
-                .timeouts(Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ZERO).keepAlive(Duration.ofMillis(100)))
-                .connect();
-        StepVerifier.create(session.call(ECHO, "first")).expectNext("first").expectComplete().verify(TIMEOUT);
-        StepVerifier.create(session.states()).expectNext(PeerSession.State.ESTABLISHED)
-                .expectNoEvent(Duration.ofMillis(1_200)).thenCancel().verify(TIMEOUT);
-        StepVerifier.create(session.call(ECHO, "still here")).expectNext("still here").expectComplete().verify(TIMEOUT);
     }
 
     @Test
@@ -281,7 +281,7 @@ class PeerConnectionsTest {
                 .assertNext(e -> assertThat(e).hasMessageContaining("unknown frame type 0x7f"))
                 .expectComplete()
                 .verifyLater();
-        try (RawClient raw = new RawClient(server)) {
+        try (RawPeerClient raw = new RawPeerClient(server)) {
             raw.hello(CallFrame.VERSION);
             raw.read();
             raw.send("000000017f");
@@ -298,7 +298,7 @@ class PeerConnectionsTest {
     void anOversizedFrameIsRefusedFromItsHeader() throws IOException {
         LivePeer server = start(serverSpec().limits(Limits.defaults().withMaxMessageBytes(1024))
                 .listen(PeerEndpoint.tcp("127.0.0.1", 0)));
-        try (RawClient raw = new RawClient(server)) {
+        try (RawPeerClient raw = new RawPeerClient(server)) {
             raw.hello(CallFrame.VERSION);
             raw.read();
             raw.send("0010000002");
@@ -310,12 +310,12 @@ class PeerConnectionsTest {
     @Test
     void framesBeforeHelloAndOtherVersionsAreRefused() throws IOException {
         LivePeer server = start(serverSpec().listen(PeerEndpoint.tcp("127.0.0.1", 0)));
-        try (RawClient raw = new RawClient(server)) {
+        try (RawPeerClient raw = new RawPeerClient(server)) {
             raw.send("000000090900000000000000" + "01");
             assertThat(raw.readUntilGoodbye()).isInstanceOfSatisfying(CallFrame.Goodbye.class,
                     g -> assertThat(g.message()).contains("expected HELLO first"));
         }
-        try (RawClient raw = new RawClient(server)) {
+        try (RawPeerClient raw = new RawPeerClient(server)) {
             raw.hello(2);
             assertThat(raw.readUntilGoodbye()).isInstanceOfSatisfying(CallFrame.Goodbye.class, g -> {
                 assertThat(g.status()).isEqualTo(PeerStatus.UNSUPPORTED_VERSION.wireCode());
@@ -344,71 +344,6 @@ class PeerConnectionsTest {
             StepVerifier.create(Mono.zip(accepted, connected).flatMap(t -> t.getT2().call(ECHO, "adopted")))
                     .expectNext("adopted")
                     .expectComplete().verify(TIMEOUT);
-        }
-    }
-
-    /** A hand-driven client speaking raw frames, to send what a well-behaved peer never would. */
-    private static final class RawClient implements AutoCloseable {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-
-        RawClient(LivePeer server) throws IOException {
-            InetSocketAddress address = (InetSocketAddress) server.listenAddresses().get(0);
-            socket = new Socket(address.getAddress(), address.getPort());
-            socket.setSoTimeout(10_000);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
-        }
-
-        void hello(int version) throws IOException {
-            ByteBuf frame = CallFrameCodec.INSTANCE.encode(new CallFrame.Hello(version, 0, 1 << 20),
-                    io.netty.buffer.ByteBufAllocator.DEFAULT);
-            try {
-                out.write(ByteBufUtil.getBytes(frame));
-            } finally {
-                frame.release();
-            }
-        }
-
-        void send(String hex) throws IOException {
-            out.write(ByteBufUtil.decodeHexDump(hex));
-            out.flush();
-        }
-
-        CallFrame read() throws IOException {
-            DataInputStream data = new DataInputStream(in);
-            int length = data.readInt();
-            byte[] body = new byte[length];
-            data.readFully(body);
-            ByteBuf frame = Unpooled.buffer(4 + length).writeInt(length).writeBytes(body);
-            try {
-                CallFrame decoded = CallFrameCodec.INSTANCE.decode(frame, Limits.defaults());
-                if (decoded instanceof CallFrame.PayloadFrame p) {
-                    p.release();
-                }
-                return decoded;
-            } finally {
-                frame.release();
-            }
-        }
-
-        CallFrame readUntilGoodbye() throws IOException {
-            for (;;) {
-                CallFrame f = read();
-                if (f instanceof CallFrame.Goodbye) {
-                    return f;
-                }
-            }
-        }
-
-        boolean closed() throws IOException {
-            return in.read() == -1;
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }
