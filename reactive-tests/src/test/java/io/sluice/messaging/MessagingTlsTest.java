@@ -180,7 +180,7 @@ class MessagingTlsTest {
         int port = serve(serverEnv);
         StepVerifier.create(MessagingClient.create(OPS).timeout(Duration.ofSeconds(5)).open("127.0.0.1", port, alice()))
                 .expectErrorSatisfies(e -> assertThat(((SluiceException) e).errorCode()).isIn(MessagingErrorCode.CONNECTION_LOST,
-                        MessagingErrorCode.CONNECT_FAILED, MessagingErrorCode.PROTOCOL))
+                        MessagingErrorCode.CONNECT_FAILED, MessagingErrorCode.PROTOCOL, MessagingErrorCode.TIMEOUT))
                 .verify(TIMEOUT);
     }
 

@@ -2,6 +2,7 @@ package io.sluice.messaging;
 
 import io.netty.handler.ssl.SslContext;
 import io.sluice.messaging.sasl.Nonces;
+import io.sluice.peer.LivePeer;
 import io.sluice.peer.Peer;
 import io.sluice.peer.PeerEndpoint;
 import java.time.Duration;
@@ -129,6 +130,19 @@ public final class MessagingClient {
     public Mono<MessagingSession> open(String host, int port, Credentials credentials) {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(credentials, "credentials");
+        return connect(host, port).flatMap(live -> {
+            MessagingSession session = new MessagingSession(this, host, port, live);
+            return session.authenticate(credentials).thenReturn(session)
+                    .doOnCancel(live::dispose)
+                    .onErrorResume(e -> {
+                        live.dispose();
+                        return Mono.error(e);
+                    });
+        });
+    }
+
+    /** Starts a peer connecting to {@code host:port} with this spec's TLS; connects on its first call. */
+    Mono<LivePeer> connect(String host, int port) {
         return Mono.defer(() -> {
             Peer peer = Peer.create(SessionProtocol.with(config.facilities)).connectTo(PeerEndpoint.tcp(host, port))
                     .timeouts(config.timeout, Duration.ofSeconds(60), Duration.ZERO);
@@ -146,16 +160,16 @@ public final class MessagingClient {
             if (tls != null) {
                 peer = peer.secure(tls);
             }
-            return Nonces.ready().then(peer.start()).flatMap(live -> {
-                MessagingSession session = new MessagingSession(config.facilities, config.service, config.timeout, host, live);
-                return session.authenticate(credentials).thenReturn(session)
-                        .doOnCancel(live::dispose)
-                        .onErrorResume(e -> {
-                            live.dispose();
-                            return Mono.error(e);
-                        });
-            });
+            return Nonces.ready().then(peer.start());
         });
+    }
+
+    String service() {
+        return config.service;
+    }
+
+    Duration timeout() {
+        return config.timeout;
     }
 
     @Override

@@ -31,7 +31,9 @@ public enum MessagingErrorCode implements ErrorCode {
     /** A subordinate object was cleared by {@code clear(facilities)}. */
     CLEARED(1209, "messaging.cleared", "The object was cleared with its facility."),
     /** The server broke the session protocol. */
-    PROTOCOL(1210, "messaging.protocol", "The other side broke the messaging session protocol.");
+    PROTOCOL(1210, "messaging.protocol", "The other side broke the messaging session protocol."),
+    /** The server did not answer a session step (connecting, authenticating, clearing) in time. */
+    TIMEOUT(1211, "messaging.timeout", "The server did not answer in time.");
 
     private final int number;
     private final String code;

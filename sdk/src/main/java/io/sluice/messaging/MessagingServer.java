@@ -360,6 +360,11 @@ public final class MessagingServer {
         return step(s, exchange, exchange.respond(response));
     }
 
+    /** Failed authentications one connection may make; the answer to the last is followed by the close. */
+    static final int MAX_AUTHENTICATION_FAILURES = 5;
+    /** The wait before answering a connection's second failed authentication; it doubles with each one after. */
+    static final Duration FAILURE_BACKOFF = Duration.ofMillis(250);
+
     private static Mono<SessionProtocol.AuthStep> step(ServerSession s, SaslServerExchange exchange, Mono<SaslStep> step) {
         return step.map(next -> {
             if (next instanceof SaslStep.Success ok) {
@@ -370,9 +375,21 @@ public final class MessagingServer {
                         ok.who().anonymous());
             }
             return new SessionProtocol.AuthStep(false, ((SaslStep.Challenge) next).data(), "", "", "", false);
-        }).onErrorMap(SaslException.class, e -> {
+        }).onErrorResume(SaslException.class, e -> {
             s.exchange = null;
-            return wire(e.errorCode(), e.detail());
+            Mono<SessionProtocol.AuthStep> refusal = Mono.error(wire(e.errorCode(), e.detail()));
+            if (e.errorCode() != SaslErrorCode.AUTHENTICATION_FAILED && e.errorCode() != SaslErrorCode.NOT_AUTHORIZED) {
+                return refusal;
+            }
+            // Password guessing gets slower with each try on a connection, then costs the connection.
+            int failures = s.failedAuthentications.incrementAndGet();
+            if (failures > 1) {
+                refusal = Mono.delay(FAILURE_BACKOFF.multipliedBy(1L << Math.min(failures - 2, 4))).then(refusal);
+            }
+            if (failures >= MAX_AUTHENTICATION_FAILURES) {
+                refusal = refusal.doFinally(signal -> s.peer.disconnect().subscribe(null, x -> { }));
+            }
+            return refusal;
         });
     }
 

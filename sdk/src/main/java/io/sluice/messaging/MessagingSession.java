@@ -34,41 +34,56 @@ import reactor.core.scheduler.Schedulers;
  * <p>Facility calls are subordinate objects of the session: {@link #clear} of their facility ends
  * them (with {@link MessagingErrorCode#CLEARED}) here and releases what the server holds for them.
  * {@link #close()} logs out and closes the connection; {@link #dispose()} is clear-all plus close.
- * A lost connection closes the session (a new one must be opened: the server's authentication
- * belonged to the connection). Thread-safe; calls may be made from any thread.
+ * A lost connection closes the session. As SOM allows, a session can be opened again after it
+ * closed, and moved to another host, port or TLS environment ({@link #reopen(MessagingClient,
+ * String, int, Credentials)}). Thread-safe; calls may be made from any thread.
  */
 public final class MessagingSession implements Disposable {
 
     private static final int MAX_SASL_STEPS = 8;
 
     private final List<Facility> facilities;
-    private final String service;
-    private final Duration timeout;
-    private final String host;
-    private final LivePeer peer;
-    private final PeerSession connection;
-    private final EventStream<MessagingEvent> events = EventStream.create(256);
     private final Map<Facility, Set<Subordinate>> objects = new ConcurrentHashMap<>();
-    private volatile SessionProtocol.ServerHello server;
+    private volatile EventStream<MessagingEvent> events = EventStream.create(256);
+    private volatile Link link;
     private volatile Authenticated who;
     private volatile boolean closed;
 
-    MessagingSession(List<Facility> facilities, String service, Duration timeout, String host, LivePeer peer) {
-        this.facilities = facilities;
-        this.service = service;
-        this.timeout = timeout;
-        this.host = host;
-        this.peer = peer;
-        this.connection = peer.connect();
+    /** One connection to one server, made with one client spec: what a move replaces whole. */
+    private static final class Link {
+        final MessagingClient client;
+        final String host;
+        final int port;
+        final LivePeer peer;
+        final PeerSession connection;
+        volatile SessionProtocol.ServerHello server;
+
+        Link(MessagingClient client, String host, int port, LivePeer peer) {
+            this.client = client;
+            this.host = host;
+            this.port = port;
+            this.peer = peer;
+            this.connection = peer.connect();
+        }
+    }
+
+    MessagingSession(MessagingClient client, String host, int port, LivePeer peer) {
+        this.facilities = client.facilities();
+        this.link = new Link(client, host, port, peer);
     }
 
     // ---- opening and authentication --------------------------------------------------------
 
     Mono<Authenticated> authenticate(Credentials credentials) {
-        Mono<SessionProtocol.ServerHello> hello = server != null ? Mono.just(server)
-                : sessionCall(SessionProtocol.HELLO, new SessionProtocol.Hello(service)).doOnNext(h -> {
-                    server = h;
-                    watchConnection();
+        return authenticateOn(link, credentials).doOnNext(a -> who = a);
+    }
+
+    private Mono<Authenticated> authenticateOn(Link l, Credentials credentials) {
+        String host = l.host;
+        Mono<SessionProtocol.ServerHello> hello = l.server != null ? Mono.just(l.server)
+                : sessionCall(l, SessionProtocol.HELLO, new SessionProtocol.Hello(l.client.service())).doOnNext(h -> {
+                    l.server = h;
+                    watchConnection(l);
                 });
         return hello.flatMap(h -> {
             List<String> missing = facilities.stream().map(Facility::name).filter(n -> !h.facilities().contains(n)).toList();
@@ -76,20 +91,17 @@ public final class MessagingSession implements Disposable {
                 return Mono.error(new MessagingException(MessagingErrorCode.UNKNOWN_FACILITY, "server " + host + " does not provide "
                         + missing + "; it provides " + h.facilities()));
             }
-            String mechanism = choose(credentials, h.mechanisms());
-            return Mono.fromCallable(() -> SaslClientExchange.start(mechanism, service, h.serverName(), credentials.user().orElse(""),
-                            credentials.password(), credentials.role()))
+            String mechanism = choose(l, credentials, h.mechanisms());
+            return Mono.fromCallable(() -> SaslClientExchange.start(mechanism, l.client.service(), h.serverName(),
+                            credentials.user().orElse(""), credentials.password(), credentials.role()))
                     .subscribeOn(Schedulers.parallel())
-                    .flatMap(exchange -> sessionCall(SessionProtocol.AUTH_START, new SessionProtocol.AuthStart(mechanism, exchange.initialResponse()))
-                            .flatMap(first -> steps(exchange, first, 1)));
-        }).map(done -> {
-            Authenticated a = new Authenticated(done.mechanism(), done.user(), done.role(), done.anonymous());
-            who = a;
-            return a;
-        });
+                    .flatMap(exchange -> sessionCall(l, SessionProtocol.AUTH_START, new SessionProtocol.AuthStart(mechanism,
+                                    exchange.initialResponse()))
+                            .flatMap(first -> steps(l, exchange, first, 1)));
+        }).map(done -> new Authenticated(done.mechanism(), done.user(), done.role(), done.anonymous()));
     }
 
-    private Mono<SessionProtocol.AuthStep> steps(SaslClientExchange exchange, SessionProtocol.AuthStep step, int count) {
+    private Mono<SessionProtocol.AuthStep> steps(Link l, SaslClientExchange exchange, SessionProtocol.AuthStep step, int count) {
         if (step.done()) {
             return Mono.fromCallable(() -> {
                 exchange.complete(step.data());
@@ -101,11 +113,12 @@ public final class MessagingSession implements Disposable {
                     + MAX_SASL_STEPS + " steps"));
         }
         return Mono.fromCallable(() -> exchange.evaluate(step.data())).subscribeOn(Schedulers.parallel())
-                .flatMap(response -> sessionCall(SessionProtocol.AUTH_STEP, response))
-                .flatMap(next -> steps(exchange, next, count + 1));
+                .flatMap(response -> sessionCall(l, SessionProtocol.AUTH_STEP, response))
+                .flatMap(next -> steps(l, exchange, next, count + 1));
     }
 
-    private String choose(Credentials credentials, List<String> offered) {
+    private String choose(Link l, Credentials credentials, List<String> offered) {
+        String host = l.host;
         Optional<String> asked = credentials.mechanism();
         if (asked.isEmpty() && credentials.kind() == Credentials.Kind.ANONYMOUS) {
             asked = Optional.of(SaslServerExchange.ANONYMOUS);
@@ -114,7 +127,7 @@ public final class MessagingSession implements Disposable {
             if (!offered.contains(asked.get())) {
                 String hint = asked.get().equals(SaslServerExchange.EXTERNAL)
                         ? " (EXTERNAL needs TLS with a client identity the server trusts)"
-                        : asked.get().equals(SaslServerExchange.PLAIN) && !server.tls() ? " (PLAIN is offered only over TLS)" : "";
+                        : asked.get().equals(SaslServerExchange.PLAIN) && !l.server.tls() ? " (PLAIN is offered only over TLS)" : "";
                 throw new SaslException(SaslErrorCode.MECHANISM_NOT_OFFERED, "server " + host + " does not offer " + asked.get()
                         + hint + "; it offers " + offered);
             }
@@ -129,18 +142,22 @@ public final class MessagingSession implements Disposable {
                 + SaslClientExchange.PREFERENCE + "; it offers " + offered);
     }
 
-    private void watchConnection() {
-        connection.states().filter(s -> s == PeerSession.State.IDLE || s == PeerSession.State.CLOSED).next().subscribe(s -> {
-            if (!closed) {
+    private void watchConnection(Link l) {
+        l.connection.states().filter(s -> s == PeerSession.State.IDLE || s == PeerSession.State.CLOSED).next().subscribe(s -> {
+            synchronized (this) {
+                if (closed || link != l) {
+                    return; // closed on purpose, or a link the session moved away from
+                }
                 closed = true;
                 who = null;
-                MessagingException lost = new MessagingException(MessagingErrorCode.CONNECTION_LOST, "the connection to " + host
-                        + " was lost; open a new session");
-                endAll(List.copyOf(objects.keySet()), lost);
-                events.emit(new MessagingEvent.ConnectionLost(lost));
-                events.complete();
-                peer.dispose();
             }
+            MessagingException lost = new MessagingException(MessagingErrorCode.CONNECTION_LOST, "the connection to " + l.host
+                    + " was lost; reopen the session or open a new one");
+            endAll(List.copyOf(objects.keySet()), lost);
+            EventStream<MessagingEvent> e = events;
+            e.emit(new MessagingEvent.ConnectionLost(lost));
+            e.complete();
+            l.peer.dispose();
         });
     }
 
@@ -158,7 +175,18 @@ public final class MessagingSession implements Disposable {
 
     /** @return the mechanisms the server offered on this connection */
     public List<String> offeredMechanisms() {
-        return server == null ? List.of() : server.mechanisms();
+        SessionProtocol.ServerHello h = link.server;
+        return h == null ? List.of() : h.mechanisms();
+    }
+
+    /** @return the host the session is opened to */
+    public String host() {
+        return link.host;
+    }
+
+    /** @return the port the session is opened to */
+    public int port() {
+        return link.port;
     }
 
     /** @return the facilities this session was created for */
@@ -168,34 +196,106 @@ public final class MessagingSession implements Disposable {
 
     /** @return the TLS session, or empty without TLS */
     public Optional<SSLSession> tlsSession() {
-        return Optional.ofNullable(connection.tlsSession());
+        return Optional.ofNullable(link.connection.tlsSession());
     }
 
     /** @return the server's address while connected, else null */
     public SocketAddress remoteAddress() {
-        return connection.remoteAddress();
+        return link.connection.remoteAddress();
     }
 
     /**
-     * Authenticates again with new credentials on the same connection (SOM's open on an open
-     * session). The previous authentication ends first, and with it the session's subordinate
-     * objects on both sides. On failure the session stays connected but unauthenticated, and
-     * {@code reopen} may be tried again.
+     * Authenticates again with new credentials (SOM's open on an open session). On an open session
+     * this happens on the same connection: the previous authentication ends first, and with it the
+     * session's subordinate objects on both sides; on failure the session stays connected but
+     * unauthenticated, and {@code reopen} may be tried again. On a closed session (closed on
+     * purpose or by a lost connection) it connects again to the same host and port with the same
+     * client spec, and the session is open again; its {@link #events()} are a new stream then.
      *
      * @param credentials the new credentials
      * @return who the session is now authenticated as
      */
     public Mono<Authenticated> reopen(Credentials credentials) {
         return Mono.defer(() -> {
+            Link l = link;
             if (closed) {
-                return Mono.error(closedError());
+                return moveTo(l.client, l.host, l.port, credentials);
             }
             who = null;
             endAll(List.copyOf(objects.keySet()), new MessagingException(MessagingErrorCode.CLEARED, "the session re-authenticated"));
-            return sessionCall(SessionProtocol.LOGOUT, new byte[0]).then(authenticate(credentials))
+            return sessionCall(l, SessionProtocol.LOGOUT, new byte[0]).then(authenticate(credentials))
                     .doOnNext(a -> events.emit(new MessagingEvent.Reauthenticated(a)))
                     .doOnError(SluiceException.class, e -> events.emit(new MessagingEvent.AuthenticationFailed(e)));
         });
+    }
+
+    /**
+     * Moves the session to another server, port or TLS environment (SOM's open on an open session
+     * with another host, or after {@code SOMSessionSetTLS}): connects with {@code client}'s TLS,
+     * authenticates there, and only then ends the session's subordinate objects (CLEARED), logs out
+     * of the old server and closes that connection. If the new server cannot be reached or refuses
+     * the credentials, the session stays as it was. Works on a closed session too, which is then
+     * open again.
+     *
+     * @param client the spec to connect with: its TLS and service; it must include the session's facilities
+     * @param host the server's host
+     * @param port the server's port
+     * @param credentials who to authenticate as there
+     * @return who the session is now authenticated as
+     */
+    public Mono<Authenticated> reopen(MessagingClient client, String host, int port, Credentials credentials) {
+        return Mono.defer(() -> {
+            if (!client.facilities().containsAll(facilities)) {
+                return Mono.error(new MessagingException(MessagingErrorCode.FACILITY_NOT_REQUESTED, "the session uses "
+                        + facilities.stream().map(Facility::name).toList() + ", and " + client + " does not"));
+            }
+            return moveTo(client, host, port, credentials);
+        });
+    }
+
+    private Mono<Authenticated> moveTo(MessagingClient client, String host, int port, Credentials credentials) {
+        return client.connect(host, port).flatMap(peer -> {
+            Link fresh = new Link(client, host, port, peer);
+            return authenticateOn(fresh, credentials)
+                    .doOnCancel(peer::dispose)
+                    .onErrorResume(e -> {
+                        peer.dispose();
+                        return Mono.error(e);
+                    })
+                    .map(a -> {
+                        moved(fresh, a);
+                        return a;
+                    });
+        }).doOnNext(a -> events.emit(new MessagingEvent.Reauthenticated(a)))
+                .doOnError(SluiceException.class, e -> events.emit(new MessagingEvent.AuthenticationFailed(e)));
+    }
+
+    private void moved(Link fresh, Authenticated a) {
+        Link old;
+        boolean wasClosed;
+        synchronized (this) {
+            old = link;
+            wasClosed = closed;
+            link = fresh;
+            who = a;
+            closed = false;
+            if (wasClosed) {
+                events = EventStream.create(256);
+            }
+        }
+        if (!wasClosed) {
+            endAll(List.copyOf(objects.keySet()), new MessagingException(MessagingErrorCode.CLEARED, "the session moved to "
+                    + fresh.host + ":" + fresh.port));
+            retire(old);
+        }
+    }
+
+    /** Logs out of a link the session left and closes it, in the background. */
+    private void retire(Link old) {
+        old.connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(old.client.timeout()).onErrorResume(e -> Mono.empty())
+                .then(old.connection.disconnect()).onErrorResume(e -> Mono.empty())
+                .doFinally(s -> old.peer.dispose())
+                .subscribe(null, e -> { });
     }
 
     /**
@@ -238,6 +338,7 @@ public final class MessagingSession implements Disposable {
             Subordinate object = new Subordinate();
             Set<Subordinate> set = objects.computeIfAbsent(facility, f -> ConcurrentHashMap.newKeySet());
             set.add(object);
+            PeerSession connection = link.connection;
             Flux<R> answer = type.kind() == CallType.Kind.UNARY ? connection.call(type, request).flux() : connection.stream(type, request);
             return object.guard(answer.onErrorMap(MessagingSession::translate)).doFinally(s -> set.remove(object));
         });
@@ -273,7 +374,7 @@ public final class MessagingSession implements Disposable {
             List<String> names = chosen.stream().map(Facility::name).toList();
             List<Facility> which = chosen;
             // The server first: its objects end with CLEARED on the wire, not with a local cancel it never sees.
-            return sessionCall(SessionProtocol.CLEAR, all ? List.<String>of() : names).doOnNext(released -> {
+            return sessionCall(link, SessionProtocol.CLEAR, all ? List.<String>of() : names).doOnNext(released -> {
                 int local = endAll(which, new MessagingException(MessagingErrorCode.CLEARED, "cleared with " + names));
                 events.emit(new MessagingEvent.Cleared(names, released, local));
             });
@@ -314,27 +415,38 @@ public final class MessagingSession implements Disposable {
      */
     public Mono<Void> close() {
         return Mono.defer(() -> {
-            if (closed) {
-                return peer.onDispose();
+            Link l;
+            synchronized (this) {
+                l = link;
+                if (closed) {
+                    return l.peer.onDispose();
+                }
+                closed = true;
+                who = null;
             }
-            closed = true;
-            who = null;
             endAll(List.copyOf(objects.keySet()), closedError());
-            return connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(timeout).onErrorResume(e -> Mono.empty())
-                    .then(connection.disconnect()).onErrorResume(e -> Mono.empty())
+            EventStream<MessagingEvent> e = events;
+            return l.connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(l.client.timeout()).onErrorResume(x -> Mono.empty())
+                    .then(l.connection.disconnect()).onErrorResume(x -> Mono.empty())
                     .doFinally(s -> {
-                        peer.dispose();
-                        events.emit(new MessagingEvent.Closed());
-                        events.complete();
+                        l.peer.dispose();
+                        e.emit(new MessagingEvent.Closed());
+                        e.complete();
                     })
-                    .then(peer.onDispose());
+                    .then(l.peer.onDispose());
         });
     }
 
-    /** Clear-all and close ({@code SOMSessionDelete}), without waiting. */
+    /**
+     * Clear-all and close ({@code SOMSessionDelete}), without waiting: the server is asked to clear
+     * every facility's objects first (the {@link MessagingEvent.Cleared} event follows), then the
+     * session closes as with {@link #close()}. An unauthenticated session has nothing to clear and
+     * just closes.
+     */
     @Override
     public void dispose() {
-        close().subscribe(null, e -> { });
+        Mono<Integer> clearAll = authenticated() ? clear(Facility.ALL).onErrorResume(e -> Mono.empty()) : Mono.empty();
+        clearAll.then(close()).subscribe(null, e -> { });
     }
 
     @Override
@@ -343,18 +455,17 @@ public final class MessagingSession implements Disposable {
     }
 
     private MessagingException closedError() {
-        return new MessagingException(MessagingErrorCode.CLOSED, "the session with " + host + " is closed");
+        return new MessagingException(MessagingErrorCode.CLOSED, "the session with " + link.host + " is closed");
     }
 
     // ---- calls and errors ------------------------------------------------------------------
 
-    private <Q, R> Mono<R> sessionCall(CallType<Q, R> type, Q request) {
-        return connection.call(type, request).timeout(timeout).onErrorMap(this::translateTimeout).onErrorMap(MessagingSession::translate);
-    }
-
-    private Throwable translateTimeout(Throwable e) {
-        return e instanceof TimeoutException ? new MessagingException(MessagingErrorCode.CONNECT_FAILED, "no answer from " + host
-                + " within " + timeout.toMillis() + " ms", e) : e;
+    private static <Q, R> Mono<R> sessionCall(Link l, CallType<Q, R> type, Q request) {
+        Duration timeout = l.client.timeout();
+        return l.connection.call(type, request).timeout(timeout)
+                .onErrorMap(TimeoutException.class, e -> new MessagingException(MessagingErrorCode.TIMEOUT, "no answer from " + l.host
+                        + " within " + timeout.toMillis() + " ms", e))
+                .onErrorMap(MessagingSession::translate);
     }
 
     /** Errors from the wire become the codes they carry; connection failures become messaging codes. */
@@ -373,7 +484,8 @@ public final class MessagingSession implements Disposable {
         }
         return switch (p.status()) {
             case TLS_FAILED -> new MessagingException(MessagingErrorCode.TLS_FAILED, p.detail(), p);
-            case UNAVAILABLE, TIMEOUT -> new MessagingException(MessagingErrorCode.CONNECT_FAILED, p.detail(), p);
+            case UNAVAILABLE -> new MessagingException(MessagingErrorCode.CONNECT_FAILED, p.detail(), p);
+            case TIMEOUT -> new MessagingException(MessagingErrorCode.TIMEOUT, p.detail(), p);
             case CONNECTION_LOST, SHUTDOWN -> new MessagingException(MessagingErrorCode.CONNECTION_LOST, p.detail(), p);
             case PROTOCOL, UNSUPPORTED_VERSION, UNKNOWN_TAG -> new MessagingException(MessagingErrorCode.PROTOCOL, p.detail(), p);
             default -> e;
@@ -383,7 +495,7 @@ public final class MessagingSession implements Disposable {
     @Override
     public String toString() {
         Authenticated a = who;
-        return "MessagingSession[" + host + (a == null ? ", not authenticated" : ", " + a.user() + " as " + a.role() + " by " + a.mechanism())
+        return "MessagingSession[" + link.host + ":" + link.port + (a == null ? ", not authenticated" : ", " + a.user() + " as " + a.role() + " by " + a.mechanism())
                 + (closed ? ", closed" : "") + "]";
     }
 }

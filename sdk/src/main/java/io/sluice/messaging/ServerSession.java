@@ -26,6 +26,8 @@ final class ServerSession {
     volatile SaslServerExchange exchange;
     volatile Authenticated who;
     volatile boolean everAuthenticated;
+    /** Failed authentications on this connection, for the server's back-off and limit. */
+    final java.util.concurrent.atomic.AtomicInteger failedAuthentications = new java.util.concurrent.atomic.AtomicInteger();
     private final Map<Facility, Set<Disposable>> objects = new ConcurrentHashMap<>();
 
     ServerSession(PeerSession peer) {

@@ -19,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -219,6 +220,93 @@ class MessagingSessionTest {
                 io.sluice.peer.PayloadCodecs.utf8()));
         failsWith(MessagingClient.create(TEST, other).open("127.0.0.1", server.port(), alice()),
                 MessagingErrorCode.UNKNOWN_FACILITY, "[other]", "[audit, test]");
+    }
+
+    @Test
+    void disposeClearsEveryFacilityOnTheServerThenCloses() {
+        MessagingSession session = open(MessagingClient.create(TEST, AUDIT), Credentials.password("bob", "hunter2".toCharArray()));
+        StepVerifier events = StepVerifier.create(session.events())
+                .assertNext(e -> assertThat(e).isInstanceOfSatisfying(MessagingEvent.Cleared.class, c -> {
+                    assertThat(c.facilities()).containsExactly("test", "audit");
+                    assertThat(c.released()).isEqualTo(1);
+                    assertThat(c.local()).isEqualTo(1);
+                }))
+                .assertNext(e -> assertThat(e).isInstanceOf(MessagingEvent.Closed.class))
+                .expectComplete().verifyLater();
+        StepVerifier.create(session.stream(TICKS, 0L), 1)
+                .expectNext(0L)
+                .then(() -> StepVerifier.create(Flux.interval(Duration.ofMillis(10)).filter(i -> server.sessions().stream()
+                        .anyMatch(info -> !info.objects().isEmpty())).next()).expectNextCount(1).expectComplete().verify(TIMEOUT))
+                .then(session::dispose)
+                .expectErrorSatisfies(e -> assertThat(((SluiceException) e).errorCode()).isEqualTo(MessagingErrorCode.CLEARED))
+                .verify(TIMEOUT);
+        events.verify(TIMEOUT);
+        assertThat(session.isDisposed()).isTrue();
+    }
+
+    @Test
+    void aClosedSessionCanBeOpenedAgain() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        session.close().block(TIMEOUT);
+        failsWith(session.call(WHOAMI, "x"), MessagingErrorCode.CLOSED);
+        StepVerifier.create(session.reopen(Credentials.password("bob", "hunter2".toCharArray())))
+                .expectNext(new Authenticated("SCRAM-SHA-256", "bob", "bob", false)).verifyComplete();
+        assertThat(session.authenticated()).isTrue();
+        StepVerifier.create(session.call(WHOAMI, "again")).expectNext("again bob as bob").verifyComplete();
+        StepVerifier.create(session.events().take(1)).then(session::dispose)
+                .assertNext(e -> assertThat(e).isInstanceOf(MessagingEvent.Cleared.class)).verifyComplete();
+    }
+
+    @Test
+    void aSessionMovesToAnotherServerAndAFailedMoveLeavesItWhereItWas() {
+        LiveMessagingServer other = TestFacilities.server().bindNow(TIMEOUT);
+        try {
+            MessagingClient client = MessagingClient.create(TEST);
+            MessagingSession session = open(client, alice());
+            failsWith(session.reopen(client, "127.0.0.1", other.port(), Credentials.password("alice", "wrong".toCharArray())),
+                    SaslErrorCode.AUTHENTICATION_FAILED);
+            assertThat(session.port()).isEqualTo(server.port());
+            StepVerifier.create(session.call(WHOAMI, "still")).expectNext("still alice as alice").verifyComplete();
+
+            StepVerifier.create(session.reopen(client, "127.0.0.1", other.port(), Credentials.password("bob", "hunter2".toCharArray())))
+                    .expectNext(new Authenticated("SCRAM-SHA-256", "bob", "bob", false)).verifyComplete();
+            assertThat(session.port()).isEqualTo(other.port());
+            assertThat(((java.net.InetSocketAddress) session.remoteAddress()).getPort()).isEqualTo(other.port());
+            StepVerifier.create(session.call(WHOAMI, "moved")).expectNext("moved bob as bob").verifyComplete();
+            // The old server saw the session log out and leave.
+            StepVerifier.create(Flux.interval(Duration.ofMillis(10)).filter(i -> server.sessions().isEmpty()).next())
+                    .expectNextCount(1).expectComplete().verify(TIMEOUT);
+            failsWith(session.reopen(MessagingClient.create(AUDIT), "127.0.0.1", other.port(), alice()),
+                    MessagingErrorCode.FACILITY_NOT_REQUESTED);
+            session.dispose();
+        } finally {
+            other.disposeNow(TIMEOUT);
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersIsATimeout() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+            failsWith(MessagingClient.create(TEST).timeout(Duration.ofMillis(300)).open("127.0.0.1", silent.getLocalPort(), alice()),
+                    MessagingErrorCode.TIMEOUT, "300 ms");
+        }
+    }
+
+    @Test
+    void repeatedFailedAuthenticationsAreSlowedDownThenCostTheConnection() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        Credentials wrong = Credentials.password("alice", "guess".toCharArray());
+        long[] took = new long[MessagingServer.MAX_AUTHENTICATION_FAILURES];
+        for (int i = 0; i < took.length; i++) {
+            long t0 = System.nanoTime();
+            failsWith(session.reopen(wrong), SaslErrorCode.AUTHENTICATION_FAILED);
+            took[i] = System.nanoTime() - t0;
+        }
+        // The fourth failure waited 250 ms doubled twice before it was answered.
+        assertThat(Duration.ofNanos(took[3])).isGreaterThanOrEqualTo(MessagingServer.FAILURE_BACKOFF.multipliedBy(4));
+        // After the last allowed failure the server closed the connection.
+        StepVerifier.create(Flux.interval(Duration.ofMillis(10)).filter(i -> session.isDisposed()).next())
+                .expectNextCount(1).expectComplete().verify(TIMEOUT);
     }
 
     @Test

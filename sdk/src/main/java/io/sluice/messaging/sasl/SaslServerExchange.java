@@ -199,8 +199,10 @@ public final class SaslServerExchange {
             return Mono.error(malformed("PLAIN identities and password must be 1 to 255 octets"));
         }
         return authenticator.account(user)
+                // An unknown user costs the same PBKDF2 work as a known one, so timing does not tell them apart.
+                .defaultIfEmpty(Decoys.forUser(user))
                 .publishOn(Schedulers.parallel())
-                .filter(account -> account.scram().matches(password))
+                .filter(account -> account.scram().matches(password) && !Decoys.isDecoy(account))
                 .switchIfEmpty(Mono.error(SaslServerExchange::failed))
                 .flatMap(account -> authorize(account, role, new byte[0]));
     }
@@ -234,10 +236,10 @@ public final class SaslServerExchange {
             return Mono.error(malformed("SCRAM channel binding (-PLUS) is not offered"));
         }
         return authenticator.account(clientFirst.getUsername())
-                // An unknown user gets a well-formed challenge all the same (RFC 5802 §5.1), so
-                // answers do not tell which users exist; it fails at the proof.
-                .defaultIfEmpty(new Account("", ScramCredential.of(ScramFunctions.salt(16, RANDOM), ScramCredential.DEFAULT_ITERATIONS,
-                        new byte[32], new byte[32]), Set.of(), null))
+                // An unknown user gets a well-formed challenge all the same (RFC 5802 §5.1), with a
+                // salt as stable as a real user's, so answers do not tell which users exist; it
+                // fails at the proof.
+                .defaultIfEmpty(Decoys.forUser(clientFirst.getUsername()))
                 .map(account -> {
                     scramAccount = account;
                     serverFirst = new ServerFirstMessage(clientFirst.getClientNonce(), ScramFunctions.nonce(24, RANDOM),
@@ -269,7 +271,7 @@ public final class SaslServerExchange {
         }
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
         Account account = scramAccount;
-        if (account.name().isEmpty()
+        if (Decoys.isDecoy(account)
                 || !ScramFunctions.verifyClientProof(ScramMechanism.SCRAM_SHA_256, proof, account.scram().storedKey(), authMessage)) {
             return Mono.error(failed());
         }

@@ -86,6 +86,44 @@ class SaslServerExchangeTest {
     }
 
     @Test
+    void anUnknownUsersSaltIsAsStableAsAKnownUsers() throws Exception {
+        for (String user : List.of("alice", "mallory")) {
+            String first = saltOffered(user);
+            assertThat(saltOffered(user)).as("the salt offered to " + user + " a second time").isEqualTo(first);
+        }
+        assertThat(saltOffered("mallory")).isNotEqualTo(saltOffered("trent"));
+    }
+
+    private static String saltOffered(String user) throws Exception {
+        ScramClient client = scram(user, "anything", null);
+        SaslStep.Challenge first = (SaslStep.Challenge) step(start("SCRAM-SHA-256", false),
+                client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        String serverFirst = new String(first.data(), StandardCharsets.UTF_8);
+        return serverFirst.replaceAll(".*,s=([^,]+),.*", "$1");
+    }
+
+    @Test
+    void anUnknownUserIsCheckedAgainstADecoyCredentialOfTheSameCost() {
+        // A PBKDF2 of 4096 rounds is measurable; skipping it for unknown users told them apart by
+        // timing. PLAIN now checks the password against a decoy with the iteration count of a real
+        // credential, and the decoy matches nothing.
+        Account decoy = Decoys.forUser("mallory");
+        assertThat(decoy.scram().iterations()).isEqualTo(ALICE.scram().iterations());
+        assertThat(decoy.scram().iterations()).isEqualTo(ScramCredential.DEFAULT_ITERATIONS);
+        assertThat(decoy.scram().matches("pencil".toCharArray())).isFalse();
+        SaslServerExchange server = start("PLAIN", true);
+        failsWith(server, "\u0000mallory\u0000pencil".getBytes(StandardCharsets.UTF_8), SaslErrorCode.AUTHENTICATION_FAILED);
+    }
+
+    @Test
+    void errorNumbersAreFixedWhateverTheDeclarationOrder() {
+        assertThat(SaslErrorCode.values()).extracting(SaslErrorCode::number)
+                .containsExactly(1100, 1101, 1102, 1103, 1104, 1105);
+        assertThat(SaslErrorCode.AUTHENTICATION_FAILED.number()).isEqualTo(1101);
+        assertThat(SaslErrorCode.SERVER_NOT_VERIFIED.number()).isEqualTo(1105);
+    }
+
+    @Test
     void aForgedServerSignatureIsCaughtByTheLibrarysClient() throws Exception {
         ScramClient client = scram("alice", "pencil", null);
         SaslServerExchange server = start("SCRAM-SHA-256", true);
