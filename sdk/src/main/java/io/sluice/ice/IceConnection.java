@@ -73,8 +73,11 @@ public final class IceConnection {
     private IceVersion version;
     private String vendor = "";
     private String release = "";
-    private long sent;
-    private long received;
+    // Written on the loop only; volatile so that the getters may read them from any thread.
+    private volatile long sent;
+    private volatile long received;
+    /** Protocol sessions whose subscribers are behind: while any is, the socket is not read. */
+    private final java.util.Set<IceProtocolSession> pausing = new java.util.HashSet<>();
     private final ArrayDeque<MonoSink<Duration>> pings = new ArrayDeque<>();
     private final ArrayDeque<Long> pingTimes = new ArrayDeque<>();
     private final ArrayDeque<MonoSink<IceCloseStatus>> closings = new ArrayDeque<>();
@@ -427,11 +430,14 @@ public final class IceConnection {
                 write(new IceMessage.Error(0, message.minorOpcode(), IceError.CAN_CONTINUE, IceError.BAD_STATE, received, new byte[0]));
             }
         } else if (message instanceof IceMessage.WantToClose) {
-            // Close when this side asked too, or has nothing active; otherwise tell the peer it is still in use.
-            if (wantToClose || active.isEmpty()) {
+            // libICE's rule: close when this side asked too, or nobody here holds the connection any
+            // more; otherwise it is still in use here and the peer hears NoClose, unless this side has
+            // just sent a ProtocolSetup (which tells the peer that by itself). This side will send its
+            // own WantToClose when its last opener closes.
+            if (wantToClose || openRefCount.get() == 0) {
                 closeRequested = true;
                 channel.close();
-            } else {
+            } else if (!active.isEmpty() || setupToPeer == null) {
                 write(new IceMessage.NoClose());
             }
         } else if (message instanceof IceMessage.NoClose) {
@@ -653,6 +659,7 @@ public final class IceConnection {
             p.end(e);
         }
         active.clear();
+        pausing.clear();
     }
 
     // ----------------------------------------------------------------------------- helpers
@@ -737,6 +744,11 @@ public final class IceConnection {
         return sent;
     }
 
+    /** Runs {@code task} on the loop after what it is doing now (a drain in progress on it finishes first). */
+    void onLoopLater(Runnable task) {
+        channel.eventLoop().execute(task);
+    }
+
     void onLoop(Runnable task) {
         if (channel.eventLoop().inEventLoop()) {
             task.run();
@@ -748,6 +760,21 @@ public final class IceConnection {
     void shutdown(IceProtocolSession session) {
         // Not deferred to the loop: the loop may read the peer's WantToClose before it runs queued tasks.
         active.remove(session.peerMajorOpcode(), session);
+        onLoop(() -> resumeReading(session));
+    }
+
+    /** A protocol's subscriber is behind: stop reading the socket until it catches up. On the loop. */
+    void pauseReading(IceProtocolSession session) {
+        if (pausing.add(session) && pausing.size() == 1) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** On the loop. */
+    void resumeReading(IceProtocolSession session) {
+        if (pausing.remove(session) && pausing.isEmpty() && channel.isActive()) {
+            channel.config().setAutoRead(true);
+        }
     }
 
     boolean originator() {
@@ -862,17 +889,31 @@ public final class IceConnection {
         }));
     }
 
+    /** How long {@link #close()} waits for the peer to answer WantToClose before it closes the transport itself. */
+    public static final Duration CLOSE_NEGOTIATION_TIMEOUT = Duration.ofSeconds(10);
+
     /**
      * Closes the connection ({@code IceCloseConnection}). Each open of a shared connection counts
      * once; while other openers hold it or protocols are active on it nothing happens
      * ({@link IceCloseStatus#CONNECTION_IN_USE}). Otherwise, with shutdown negotiation on, WantToClose is
      * sent and the result is {@link IceCloseStatus#CLOSED_NOW} once the peer closes, or
      * {@link IceCloseStatus#PEER_IN_USE} if it answers NoClose (or sets up a protocol meanwhile);
-     * with negotiation off the transport closes at once.
+     * with negotiation off the transport closes at once. A peer that answers the WantToClose neither
+     * way within {@link #CLOSE_NEGOTIATION_TIMEOUT} has its transport closed ({@link IceCloseStatus#CLOSED_NOW}).
      *
      * @return the outcome
      */
     public Mono<IceCloseStatus> close() {
+        return close(CLOSE_NEGOTIATION_TIMEOUT);
+    }
+
+    /**
+     * {@link #close()} with its own bound on the shutdown negotiation.
+     *
+     * @param negotiationTimeout how long to wait for the peer's answer to WantToClose
+     * @return the outcome
+     */
+    public Mono<IceCloseStatus> close(Duration negotiationTimeout) {
         return Mono.create(sink -> onLoop(() -> {
             openRefCount.updateAndGet(n -> Math.max(0, n - 1));
             if (!channel.isActive()) {
@@ -894,6 +935,13 @@ public final class IceConnection {
             if (!wantToClose) {
                 wantToClose = true;
                 write(new IceMessage.WantToClose());
+                channel.eventLoop().schedule(() -> {
+                    if (wantToClose && channel.isActive()) {
+                        // Neither NoClose nor a close: the peer is not taking part; end it here.
+                        closeRequested = true;
+                        channel.close();
+                    }
+                }, negotiationTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
             }
         }));
     }

@@ -14,16 +14,20 @@ import reactor.core.publisher.Sinks;
 
 /**
  * A protocol active on an ICE connection: what was negotiated, and its messages both ways.
- * Incoming messages wait in a buffer of {@link #BUFFER} for the one subscriber of
- * {@link #messages()}; beyond it they are dropped and counted ({@link #dropped()}). A message
- * that answers a {@link #request} goes to that request instead.
+ * Incoming messages wait for the one subscriber of {@link #messages()}; ICE runs over a stream and a
+ * lost message would corrupt the protocol's state, so none is dropped: when
+ * {@value #PAUSE_AT} are unread the connection stops reading its socket (the peer's writes then
+ * wait in TCP), and reads again once the subscriber has brought them down to {@value #RESUME_AT}.
+ * A message that answers a {@link #request} goes to that request instead.
  *
  * <p>Thread-safe: state lives on the connection's event loop.
  */
 public final class IceProtocolSession {
 
-    /** Messages kept for a slow subscriber. */
-    public static final int BUFFER = 256;
+    /** Unread messages at which the connection stops reading its socket. */
+    public static final int PAUSE_AT = 64;
+    /** Unread messages at which it reads again. */
+    public static final int RESUME_AT = 16;
 
     private final IceConnection connection;
     private final IceProtocol protocol;
@@ -33,8 +37,13 @@ public final class IceProtocolSession {
     private final String vendor;
     private final String release;
     private final boolean originated;
-    private final Sinks.Many<IceMessage.Generic> inbound = IceConnection.boundedQueue(BUFFER);
+    /** Written on the loop only, drained by the subscriber: single producer, single consumer. */
+    private final java.util.Queue<IceMessage.Generic> unread = reactor.util.concurrent.Queues.<IceMessage.Generic>unbounded().get();
+    private final Sinks.Many<IceMessage.Generic> inbound = Sinks.many().unicast().onBackpressureBuffer(unread);
     private final LongAdder dropped = new LongAdder();
+    /** Whether this session has stopped the connection's reading; written on the loop, read by the subscriber too. */
+    private volatile boolean pausedReading;
+    private final java.util.concurrent.atomic.AtomicBoolean resumeQueued = new java.util.concurrent.atomic.AtomicBoolean();
     /** Requests awaiting replies, oldest first; loop-confined. */
     private final ArrayDeque<PendingReply> replies = new ArrayDeque<>();
     private volatile boolean ended;
@@ -64,8 +73,41 @@ public final class IceProtocolSession {
             }
         }
         if (inbound.tryEmitNext(message).isFailure()) {
-            dropped.increment();
+            dropped.increment(); // the subscriber cancelled: nobody will read the protocol's messages again
+            return;
         }
+        if (!pausedReading && unread.size() >= PAUSE_AT) {
+            pausedReading = true;
+            connection.pauseReading(this);
+        }
+    }
+
+    /**
+     * On the subscriber's thread, as it takes messages or asks for more: once it is down to
+     * {@link #RESUME_AT}, the loop is asked to read again. (A check made only when it asks would
+     * race with its draining: the loop could look while the queue is still full, and a subscriber
+     * with demand left asks no more.)
+     */
+    private void consumed() {
+        if (pausedReading && unread.size() <= RESUME_AT && resumeQueued.compareAndSet(false, true)) {
+            connection.onLoopLater(() -> {
+                resumeQueued.set(false);
+                maybeResume();
+            });
+        }
+    }
+
+    /** On the loop. */
+    private void maybeResume() {
+        if (pausedReading && unread.size() <= RESUME_AT) {
+            pausedReading = false;
+            connection.resumeReading(this);
+        }
+    }
+
+    private void subscriberLeft() {
+        unread.clear();
+        maybeResume();
     }
 
     void deliverError(IceMessage.Error error) {
@@ -147,7 +189,28 @@ public final class IceProtocolSession {
      * @return completes once the message is written to the socket
      */
     public Mono<Void> send(int minorOpcode, int data0, int data1, byte[] body) {
-        IceMessage.Generic message = new IceMessage.Generic(majorOpcode, minorOpcode, data0, data1, body);
+        return write(new IceMessage.Generic(majorOpcode, minorOpcode, data0, data1, body));
+    }
+
+    /**
+     * Sends an ICE Error for this protocol (libICE's {@code IceErrorHeader}): the peer's message with
+     * minor opcode {@code offendingMinorOpcode} and sequence number {@code offendingSequence} was
+     * wrong in the way {@code errorClass} says. While handling a message on the connection's event
+     * loop (where {@link #messages()} delivers to a subscriber that keeps up), its sequence number
+     * is {@code connection().lastReceivedSequenceNumber()}.
+     *
+     * @param offendingMinorOpcode the minor opcode of the offending message
+     * @param offendingSequence its sequence number
+     * @param errorClass an {@link IceError} class, such as {@link IceError#BAD_MINOR} or {@link IceError#BAD_VALUE}, or the protocol's own
+     * @param severity {@link IceError#CAN_CONTINUE}, {@link IceError#FATAL_TO_PROTOCOL} or {@link IceError#FATAL_TO_CONNECTION}
+     * @param values the error's values (the offending value, for BadValue), padded by the codec
+     * @return completes once the error is written to the socket
+     */
+    public Mono<Void> sendError(int offendingMinorOpcode, long offendingSequence, int errorClass, int severity, byte[] values) {
+        return write(new IceMessage.Error(majorOpcode, offendingMinorOpcode, severity, errorClass, offendingSequence, values));
+    }
+
+    private Mono<Void> write(IceMessage message) {
         return Mono.create(sink -> connection.onLoop(() -> {
             if (ended || !connection.isOpen()) {
                 sink.error(new IceException(IceErrorCode.CLOSED, protocol.name() + " is no longer active", null));
@@ -183,13 +246,20 @@ public final class IceProtocolSession {
         }));
     }
 
-    /** @return the protocol's incoming messages, for one subscriber; fails when the connection breaks */
+    /**
+     * @return the protocol's incoming messages, for one subscriber, with its demand carried back to
+     *     the socket (see the class documentation); fails when the connection breaks
+     */
     public Flux<IceMessage.Generic> messages() {
         // Detached on cancel: the session outlives a cancelled subscriber and must not pin it.
-        return inbound.asFlux().onTerminateDetach();
+        return inbound.asFlux()
+                .doOnNext(m -> consumed())
+                .doOnRequest(n -> consumed())
+                .doOnCancel(() -> connection.onLoopLater(this::subscriberLeft))
+                .onTerminateDetach();
     }
 
-    /** @return messages dropped because the subscriber was too slow */
+    /** @return messages that arrived after the subscriber of {@link #messages()} cancelled, and so were read by nobody */
     public long dropped() {
         return dropped.sum();
     }

@@ -107,9 +107,83 @@ class IceListenerTest {
         // The server still has ECHO active: it answers NoClose.
         assertThat(client.close().block(WAIT)).isEqualTo(IceCloseStatus.PEER_IN_USE);
         serverEcho.shutdown();
-        assertThat(client.close().block(WAIT)).isEqualTo(IceCloseStatus.CLOSED_NOW);
+        // No protocol is active, but the server's application still holds the connection: as libICE
+        // does, the server answers NoClose, and sends its own WantToClose when it closes in turn.
+        assertThat(client.close().block(WAIT)).isEqualTo(IceCloseStatus.PEER_IN_USE);
+        assertThat(client.openCount()).isZero();
+        assertThat(server.close().block(WAIT)).isEqualTo(IceCloseStatus.CLOSED_NOW);
         StepVerifier.create(server.onClose()).verifyComplete();
-        assertThat(server.status()).isEqualTo(IceConnectStatus.IO_ERROR);
+        StepVerifier.create(client.onClose()).verifyComplete();
+    }
+
+    private IceConnection[] connectedPair(IceProtocol protocol) {
+        listener = base().protocols(protocol.withHostBasedAuth(local)).hostBasedAuth(local).bind().block(WAIT);
+        Mono<IceConnection> accepted = listener.accept().cache();
+        accepted.subscribe();
+        IceConnection client = connector().protocols(protocol).open(listener.listenNetworkIds().get(1)).block(WAIT);
+        return new IceConnection[] {client, accepted.block(WAIT)};
+    }
+
+    @Test
+    void aSlowSubscriberStopsTheReadingOfTheSocketAndLosesNoMessage() {
+        IceConnection[] pair = connectedPair(echo);
+        IceProtocolSession sender = pair[0].setup(echo).block(WAIT);
+        IceProtocolSession receiver = pair[1].acceptedProtocols().blockFirst(WAIT);
+        int count = 20_000;
+        // Sent as fast as the socket takes them; each send completes once written, so a receiver that
+        // stops reading stalls the sender in TCP instead of in anybody's memory.
+        reactor.core.publisher.Flux.range(0, count)
+                .concatMap(i -> sender.send(1, 0, 0, java.nio.ByteBuffer.allocate(8).putInt(i).array()), 64)
+                .subscribe();
+        // The receiver takes ten at a time, with pauses long enough for the sender to fill every buffer.
+        StepVerifier.create(receiver.messages().map(m -> java.nio.ByteBuffer.wrap(m.body()).getInt()), 0)
+                .thenRequest(10)
+                .expectNext(0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+                .thenAwait(Duration.ofMillis(300))
+                .then(() -> assertThat(receiver.dropped()).isZero())
+                .thenRequest(count - 10)
+                .expectNextSequence(java.util.stream.IntStream.range(10, count).boxed().toList())
+                .thenCancel()
+                .verify(WAIT);
+        assertThat(receiver.dropped()).isZero();
+    }
+
+    @Test
+    void aProtocolSendsAnIceErrorWithItsClassAndSeverity() {
+        IceConnection[] pair = connectedPair(echo);
+        IceProtocolSession client = pair[0].setup(echo).block(WAIT);
+        IceProtocolSession server = pair[1].acceptedProtocols().blockFirst(WAIT);
+        StepVerifier errors = StepVerifier.create(pair[0].errors().next())
+                .assertNext(e -> {
+                    assertThat(e.majorOpcode()).isEqualTo(server.majorOpcode());
+                    assertThat(e.offendingMinorOpcode()).isEqualTo(9);
+                    assertThat(e.errorClass()).isEqualTo(IceError.BAD_MINOR);
+                    assertThat(e.severity()).isEqualTo(IceError.CAN_CONTINUE);
+                    assertThat(e.offendingSequenceNumber()).isEqualTo(pair[0].lastSentSequenceNumber());
+                })
+                .expectComplete().verifyLater();
+        server.messages().filter(m -> m.minorOpcode() == 9)
+                .concatMap(m -> server.sendError(m.minorOpcode(), server.connection().lastReceivedSequenceNumber(), IceError.BAD_MINOR,
+                        IceError.CAN_CONTINUE, new byte[0]))
+                .subscribe();
+        client.send(9, 0, 0, new byte[0]).block(WAIT);
+        errors.verify(WAIT);
+        assertThat(client.isActive()).isTrue();
+    }
+
+    @Test
+    void closeGivesUpOnAPeerThatDoesNotAnswerWantToClose() {
+        IceConnection[] pair = connectedPair(echo);
+        IceProtocolSession sender = pair[0].setup(echo).block(WAIT);
+        IceProtocolSession unread = pair[1].acceptedProtocols().blockFirst(WAIT);
+        // Nobody reads the server's ECHO messages: past the pause mark it stops reading its socket,
+        // so it never sees the WantToClose that follows.
+        reactor.core.publisher.Flux.range(0, IceProtocolSession.PAUSE_AT * 4)
+                .concatMap(i -> sender.send(1, 0, 0, new byte[8])).blockLast(WAIT);
+        sender.shutdown();
+        assertThat(pair[0].close(Duration.ofMillis(300)).block(WAIT)).isEqualTo(IceCloseStatus.CLOSED_NOW);
+        StepVerifier.create(pair[0].onClose()).verifyComplete();
+        assertThat(unread.dropped()).isZero();
     }
 
     @Test

@@ -80,6 +80,11 @@ public final class XsmpClient {
                 .map(reply -> Xsmp.readListOfProperty(Xsmp.body(reply.body(), session.connection().peerByteOrder())));
     }
 
+    /** The ICE connection the client speaks XSMP on; for tests that look at what the manager sent besides XSMP. */
+    IceConnection connection() {
+        return session.connection();
+    }
+
     /** Sends any XSMP message as given; for tests of the session manager's handling of bad input. */
     Mono<Void> sendRaw(int minorOpcode, byte[] body) {
         return session.send(minorOpcode, 0, 0, body);

@@ -1,5 +1,6 @@
 package io.sluice.samples.xsmp;
 
+import io.sluice.codec.ice.IceError;
 import io.sluice.codec.ice.IceMessage;
 import io.sluice.ice.IceAuthMethod;
 import io.sluice.ice.IceAuthority;
@@ -231,7 +232,12 @@ public final class XsmpSessionManager implements Disposable {
                     emit("CloseConnection " + reasons + " <- " + (client == null ? "an unregistered client" : client.id));
                     closed(session, null);
                 }
-                default -> emit("XSMP minor opcode " + m.minorOpcode() + " from " + client.id + " ignored");
+                default -> {
+                    // As libSM's session side does: an opcode XSMP does not have earns a BadMinor error, and the client stays.
+                    emit("XSMP minor opcode " + m.minorOpcode() + " from " + client.id + " -> BadMinor");
+                    session.sendError(m.minorOpcode(), session.connection().lastReceivedSequenceNumber(), IceError.BAD_MINOR,
+                            IceError.CAN_CONTINUE, new byte[0]).subscribe(v -> { }, e -> { });
+                }
             }
         } catch (IllegalArgumentException e) {
             // A malformed body: the client is broken; it goes, and the session carries on without it.

@@ -210,4 +210,30 @@ class XsmpSessionManagerTest {
             sm.dispose();
         }
     }
+
+    @Test
+    @Timeout(60)
+    void anOpcodeXsmpDoesNotHaveEarnsABadMinorErrorAndTheClientStays() {
+        Path authority = dir.resolve("ICEauthority");
+        XsmpSessionManager sm = XsmpSessionManager.start(dir.resolve("sm.sock"), authority).block(WAIT);
+        try {
+            XsmpClient client = XsmpClient.register(sm.networkIds(), IceAuthority.read(authority)).block(WAIT);
+            awaitEvents(sm, "SaveComplete -> ", 1);
+            StepVerifier errors = StepVerifier.create(client.connection().errors().next())
+                    .assertNext(e -> {
+                        assertThat(e.offendingMinorOpcode()).isEqualTo(99);
+                        assertThat(e.errorClass()).isEqualTo(io.sluice.codec.ice.IceError.BAD_MINOR);
+                        assertThat(e.severity()).isEqualTo(io.sluice.codec.ice.IceError.CAN_CONTINUE);
+                        assertThat(e.offendingSequenceNumber()).isEqualTo(client.connection().lastSentSequenceNumber());
+                    })
+                    .expectComplete().verifyLater();
+            StepVerifier.create(client.sendRaw(99, new byte[0])).verifyComplete();
+            errors.verify(WAIT);
+            awaitEvents(sm, "XSMP minor opcode 99 from " + client.clientId() + " -> BadMinor", 1);
+            assertThat(sm.clientCount()).isEqualTo(1);
+            StepVerifier.create(client.properties()).expectNext(List.of()).verifyComplete();
+        } finally {
+            sm.dispose();
+        }
+    }
 }
