@@ -245,6 +245,40 @@ class MessagingSessionTest {
     }
 
     @Test
+    void objectsAHandlerTracksEndWithAClearAReauthenticationAndTheSession() {
+        List<reactor.core.Disposable> tracked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LiveMessagingServer tracking = MessagingServer.create().authenticator(TestFacilities.USERS).authorization(TestFacilities.ROLES)
+                .facility(FacilityDispatch.of(TEST).handle(WHOAMI, (call, x) -> {
+                    tracked.add(call.track(reactor.core.Disposables.single()));
+                    return Mono.just("tracking " + tracked.size());
+                }))
+                .bindNow(TIMEOUT);
+        try {
+            MessagingSession session = MessagingClient.create(TEST).open("127.0.0.1", tracking.port(), alice()).block(TIMEOUT);
+            StepVerifier.create(session.call(WHOAMI, "x")).expectNext("tracking 1").verifyComplete();
+            assertThat(tracking.sessions().get(0).objects()).containsEntry("test", 1);
+            StepVerifier.create(session.clear(TEST)).expectNext(1).verifyComplete();
+            assertThat(tracked.get(0).isDisposed()).isTrue();
+
+            StepVerifier.create(session.call(WHOAMI, "x")).expectNext("tracking 2").verifyComplete();
+            StepVerifier.create(session.reopen(Credentials.password("bob", "hunter2".toCharArray()))).expectNextCount(1).verifyComplete();
+            StepVerifier.create(Flux.interval(Duration.ofMillis(10)).filter(i -> tracked.get(1).isDisposed()).next())
+                    .as("re-authenticating ends what the old authentication owned").expectNextCount(1).verifyComplete();
+
+            StepVerifier.create(session.call(WHOAMI, "x")).expectNext("tracking 3").verifyComplete();
+            reactor.core.Disposable early = tracked.get(2);
+            early.dispose(); // disposed by its owner first: forgotten, and not counted by a clear
+            assertThat(tracking.sessions().get(0).objects().getOrDefault("test", 0)).isZero();
+            StepVerifier.create(session.call(WHOAMI, "x")).expectNext("tracking 4").verifyComplete();
+            session.close().block(TIMEOUT);
+            StepVerifier.create(Flux.interval(Duration.ofMillis(10)).filter(i -> tracked.get(3).isDisposed()).next())
+                    .as("the session's end ends what it owned").expectNextCount(1).verifyComplete();
+        } finally {
+            tracking.disposeNow(TIMEOUT);
+        }
+    }
+
+    @Test
     void aClosedSessionCanBeOpenedAgain() {
         MessagingSession session = open(MessagingClient.create(TEST), alice());
         session.close().block(TIMEOUT);
