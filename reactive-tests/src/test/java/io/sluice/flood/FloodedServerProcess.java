@@ -69,15 +69,20 @@ final class FloodedServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         try {
             commands.write("quit\n".getBytes(StandardCharsets.US_ASCII));
             commands.flush();
         } catch (IOException gone) {
             // it ended already
         }
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.sluice.codec.ice.IceVersion;
 import io.sluice.ice.IceAuthMethod;
 import io.sluice.ice.IceAuthority;
+import io.sluice.ice.IceCloseStatus;
 import io.sluice.ice.IceConnection;
 import io.sluice.ice.IceConnections;
 import io.sluice.ice.IceErrorCode;
@@ -112,8 +113,7 @@ class IceLibIceOriginatorInteropTest {
             IceProtocolSession session = server.acceptedProtocols().blockFirst(WAIT);
             assertThat(session.vendor()).isEqualTo("libICE-test");
             assertThat(session.release()).isEqualTo("1.0");
-            // Answer minor 1 with minor 2 and the body reversed, then leave the protocol, so that
-            // the originator's WantToClose finds nothing active here and the connection closes.
+            // Answer minor 1 with minor 2 and the body reversed, then leave the protocol.
             session.messages().filter(m -> m.minorOpcode() == 1).next()
                     .flatMap(m -> {
                         byte[] reversed = new byte[m.body().length];
@@ -127,6 +127,11 @@ class IceLibIceOriginatorInteropTest {
             originator.await("PONG");
             assertThat(originator.await("MESSAGE")).isEqualTo("MESSAGE 2 8 7 6 5 4 3 2 1");
             assertThat(originator.await("CLOSE ")).as("IceStartedShutdownNegotiation").isEqualTo("CLOSE 3");
+            // As a libICE acceptor does, this side answers NoClose while its application still holds
+            // the connection; once it closes too, its WantToClose meets the originator's closed
+            // connection, and the originator ends it. (If this close overtakes the originator's
+            // WantToClose, the originator answers NoClose and its own WantToClose then closes here.)
+            assertThat(server.close().block(WAIT)).isIn(IceCloseStatus.CLOSED_NOW, IceCloseStatus.PEER_IN_USE);
             assertThat(originator.await("CLOSED")).as("IceProcessMessagesConnectionClosed").isEqualTo("CLOSED 2");
             StepVerifier.create(server.onClose()).verifyComplete();
             originator.awaitExit();
