@@ -73,6 +73,16 @@ public record CoapCode(int value) {
     public static final CoapCode GATEWAY_TIMEOUT = of(5, 4);
     /** 5.05 Proxying Not Supported. */
     public static final CoapCode PROXYING_NOT_SUPPORTED = of(5, 5);
+    /** 7.01 CSM, Capabilities and Settings Message (RFC 8323 §5.3). */
+    public static final CoapCode CSM = of(7, 1);
+    /** 7.02 Ping (RFC 8323 §5.4). */
+    public static final CoapCode PING = of(7, 2);
+    /** 7.03 Pong (RFC 8323 §5.4). */
+    public static final CoapCode PONG = of(7, 3);
+    /** 7.04 Release (RFC 8323 §5.5). */
+    public static final CoapCode RELEASE = of(7, 4);
+    /** 7.05 Abort (RFC 8323 §5.6). */
+    public static final CoapCode ABORT = of(7, 5);
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             Map.entry(0, "Empty"), Map.entry(1, "GET"), Map.entry(2, "POST"), Map.entry(3, "PUT"),
@@ -132,6 +142,11 @@ public record CoapCode(int value) {
     public boolean isResponse() {
         int c = codeClass();
         return c >= 2 && c <= 5;
+    }
+
+    /** @return whether this is a signalling code (class 7, RFC 8323 §5), which only reliable transports carry */
+    public boolean isSignal() {
+        return codeClass() == 7;
     }
 
     /** @return whether this is a success response (class 2) */

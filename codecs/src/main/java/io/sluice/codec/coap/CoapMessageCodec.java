@@ -33,7 +33,7 @@ public final class CoapMessageCodec implements MessageCodec<CoapMessage> {
     /** The only protocol version. */
     public static final int VERSION = 1;
 
-    private static final int PAYLOAD_MARKER = 0xFF;
+    static final int PAYLOAD_MARKER = 0xFF;
 
     private CoapMessageCodec() {
     }
@@ -66,6 +66,21 @@ public final class CoapMessageCodec implements MessageCodec<CoapMessage> {
         }
         byte[] token = new byte[tokenLength];
         in.readBytes(token);
+        Body body = readBody(in, base, total, limits);
+        return CoapMessage.trusted(type, code, messageId, token, body.options(), body.payload());
+    }
+
+    /** What follows the token in every CoAP framing (RFC 7252 §3, RFC 8323 §3.2 and §4): options, then the payload. */
+    record Body(CoapOptions options, byte[] payload) {
+    }
+
+    /**
+     * Reads options and payload up to the end of {@code in}.
+     *
+     * @param base where the message starts in {@code in}, for offsets in errors
+     * @param total the message's length, for truncation errors
+     */
+    static Body readBody(ByteBuf in, int base, int total, Limits limits) {
         List<CoapOptions.Option> options = null;
         int number = 0;
         byte[] payload = new byte[0];
@@ -100,7 +115,7 @@ public final class CoapMessageCodec implements MessageCodec<CoapMessage> {
             options.add(new CoapOptions.Option(number, value));
         }
         CoapOptions set = options == null ? CoapOptions.empty() : CoapOptions.ofSorted(Collections.unmodifiableList(options));
-        return CoapMessage.trusted(type, code, messageId, token, set, payload);
+        return new Body(set, payload);
     }
 
     private static int extended(ByteBuf in, int nibble, int at, String what, int base) {
@@ -135,8 +150,13 @@ public final class CoapMessageCodec implements MessageCodec<CoapMessage> {
             return;
         }
         out.writeBytes(token);
+        writeBody(message.options(), message.payloadArray(), out);
+    }
+
+    /** Writes options and payload, as {@link #readBody} reads them. */
+    static void writeBody(CoapOptions options, byte[] payload, ByteBuf out) {
         int previous = 0;
-        for (CoapOptions.Option option : message.options().all()) {
+        for (CoapOptions.Option option : options.all()) {
             int delta = option.number() - previous;
             byte[] value = option.value();
             int length = value.length;
@@ -149,11 +169,23 @@ public final class CoapMessageCodec implements MessageCodec<CoapMessage> {
             out.writeBytes(value);
             previous = option.number();
         }
-        byte[] payload = message.payloadArray();
         if (payload.length > 0) {
             out.writeByte(PAYLOAD_MARKER);
             out.writeBytes(payload);
         }
+    }
+
+    /** The size {@link #writeBody} writes. */
+    static int bodySize(CoapOptions options, int payloadLength) {
+        int size = 0;
+        int previous = 0;
+        for (CoapOptions.Option option : options.all()) {
+            int delta = option.number() - previous;
+            int length = option.value().length;
+            size += 1 + extensionSize(delta) + extensionSize(length) + length;
+            previous = option.number();
+        }
+        return size + (payloadLength > 0 ? 1 + payloadLength : 0);
     }
 
     /**
@@ -163,15 +195,7 @@ public final class CoapMessageCodec implements MessageCodec<CoapMessage> {
      * @return its size in bytes
      */
     public int encodedSize(CoapMessage message) {
-        int size = 4 + message.tokenLength();
-        int previous = 0;
-        for (CoapOptions.Option option : message.options().all()) {
-            int delta = option.number() - previous;
-            int length = option.value().length;
-            size += 1 + extensionSize(delta) + extensionSize(length) + length;
-            previous = option.number();
-        }
-        return size + (message.payloadLength() > 0 ? 1 + message.payloadLength() : 0);
+        return 4 + message.tokenLength() + bodySize(message.options(), message.payloadLength());
     }
 
     private static int nibble(int value) {
