@@ -12,6 +12,7 @@ import io.sluice.coap.CoapSession;
 import io.sluice.coap.CoapSessionType;
 import io.sluice.coap.CoapTransmission;
 import io.sluice.coap.LiveCoapServer;
+import io.sluice.coap.ResourceAttributes;
 import io.sluice.dtls.session.DtlsClient;
 import io.sluice.dtls.session.DtlsServer;
 import java.io.IOException;
@@ -61,7 +62,8 @@ class CoapLibcoapInteropTest {
                 .get("/data/**", req -> Mono.justOrEmpty(store.get(req.remainder())).map(CoapResponse::content)
                         .defaultIfEmpty(CoapResponse.of(CoapCode.NOT_FOUND)))
                 .observable("/ticks", req -> Flux.interval(Duration.ZERO, Duration.ofMillis(300))
-                        .map(i -> CoapResponse.content("tick " + ticks.incrementAndGet() + "\n"))));
+                        .map(i -> CoapResponse.content("tick " + ticks.incrementAndGet() + "\n")))
+                .describe("/ticks", ResourceAttributes.create().resourceType("ticks").title("Ticks")));
         coap = spec.bind().block(TIMEOUT);
         coaps = spec.dtls(DtlsServer.psk("sluice", id -> "libcoap".equals(new String(id, StandardCharsets.UTF_8)) ? KEY : null))
                 .port(0).bind().block(TIMEOUT);
@@ -100,6 +102,15 @@ class CoapLibcoapInteropTest {
         assertThat(run(CLIENT, "-B", "10", "-m", "post", "-e", "ping", coap("/echo"))).contains("echo ping");
         assertThat(run(CLIENT, "-B", "10", "-N", coap("/data/note"))).contains("libcoap was here");
         assertThat(run(CLIENT, "-B", "10", coap("/missing"))).contains("4.04");
+    }
+
+    @Test
+    void coapClientDiscoversSluicesResources() throws Exception {
+        String all = run(CLIENT, "-B", "10", coap("/.well-known/core"));
+        assertThat(all).contains("</hello>").contains("</ticks>;rt=\"ticks\";title=\"Ticks\";obs").contains("</data>");
+        // libcoap passes the query through as Uri-Query; Sluice filters (RFC 6690 §4.1).
+        String filtered = run(CLIENT, "-B", "10", coap("/.well-known/core?rt=tick*"));
+        assertThat(filtered).contains("</ticks>").doesNotContain("</hello>");
     }
 
     @Test
@@ -168,6 +179,13 @@ class CoapLibcoapInteropTest {
                     .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
             StepVerifier.create(session.request(CoapRequest.get("/example_data")))
                     .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
+            // libcoap's own resource list, read by Sluice's link-format parser.
+            StepVerifier.create(session.discover(""))
+                    .assertNext(links -> {
+                        assertThat(links).extracting(io.sluice.codec.coap.CoreLink::target).contains("/time", "/example_data");
+                        assertThat(links.stream().filter(l -> l.target().equals("/time")).findFirst().orElseThrow().observable()).isTrue();
+                    })
+                    .expectComplete().verify(TIMEOUT);
             StepVerifier.create(session.observe(CoapRequest.get("/time")).take(2))
                     .expectNextMatches(r -> r.observe() >= 0 && !r.bodyText().isEmpty())
                     .expectNextMatches(r -> r.observe() >= 0)

@@ -461,6 +461,11 @@ final class CoapEndpoint {
                 }
             }
         }
+        if (match == null && !pathKnown && routes != null && path.equals(CoapRoutes.WELL_KNOWN_CORE)) {
+            respond(inbound, request.method().equals(CoapCode.GET) ? discovery(routes, request)
+                    : CoapResponse.of(CoapCode.METHOD_NOT_ALLOWED), -1);
+            return;
+        }
         if (match == null) {
             respond(inbound, CoapResponse.of(pathKnown ? CoapCode.METHOD_NOT_ALLOWED : CoapCode.NOT_FOUND), -1);
             return;
@@ -478,6 +483,28 @@ final class CoapEndpoint {
             answer = Mono.error(e);
         }
         answerWith(inbound, request, answer);
+    }
+
+    /**
+     * {@code GET /.well-known/core} (RFC 6690 §4): the routes as CoRE links, kept to those that pass
+     * every {@code name=value} of the query (a value ending in {@code *} is a prefix; §4.1).
+     */
+    private static CoapResponse discovery(CoapRoutes routes, CoapRequest request) {
+        List<io.sluice.codec.coap.CoreLink> links = new ArrayList<>();
+        for (io.sluice.codec.coap.CoreLink link : routes.links()) {
+            boolean passes = true;
+            for (String filter : request.options().uriQueries()) {
+                int eq = filter.indexOf('=');
+                String name = eq < 0 ? filter : filter.substring(0, eq);
+                String value = eq < 0 ? "*" : filter.substring(eq + 1);
+                passes &= link.matches(name, value);
+            }
+            if (passes) {
+                links.add(link);
+            }
+        }
+        return CoapResponse.of(CoapCode.CONTENT).body(io.sluice.codec.coap.CoreLinkFormat.write(links))
+                .contentFormat(io.sluice.codec.coap.CoreLink.CONTENT_FORMAT);
     }
 
     private void answerWith(Inbound inbound, CoapRequest request, Mono<CoapResponse> answer) {

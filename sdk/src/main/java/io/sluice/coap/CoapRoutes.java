@@ -11,6 +11,11 @@ import java.util.Objects;
  * ({@code /files/**}), whose remainder reaches the handler. The first matching route wins; a path
  * no route has answers 4.04, a path with routes but none for the method answers 4.05.
  *
+ * <p>Unless a route takes {@code /.well-known/core} itself, the server answers GET there with its
+ * resources in CoRE Link Format (RFC 6690): one link per path, with what {@link #describe} declared
+ * and {@code obs} for observable ones, filtered by a query such as {@code ?rt=temperature*}
+ * (§4.1), and block-wise when large.
+ *
  * <p>Built once through {@link CoapServer#route} and immutable afterwards; routing is thread-safe.
  */
 public final class CoapRoutes {
@@ -33,6 +38,7 @@ public final class CoapRoutes {
     }
 
     private final List<Route> routes = new ArrayList<>();
+    private final java.util.Map<String, ResourceAttributes> descriptions = new java.util.LinkedHashMap<>();
 
     CoapRoutes() {
     }
@@ -87,6 +93,46 @@ public final class CoapRoutes {
         return this;
     }
 
+    /**
+     * Declares what {@code /.well-known/core} says about a path (RFC 6690 §3); declaring it again
+     * replaces it.
+     *
+     * @param path the path, as routed (a prefix route's base for {@code /files/**})
+     * @param attributes its link attributes
+     * @return this
+     */
+    public CoapRoutes describe(String path, ResourceAttributes attributes) {
+        descriptions.put(normalize(Objects.requireNonNull(path, "path").replace("/**", "")), Objects.requireNonNull(attributes, "attributes"));
+        return this;
+    }
+
+    /**
+     * The server's resources as links, each path once in route order, for {@code /.well-known/core}.
+     *
+     * @return the links
+     */
+    List<io.sluice.codec.coap.CoreLink> links() {
+        java.util.Map<String, Boolean> observable = new java.util.LinkedHashMap<>();
+        for (Route r : routes) {
+            if (!r.path().equals(WELL_KNOWN_CORE)) {
+                observable.merge(r.path(), r.observable() != null, Boolean::logicalOr);
+            }
+        }
+        List<io.sluice.codec.coap.CoreLink> links = new ArrayList<>();
+        observable.forEach((path, obs) -> {
+            java.util.Map<String, List<String>> attributes = new java.util.LinkedHashMap<>(
+                    descriptions.getOrDefault(path, ResourceAttributes.create()).asMap());
+            if (obs) {
+                attributes.putIfAbsent("obs", List.of(""));
+            }
+            links.add(new io.sluice.codec.coap.CoreLink("/" + path, attributes));
+        });
+        return links;
+    }
+
+    /** The discovery resource's path, normalized. */
+    static final String WELL_KNOWN_CORE = ".well-known/core";
+
     private void add(CoapCode method, String path, CoapHandler handler, ObservableHandler observable) {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");
@@ -113,6 +159,7 @@ public final class CoapRoutes {
     CoapRoutes copy() {
         CoapRoutes copy = new CoapRoutes();
         copy.routes.addAll(routes);
+        copy.descriptions.putAll(descriptions);
         return copy;
     }
 

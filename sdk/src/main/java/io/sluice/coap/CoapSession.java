@@ -43,6 +43,29 @@ public interface CoapSession extends Retainable {
     Mono<CoapResponse> request(CoapRequest request);
 
     /**
+     * Resource discovery (RFC 6690 §4): GETs {@code /.well-known/core} with an optional filter and
+     * reads the CoRE Link Format answer.
+     *
+     * @param filter a query such as {@code rt=temperature*} or {@code href=/sensors/*}, or "" for all
+     * @return the peer's links; fails with {@link CoapException} ({@code coap.bad-response}) when the
+     *     answer is not a success in link format
+     */
+    default Mono<java.util.List<io.sluice.codec.coap.CoreLink>> discover(String filter) {
+        return request(CoapRequest.get("/.well-known/core" + (filter.isEmpty() ? "" : "?" + filter))).handle((r, sink) -> {
+            if (!r.code().isSuccess()) {
+                sink.error(new CoapException(CoapErrorCode.BAD_RESPONSE, null, "/.well-known/core answered " + r.code()));
+                return;
+            }
+            try {
+                sink.next(io.sluice.codec.coap.CoreLinkFormat.read(r.bodyText(), io.sluice.codec.Limits.defaults()
+                        .withMaxMessageBytes(Math.max(r.bodyText().length(), 1)).withMaxElements(65536)));
+            } catch (io.sluice.codec.CodecException e) {
+                sink.error(new CoapException(CoapErrorCode.BAD_RESPONSE, null, "/.well-known/core is not CoRE Link Format: " + e.getMessage()));
+            }
+        });
+    }
+
+    /**
      * Observes a resource (RFC 7641): registers with Observe: 0 and emits the first response and
      * every notification after it, in order (older notifications arriving late are dropped as
      * §3.4 says). Completes when the server ends the observation (a response without Observe,
