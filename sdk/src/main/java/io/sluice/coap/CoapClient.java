@@ -245,12 +245,15 @@ public final class CoapClient {
             endpoint.attach(session);
             session.handshaking();
             onSession.accept(session);
+            // A handshake that fails or is cancelled ends the session for good (CLOSED, as libcoap
+            // frees it): nobody holds it, and it must not linger in HELLO for whoever watched it start.
             return dtls.connect(remote)
-                    .onErrorMap(e -> !(e instanceof CoapException), e -> {
-                        endpoint.onLoop(() -> session.disconnect(CoapNackReason.TLS_FAILED));
-                        return new CoapException(CoapErrorCode.HANDSHAKE_FAILED, "the DTLS handshake with " + remote + " failed: " + e.getMessage(), e);
-                    })
-                    .doOnCancel(() -> session.disconnect(CoapNackReason.TLS_FAILED))
+                    .onErrorMap(e -> !(e instanceof CoapException), e -> new CoapException(CoapErrorCode.HANDSHAKE_FAILED,
+                            "the DTLS handshake with " + remote + " failed: " + e.getMessage(), e))
+                    .doOnError(e -> endpoint.onLoop(() -> session.free(new CoapException(CoapErrorCode.HANDSHAKE_FAILED,
+                            CoapNackReason.TLS_FAILED, e.getMessage()))))
+                    .doOnCancel(() -> endpoint.onLoop(() -> session.free(new CoapException(CoapErrorCode.HANDSHAKE_FAILED,
+                            CoapNackReason.TLS_FAILED, "the DTLS handshake with " + remote + " was cancelled"))))
                     .<CoapSession>flatMap(secure -> Mono.create(sink -> endpoint.onLoop(() -> {
                         SecureLink link = new SecureLink(secure, CLIENT_UNSENT);
                         endpoint.link = link;

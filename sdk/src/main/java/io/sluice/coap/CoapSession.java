@@ -43,6 +43,14 @@ public interface CoapSession extends Retainable {
     Mono<CoapResponse> request(CoapRequest request);
 
     /**
+     * {@code coap_session_get_context}: the server whose session this is.
+     *
+     * @return the live server for a server session (also after {@link #becomeClient()}); empty for
+     *     a session a {@link CoapClient} made, which no live object owns
+     */
+    Optional<LiveCoapServer> server();
+
+    /**
      * Resource discovery (RFC 6690 §4): GETs {@code /.well-known/core} with an optional filter and
      * reads the CoRE Link Format answer.
      *

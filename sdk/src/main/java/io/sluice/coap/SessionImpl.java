@@ -289,6 +289,11 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     }
 
     @Override
+    public Optional<LiveCoapServer> server() {
+        return endpoint.host instanceof LiveCoapServer live ? Optional.of(live) : Optional.empty();
+    }
+
+    @Override
     public Attributes attributes() {
         Attributes a = attributes;
         if (a == null) {

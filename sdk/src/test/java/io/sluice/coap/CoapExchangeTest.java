@@ -420,6 +420,8 @@ class CoapExchangeTest {
         serverSide.attributes().put(io.sluice.session.AttributeKey.of("n", Integer.class), 7);
         assertThat(serverSide.attributes().keys()).hasSize(1);
         assertThat(serverSide.multicastAddress()).isEmpty();
+        assertThat(serverSide.server()).containsSame(server);
+        assertThat(session.server()).isEmpty();
         assertThat(serverSide.tls()).isEmpty();
         assertThat(serverSide.pskKey()).isEmpty();
     }
