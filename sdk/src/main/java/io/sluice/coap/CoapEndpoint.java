@@ -401,16 +401,34 @@ final class CoapEndpoint {
         entry.token = message.tokenAsLong();
         entry.tokenLength = message.tokenLength();
         Inbound inbound = new Inbound(session, message, entry, viaGroup);
+        int previous = -1;
         for (CoapOptions.Option option : message.options().all()) {
             int n = option.number();
-            boolean bad = !CoapOptions.isKnown(n) || !CoapOptions.isLengthValid(n, option.value().length);
+            // RFC 7252 §5.4.1, §5.4.3 and §5.4.5: an unknown option, one whose length is out of its
+            // range, and each extra occurrence of a non-repeatable option are all "unrecognized";
+            // critical ones earn 4.02, elective ones are ignored.
+            boolean bad = !CoapOptions.isKnown(n) || !CoapOptions.isLengthValid(n, option.value().length)
+                    || (n == previous && !CoapOptions.isRepeatable(n));
             if (bad && CoapOptions.isCritical(n)) {
                 respond(inbound, CoapResponse.of(CoapCode.BAD_OPTION).body("unrecognized critical option "
-                        + CoapOptions.name(n) + " (" + n + ")"), -1);
+                        + CoapOptions.name(n) + " (" + n + ")" + (n == previous ? ", repeated" : "")), -1);
                 return;
             }
+            previous = n;
         }
         CoapOptions options = message.options();
+        if (options.has(CoapOptions.PROXY_URI) || options.has(CoapOptions.PROXY_SCHEME)) {
+            // RFC 7252 §5.7.2: a server that is not a forward-proxy answers 5.05.
+            respond(inbound, CoapResponse.of(CoapCode.PROXYING_NOT_SUPPORTED).body("this server is not a proxy"), -1);
+            return;
+        }
+        long announced = options.uint(CoapOptions.SIZE1).orElse(-1L);
+        if (announced > config.maxBodyBytes()) {
+            // RFC 7959 §4: a Size1 above what the server takes is refused before any block arrives.
+            respond(inbound, CoapResponse.of(CoapCode.REQUEST_ENTITY_TOO_LARGE)
+                    .options(o -> o.setUint(CoapOptions.SIZE1, config.maxBodyBytes())), -1);
+            return;
+        }
         long observe = options.observe();
         if (observe == 1) {
             session.deregisterObserver(message.tokenAsLong());

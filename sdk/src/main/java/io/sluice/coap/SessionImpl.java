@@ -1076,6 +1076,10 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             num = observeSeq >= 0 ? 0 : asked.num();
         }
         byte[] payload = body;
+        if (request.options().has(CoapOptions.SIZE2)) {
+            // RFC 7959 §4: Size2 (0) in a request asks for the representation's size, sliced or not.
+            options.setUint(CoapOptions.SIZE2, body.length);
+        }
         if (body.length > size || num > 0) {
             int from = num * size;
             if (from >= body.length && body.length > 0) {

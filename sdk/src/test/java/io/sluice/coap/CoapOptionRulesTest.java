@@ -1,0 +1,110 @@
+package io.sluice.coap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.codec.coap.CoapCode;
+import io.sluice.codec.coap.CoapMessage;
+import io.sluice.codec.coap.CoapOptions;
+import io.sluice.codec.coap.CoapType;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/** RFC 7252 §5.4 and §5.7.2 and RFC 7959 §4, clause by clause, against a server. */
+class CoapOptionRulesTest {
+
+    private final AtomicInteger handled = new AtomicInteger();
+    private LiveCoapServer server;
+    private InetSocketAddress to;
+    private RawCoapPeer peer;
+    private int mid = 100;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = CoapServer.create().port(0).maxBodySize(4096).route(r -> r
+                        .get("/hello", req -> {
+                            handled.incrementAndGet();
+                            return Mono.just(CoapResponse.content("hello"));
+                        })
+                        .put("/store", req -> Mono.just(CoapResponse.of(CoapCode.CHANGED))))
+                .bind().block(Duration.ofSeconds(20));
+        to = server.localAddress();
+        peer = new RawCoapPeer();
+    }
+
+    @AfterEach
+    void stop() {
+        peer.close();
+        server.dispose();
+    }
+
+    private CoapMessage request(CoapCode code, CoapOptions.Builder options) {
+        mid++;
+        return CoapMessage.of(CoapType.CON, code, mid).withToken(new byte[] {(byte) mid}).withOptions(options.build());
+    }
+
+    @Test
+    void anUnrecognizedElectiveOptionIsIgnored() throws IOException {
+        // §5.4.1: option 2 is unassigned and even, so elective.
+        CoapMessage answer = peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").add(2, new byte[] {1})), to);
+        assertThat(answer.code()).isEqualTo(CoapCode.CONTENT);
+    }
+
+    @Test
+    void anUnrecognizedCriticalOptionIsA402() throws IOException {
+        // §5.4.1: option 2049 is unassigned and odd, so critical.
+        CoapMessage answer = peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").add(2049, new byte[0])), to);
+        assertThat(answer.code()).isEqualTo(CoapCode.BAD_OPTION);
+        assertThat(handled).hasValue(0);
+    }
+
+    @Test
+    void aCriticalOptionWithALengthOutOfRangeIsA402AndAnElectiveOneIsIgnored() throws IOException {
+        // §5.4.3: Uri-Host (3, critical) is 1-255 bytes; Max-Age (14, elective) is 0-4 bytes.
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").add(CoapOptions.URI_HOST, new byte[0])), to)
+                .code()).isEqualTo(CoapCode.BAD_OPTION);
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").add(CoapOptions.MAX_AGE, new byte[5])), to)
+                .code()).isEqualTo(CoapCode.CONTENT);
+    }
+
+    @Test
+    void aRepeatedNonRepeatableCriticalOptionIsA402AndARepeatedElectiveOneIsIgnored() throws IOException {
+        // §5.4.5: each supernumerary occurrence counts as unrecognized. Uri-Port (7) is critical, Accept (17) critical too;
+        // Content-Format (12) is elective.
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello")
+                .addUint(CoapOptions.URI_PORT, 5683).addUint(CoapOptions.URI_PORT, 5684)), to).code()).isEqualTo(CoapCode.BAD_OPTION);
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello")
+                .addUint(CoapOptions.CONTENT_FORMAT, 0).addUint(CoapOptions.CONTENT_FORMAT, 40)), to).code()).isEqualTo(CoapCode.CONTENT);
+        // Repeatable ones may repeat: two Uri-Path segments.
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello/there")), to).code())
+                .isEqualTo(CoapCode.NOT_FOUND);
+    }
+
+    @Test
+    void proxyUriAndProxySchemeOnANonProxyAre505() throws IOException {
+        // §5.7.2.
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().addString(CoapOptions.PROXY_URI, "coap://example.org/x")), to)
+                .code()).isEqualTo(CoapCode.PROXYING_NOT_SUPPORTED);
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").addString(CoapOptions.PROXY_SCHEME, "coap")), to)
+                .code()).isEqualTo(CoapCode.PROXYING_NOT_SUPPORTED);
+        assertThat(handled).hasValue(0);
+    }
+
+    @Test
+    void size2ZeroAsksForTheSizeAndASize1AboveTheLimitIsRefusedEarly() throws IOException {
+        // RFC 7959 §4.
+        CoapMessage sized = peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").setUint(CoapOptions.SIZE2, 0)), to);
+        assertThat(sized.code()).isEqualTo(CoapCode.CONTENT);
+        assertThat(sized.options().uint(CoapOptions.SIZE2)).hasValue(5);
+        CoapMessage refused = peer.exchange(request(CoapCode.PUT, CoapOptions.builder().uriPath("store").setUint(CoapOptions.SIZE1, 100_000)), to);
+        assertThat(refused.code()).isEqualTo(CoapCode.REQUEST_ENTITY_TOO_LARGE);
+        assertThat(refused.options().uint(CoapOptions.SIZE1)).hasValue(4096);
+        assertThat(peer.exchange(request(CoapCode.PUT, CoapOptions.builder().uriPath("store").setUint(CoapOptions.SIZE1, 4000)), to).code())
+                .isEqualTo(CoapCode.CHANGED);
+    }
+}
