@@ -75,6 +75,8 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     private ScheduledFuture<?> establishTimer;
     private PeerException closeReason;
     private long pingNonce;
+    /** Set once this side has said GOODBYE: frames still in the read batch are dropped, not served. */
+    private boolean goodbyeSent;
     /** Whether the session constructor ran and succeeded, so the destructor has a context to end. */
     private boolean constructed;
     /** When a call frame last went either way; pings and pongs do not count (lwmsg's idle rule). */
@@ -342,6 +344,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     }
 
     private void goodbye(PeerStatus status, String message) {
+        goodbyeSent = true;
         if (!channel.isActive()) {
             channel.close();
             return;
@@ -356,6 +359,13 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof CallFrame frame)) {
             ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (goodbyeSent) {
+            // A request read in the same batch as the frame that made this side leave must not run.
+            if (frame instanceof CallFrame.PayloadFrame p) {
+                p.release();
+            }
             return;
         }
         long now = System.nanoTime();

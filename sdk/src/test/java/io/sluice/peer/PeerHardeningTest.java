@@ -121,6 +121,31 @@ class PeerHardeningTest {
     }
 
     @Test
+    void aRequestReadTogetherWithTheHelloThatFailedTheConstructorIsNotServed() throws IOException {
+        AtomicInteger served = new AtomicInteger();
+        LivePeer server = start(Peer.create(PROTOCOL).dispatch(Dispatch.create().handle(ECHO, (call, text) -> {
+            served.incrementAndGet();
+            return Mono.just(text);
+        })).sessionHooks(s -> {
+            throw new IllegalStateException("no");
+        }, (s, ctx) -> { }).listen(PeerEndpoint.tcp("127.0.0.1", 0)));
+        try (RawPeerClient raw = new RawPeerClient(server)) {
+            // HELLO and a call in one write, so the server reads them in one batch.
+            io.netty.buffer.ByteBuf both = io.netty.buffer.Unpooled.buffer();
+            io.sluice.codec.call.CallFrameCodec.INSTANCE.encode(new CallFrame.Hello(CallFrame.VERSION, 0, 1 << 20), both);
+            io.sluice.codec.call.CallFrameCodec.INSTANCE.encode(new CallFrame.Request(1, ECHO.tag(), false, 0,
+                    Unpooled.wrappedBuffer("x".getBytes(java.nio.charset.StandardCharsets.UTF_8))), both);
+            raw.send(io.netty.buffer.ByteBufUtil.hexDump(both));
+            both.release();
+            assertThat(raw.read()).isInstanceOf(CallFrame.Hello.class);
+            assertThat(raw.read()).isInstanceOfSatisfying(CallFrame.Goodbye.class,
+                    g -> assertThat(g.status()).isEqualTo(PeerStatus.HANDLER_FAILED.wireCode()));
+            assertThat(raw.closed()).isTrue();
+        }
+        assertThat(served).hasValue(0);
+    }
+
+    @Test
     void keepAlivePingsDoNotHoldAConnectionWithNoCallsOpen() throws IOException {
         LivePeer server = start(serverSpec().timeouts(Duration.ofSeconds(5), Duration.ofMillis(400), Duration.ZERO)
                 .listen(PeerEndpoint.tcp("127.0.0.1", 0)));
