@@ -139,6 +139,13 @@ class CoapCaliforniumInteropTest {
     }
 
     private static void exerciseCaliforniumServer(CaliforniumServer cf, CoapSession session) {
+        // Sluice's link-format reader on Californium's /.well-known/core.
+        StepVerifier.create(session.discover(""))
+                .assertNext(links -> {
+                    assertThat(links).extracting(io.sluice.codec.coap.CoreLink::target).contains("/hello", "/data", "/counter");
+                    assertThat(links.stream().filter(l -> l.target().equals("/counter")).findFirst().orElseThrow().observable()).isTrue();
+                })
+                .expectComplete().verify(TIMEOUT);
         StepVerifier.create(session.request(CoapRequest.get("/hello")))
                 .assertNext(r -> assertThat(r.bodyText()).isEqualTo("hello from californium")).expectComplete().verify(TIMEOUT);
         StepVerifier.create(session.request(CoapRequest.get("/hello").nonConfirmable()))
@@ -200,7 +207,8 @@ class CoapCaliforniumInteropTest {
                     return Mono.just(CoapResponse.of(CoapCode.CHANGED));
                 })
                 .get("/data", req -> Mono.just(CoapResponse.content(store.getOrDefault("data", new byte[0]))))
-                .observable("/ticks", req -> Flux.interval(Duration.ZERO, Duration.ofMillis(100)).map(i -> CoapResponse.content("tick " + i))));
+                .observable("/ticks", req -> Flux.interval(Duration.ZERO, Duration.ofMillis(100)).map(i -> CoapResponse.content("tick " + i)))
+                .describe("/ticks", io.sluice.coap.ResourceAttributes.create().resourceType("ticks").title("Ticks")));
         udp = spec.bind().block(TIMEOUT);
         dtls = spec.dtls(DtlsServer.psk(null, id -> "californium".equals(new String(id, StandardCharsets.UTF_8)) ? KEY : null))
                 .port(0).bind().block(TIMEOUT);
@@ -214,6 +222,15 @@ class CoapCaliforniumInteropTest {
 
     private void exerciseSluiceServer(org.eclipse.californium.core.CoapClient client, String base) throws Exception {
         client.setTimeout(TIMEOUT.toMillis());
+        // Californium's discovery reads Sluice's /.well-known/core, and its query filter reaches Sluice's.
+        client.setURI(base);
+        java.util.Set<org.eclipse.californium.core.WebLink> links = client.discover();
+        assertThat(links).extracting(org.eclipse.californium.core.WebLink::getURI).contains("/hello", "/data", "/ticks");
+        org.eclipse.californium.core.WebLink ticks = org.eclipse.californium.core.WebLink.findByUri(links, "/ticks");
+        assertThat(ticks.getAttributes().getResourceTypes()).containsExactly("ticks");
+        assertThat(ticks.getAttributes().getTitle()).isEqualTo("Ticks");
+        assertThat(ticks.getAttributes().hasObservable()).isTrue();
+        assertThat(client.discover("rt=tick*")).extracting(org.eclipse.californium.core.WebLink::getURI).containsExactly("/ticks");
         client.setURI(base + "/hello");
         assertThat(client.get().getResponseText()).isEqualTo("hello from sluice");
         client.useNONs();
