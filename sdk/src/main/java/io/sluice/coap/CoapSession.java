@@ -64,9 +64,11 @@ public interface CoapSession extends Retainable {
                 sink.error(new CoapException(CoapErrorCode.BAD_RESPONSE, null, "/.well-known/core answered " + r.code()));
                 return;
             }
+            // The body is already within the client's maximum body size; only the link count needs a bound here.
+            String document = r.bodyText();
             try {
-                sink.next(io.sluice.codec.coap.CoreLinkFormat.read(r.bodyText(), io.sluice.codec.Limits.defaults()
-                        .withMaxMessageBytes(Math.max(r.bodyText().length(), 1)).withMaxElements(65536)));
+                sink.next(io.sluice.codec.coap.CoreLinkFormat.read(document, io.sluice.codec.Limits.defaults()
+                        .withMaxMessageBytes(Math.max(document.length(), 1)).withMaxElements(65536)));
             } catch (io.sluice.codec.CodecException e) {
                 sink.error(new CoapException(CoapErrorCode.BAD_RESPONSE, null, "/.well-known/core is not CoRE Link Format: " + e.getMessage()));
             }

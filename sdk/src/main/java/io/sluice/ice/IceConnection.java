@@ -1072,10 +1072,6 @@ public final class IceConnection {
         return channel.isActive();
     }
 
-    static <T> Sinks.Many<T> boundedQueue(int size) {
-        return Sinks.many().unicast().onBackpressureBuffer(Queues.<T>get(size).get());
-    }
-
     @Override
     public String toString() {
         return "IceConnection[" + (originator ? "to " : "from ") + networkId + ", " + status + ", " + vendor + " " + release + "]";

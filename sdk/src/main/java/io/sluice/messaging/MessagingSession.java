@@ -291,11 +291,15 @@ public final class MessagingSession implements Disposable {
     }
 
     /** Logs out of a link the session left and closes it, in the background. */
-    private void retire(Link old) {
-        old.connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(old.client.timeout()).onErrorResume(e -> Mono.empty())
-                .then(old.connection.disconnect()).onErrorResume(e -> Mono.empty())
-                .doFinally(s -> old.peer.dispose())
-                .subscribe(null, e -> { });
+    private static void retire(Link old) {
+        leave(old).subscribe(null, e -> { });
+    }
+
+    /** Logs out (the server releases what it held for the session), disconnects and disposes the link's peer; never fails. */
+    private static Mono<Void> leave(Link l) {
+        return l.connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(l.client.timeout()).onErrorResume(e -> Mono.empty())
+                .then(l.connection.disconnect()).onErrorResume(e -> Mono.empty())
+                .doFinally(s -> l.peer.dispose());
     }
 
     /**
@@ -426,10 +430,8 @@ public final class MessagingSession implements Disposable {
             }
             endAll(List.copyOf(objects.keySet()), closedError());
             EventStream<MessagingEvent> e = events;
-            return l.connection.call(SessionProtocol.LOGOUT, new byte[0]).timeout(l.client.timeout()).onErrorResume(x -> Mono.empty())
-                    .then(l.connection.disconnect()).onErrorResume(x -> Mono.empty())
+            return leave(l)
                     .doFinally(s -> {
-                        l.peer.dispose();
                         e.emit(new MessagingEvent.Closed());
                         e.complete();
                     })

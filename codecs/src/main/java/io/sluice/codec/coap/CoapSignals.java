@@ -132,7 +132,7 @@ public final class CoapSignals {
                     if (o.value().length > 4) {
                         throw new BadSignalOption(o.number(), "Max-Message-Size of " + o.value().length + " bytes (0-4)");
                     }
-                    max = uint(o.value());
+                    max = o.uintValue();
                 }
                 case BLOCK_WISE_TRANSFER -> {
                     if (o.value().length != 0) {
@@ -162,7 +162,7 @@ public final class CoapSignals {
             if (o.number() == ALTERNATIVE_ADDRESS) {
                 addresses.add(new String(o.value(), StandardCharsets.UTF_8));
             } else if (o.number() == HOLD_OFF) {
-                holdOff = uint(o.value());
+                holdOff = o.uintValue();
             }
         }
         return new Release(List.copyOf(addresses), Optional.ofNullable(holdOff), release.payloadText());
@@ -174,7 +174,8 @@ public final class CoapSignals {
      */
     public static Optional<Integer> badCsmOption(CoapMessage abort) {
         requireCode(abort, CoapCode.ABORT);
-        return abort.options().all().stream().filter(o -> o.number() == BAD_CSM_OPTION).findFirst().map(o -> (int) uint(o.value()));
+        java.util.OptionalLong bad = abort.options().uint(BAD_CSM_OPTION);
+        return bad.isPresent() ? Optional.of((int) bad.getAsLong()) : Optional.empty();
     }
 
     /**
@@ -218,13 +219,5 @@ public final class CoapSignals {
         if (!message.code().equals(code)) {
             throw new IllegalArgumentException("expected " + code + ", got " + message.code());
         }
-    }
-
-    private static long uint(byte[] value) {
-        long v = 0;
-        for (byte b : value) {
-            v = v << 8 | (b & 0xFF);
-        }
-        return v;
     }
 }

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.bouncycastle.tls.DTLSRequest;
@@ -49,14 +48,17 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private final int maxSessions;
     private final long secondFlightNanos;
     private final int connectionIdLength;
-    /** Handshakes in progress: looked through, when the cap is reached, for the oldest one still waiting for its peer. */
+    /**
+     * Handshakes in progress, their count checked against the cap; looked through, when it is
+     * reached, for the oldest one still waiting for its peer. Added on the event loop, removed by
+     * the handshake's end or its eviction, whichever comes first.
+     */
     private final Set<DtlsConnection> handshaking = ConcurrentHashMap.newKeySet();
     private final AtomicLong evictedHandshakes = new AtomicLong();
     /** Keyed by heap {@code ByteBuffer}s; looked up with views of the datagram, which compare by content. */
     private final Map<ByteBuffer, DtlsConnection> byConnectionId = new ConcurrentHashMap<>();
     private final DTLSVerifier verifier = new DTLSVerifier(DtlsRuntime.CRYPTO);
     private final Map<InetSocketAddress, DtlsConnection> connections = new ConcurrentHashMap<>();
-    private final AtomicInteger handshakes = new AtomicInteger();
     private final AtomicLong helloVerifyRequests = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failedHandshakes = new AtomicLong();
@@ -281,11 +283,10 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 }
                 return;
             }
-            if ((handshakes.get() >= maxHandshakes && !evictStalledHandshake()) || connections.size() >= maxSessions) {
+            if ((handshaking.size() >= maxHandshakes && !evictStalledHandshake()) || connections.size() >= maxSessions) {
                 dropped.incrementAndGet();
                 return;
             }
-            handshakes.incrementAndGet();
             DtlsConnection[] holder = new DtlsConnection[1];
             DtlsConnection connection = new DtlsConnection(socket, peer, connectionIdLength, () -> forget(holder[0]),
                     LiveDtlsServer.this::moved);
@@ -317,7 +318,6 @@ public final class LiveDtlsServer implements SecureDatagramListener {
         }
         evictedHandshakes.incrementAndGet();
         oldest.closeTransport(); // BouncyCastle's wait ends with an IOException and frees its thread
-        handshakes.decrementAndGet();
         return true;
     }
 
@@ -386,9 +386,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             connection.closeTransport();
             LOG.debug("{}", Handshakes.failure(e, connection.remoteAddress()).getMessage());
         } finally {
-            if (handshaking.remove(connection)) {
-                handshakes.decrementAndGet();
-            }
+            handshaking.remove(connection);
         }
     }
 }
