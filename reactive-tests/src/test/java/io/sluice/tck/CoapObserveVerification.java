@@ -28,7 +28,7 @@ public class CoapObserveVerification extends PublisherVerification<CoapResponse>
     private CoapSession released;
 
     public CoapObserveVerification() {
-        super(TckEnvironment.create());
+        super(TckEnvironment.confirmable());
     }
 
     @BeforeClass
