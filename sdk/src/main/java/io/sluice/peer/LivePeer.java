@@ -222,6 +222,8 @@ public final class LivePeer implements Disposable {
         }
     }
 
+    private static final io.netty.util.AttributeKey<Association> ASSOCIATION = io.netty.util.AttributeKey.valueOf("sluice.peer.association");
+
     private ChannelInitializer<Channel> initializer(boolean initiator, SocketAddress remote) {
         return new ChannelInitializer<>() {
             @Override
@@ -233,6 +235,7 @@ public final class LivePeer implements Disposable {
 
     private Association install(Channel ch, boolean initiator, SocketAddress remote) {
         Association association = new Association(this, ch, initiator, initiator ? null : admission);
+        ch.attr(ASSOCIATION).set(association);
         if (!initiator) {
             accepted.add(association);
         }
@@ -334,7 +337,9 @@ public final class LivePeer implements Disposable {
         } else {
             return Mono.error(new IllegalArgumentException("cannot connect to " + endpoint));
         }
-        return connected.flatMap(ch -> ch.pipeline().get(Association.class).whenEstablished());
+        // From the channel's attribute, not its pipeline: a peer that says GOODBYE at once may have
+        // emptied the pipeline (closed) before the connect future's listener runs.
+        return connected.flatMap(ch -> ch.attr(ASSOCIATION).get().whenEstablished());
     }
 
     // ---- hooks and events ------------------------------------------------------------------
