@@ -1,6 +1,10 @@
 package io.sluice.coap;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.sluice.codec.coap.CoapReliableCodec;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -43,9 +47,11 @@ public final class CoapClient {
     private final SecureDatagramClient dtls;
     private final NetworkInterface multicastInterface;
     private final Consumer<? super CoapSession> onSession;
+    private final ReliableLink.Settings reliable;
 
     private CoapClient(EndpointConfig config, InetSocketAddress bindAddress, SecureDatagramClient dtls,
-            NetworkInterface multicastInterface, Consumer<? super CoapSession> onSession) {
+            NetworkInterface multicastInterface, Consumer<? super CoapSession> onSession, ReliableLink.Settings reliable) {
+        this.reliable = reliable;
         this.config = config;
         this.bindAddress = bindAddress;
         this.dtls = dtls;
@@ -55,38 +61,38 @@ public final class CoapClient {
 
     /** @return a client with RFC 7252 defaults, block size 1024 and an 8 MiB body limit */
     public static CoapClient create() {
-        return new CoapClient(EndpointConfig.defaults(), null, null, null, s -> { });
+        return new CoapClient(EndpointConfig.defaults(), null, null, null, s -> { }, ReliableLink.Settings.defaults());
     }
 
     /** @param transmission RFC 7252 §4.8 parameters, NSTART included @return a copy */
     public CoapClient transmission(CoapTransmission transmission) {
-        return new CoapClient(config.withTransmission(transmission), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withTransmission(transmission), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param size the block size: 16–1024, a power of two; smaller sizes are asked of the server early (RFC 7959 §2.4) @return a copy */
     public CoapClient blockSize(int size) {
         io.sluice.codec.coap.BlockOption.szxOf(size);
-        return new CoapClient(config.withBlockSize(size), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withBlockSize(size), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param bytes the largest body sent or reassembled (default 8 MiB) @return a copy */
     public CoapClient maxBodySize(int bytes) {
-        return new CoapClient(config.withMaxBodyBytes(bytes), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withMaxBodyBytes(bytes), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param limits decoder limits per datagram @return a copy */
     public CoapClient limits(Limits limits) {
-        return new CoapClient(config.withLimits(limits), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withLimits(limits), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param timeout how long to wait for a response after the request was acknowledged or sent NON (default MAX_TRANSMIT_WAIT, 93 s) @return a copy */
     public CoapClient responseTimeout(Duration timeout) {
-        return new CoapClient(config.withResponseTimeout(timeout), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withResponseTimeout(timeout), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param max how many requests may wait behind NSTART per session (default 1024); beyond, requests fail with {@code coap.queue-full} @return a copy */
     public CoapClient maxQueuedRequests(int max) {
-        return new CoapClient(config.withMaxQueuedRequests(max), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withMaxQueuedRequests(max), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /**
@@ -99,22 +105,49 @@ public final class CoapClient {
     public CoapClient route(Consumer<CoapRoutes> routes) {
         CoapRoutes copy = config.routes() == null ? new CoapRoutes() : config.routes().copy();
         routes.accept(copy);
-        return new CoapClient(config.withRoutes(copy), bindAddress, dtls, multicastInterface, onSession);
+        return new CoapClient(config.withRoutes(copy), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param local the address sessions bind (port 0 for any) @return a copy */
     public CoapClient bindAddress(InetSocketAddress local) {
-        return new CoapClient(config, Objects.requireNonNull(local, "local"), dtls, multicastInterface, onSession);
+        return new CoapClient(config, Objects.requireNonNull(local, "local"), dtls, multicastInterface, onSession, reliable);
     }
 
     /** @param client the DTLS client spec (the {@code dtls} module's {@code DtlsClient}) for {@code coaps://} @return a copy */
     public CoapClient dtls(SecureDatagramClient client) {
-        return new CoapClient(config, bindAddress, Objects.requireNonNull(client, "client"), multicastInterface, onSession);
+        return new CoapClient(config, bindAddress, Objects.requireNonNull(client, "client"), multicastInterface, onSession, reliable);
     }
 
     /** @param networkInterface the interface multicast requests leave from @return a copy */
     public CoapClient multicastInterface(NetworkInterface networkInterface) {
-        return new CoapClient(config, bindAddress, dtls, Objects.requireNonNull(networkInterface, "networkInterface"), onSession);
+        return new CoapClient(config, bindAddress, dtls, Objects.requireNonNull(networkInterface, "networkInterface"), onSession, reliable);
+    }
+
+    /**
+     * @param timeout how long a reliable session ({@code coap+tcp}) waits for the server's CSM after
+     *     sending its own (RFC 8323 §5.3; default 10 s); past it the session is aborted and
+     *     {@code connect} fails with {@link CoapErrorCode#TIMEOUT}
+     * @return a copy
+     */
+    public CoapClient csmTimeout(Duration timeout) {
+        requirePositive(timeout, "csmTimeout");
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, new ReliableLink.Settings(timeout, reliable.keepAlive()));
+    }
+
+    /**
+     * @param interval over a reliable transport, a Ping (7.02) goes out after this long without
+     *     traffic from the server, and the session is aborted after twice this long (default: off)
+     * @return a copy
+     */
+    public CoapClient keepAlive(Duration interval) {
+        requirePositive(interval, "keepAlive");
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, new ReliableLink.Settings(reliable.csmTimeout(), interval));
+    }
+
+    static void requirePositive(Duration d, String what) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, was " + d);
+        }
     }
 
     /**
@@ -125,7 +158,7 @@ public final class CoapClient {
      * @return a copy
      */
     public CoapClient doOnSession(Consumer<? super CoapSession> hook) {
-        return new CoapClient(config, bindAddress, dtls, multicastInterface, Objects.requireNonNull(hook, "hook"));
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, Objects.requireNonNull(hook, "hook"), reliable);
     }
 
     /**
@@ -167,7 +200,7 @@ public final class CoapClient {
     }
 
     /**
-     * @param protocol UDP or DTLS
+     * @param protocol UDP, DTLS or TCP
      * @param remote the server (or multicast group) address
      * @return the session, once usable
      */
@@ -177,7 +210,9 @@ public final class CoapClient {
             case DTLS -> dtls == null
                     ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "coaps needs a DTLS client: CoapClient.dtls(DtlsClient...)"))
                     : connectSecure(remote);
-            default -> Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol + " is not supported by this release (UDP and DTLS are)"));
+            case TCP -> connectReliable(remote);
+            default -> Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol
+                    + " is not supported by this release (UDP, DTLS and TCP are)"));
         };
     }
 
@@ -267,6 +302,55 @@ public final class CoapClient {
                         });
                         sink.success(session);
                     })));
+        });
+    }
+
+    private Mono<CoapSession> connectReliable(InetSocketAddress remote) {
+        return Mono.create(sink -> {
+            long holdOff = HoldOff.remainingMillis(remote);
+            if (holdOff > 0) {
+                sink.error(new CoapException(CoapErrorCode.DISCONNECTED, CoapNackReason.NOT_DELIVERABLE, remote
+                        + " released its last session with a Hold-Off: " + holdOff + " ms remain before reconnecting (RFC 8323 §5.5)"));
+                return;
+            }
+            EventLoopGroup group = CoapLoops.LOOPS.onClient(true);
+            EventLoop loop = group.next();
+            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.TCP, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, null, 1);
+            endpoint.attach(session);
+            loop.execute(() -> {
+                session.connecting();
+                onSession.accept(session);
+                Bootstrap bootstrap = new Bootstrap().group(loop)
+                        .channel(CoapLoops.LOOPS.onChannelClass(SocketChannel.class, group))
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, reliable.csmTimeout().toMillis()))
+                        .handler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel channel) {
+                                ReliableLink link = new ReliableLink(channel, endpoint, session, CoapReliableCodec.TCP, reliable, CLIENT_UNSENT,
+                                        failure -> {
+                                            if (failure == null) {
+                                                sink.success(session);
+                                            } else {
+                                                sink.error(failure);
+                                            }
+                                        });
+                                endpoint.link = link;
+                                channel.pipeline().addLast(new ReliableFrames(link.maxMessageBytes()), link);
+                            }
+                        });
+                ChannelFuture connected = bindAddress != null ? bootstrap.connect(remote, bindAddress) : bootstrap.connect(remote);
+                connected.addListener(f -> {
+                    if (!f.isSuccess()) {
+                        CoapException why = new CoapException(CoapErrorCode.DISCONNECTED, CoapNackReason.NOT_DELIVERABLE,
+                                "cannot connect to " + remote + ": " + f.cause().getMessage());
+                        session.free(why);
+                        sink.error(why);
+                    }
+                });
+                sink.onCancel(() -> connected.addListener(f -> connected.channel().close()));
+            });
         });
     }
 

@@ -51,6 +51,8 @@ final class CoapEndpoint {
     static final int FULL_RETRY_AFTER_SECONDS = 30;
 
     private final boolean serverSide;
+    /** Over TCP, TLS and WebSockets: no message IDs, no deduplication, nothing acknowledged here. */
+    final boolean reliable;
     /** A UDP server's sessions by peer, least recently active first (access order). */
     private final LinkedHashMap<InetSocketAddress, SessionImpl> sessions;
     private SessionImpl single;
@@ -105,6 +107,7 @@ final class CoapEndpoint {
         this.serverSide = serverSide;
         this.host = host;
         this.sessions = serverSide && protocol == CoapProtocol.UDP ? new LinkedHashMap<>(64, 0.75f, true) : null;
+        this.reliable = protocol.isReliable();
         this.malformed = malformed;
         this.duplicates = duplicates;
     }
@@ -151,6 +154,19 @@ final class CoapEndpoint {
             if (message.type() == CoapType.CON && message.code().isRequest()) {
                 link.send(CoapMessage.of(CoapType.ACK, CoapCode.INTERNAL_SERVER_ERROR, message.messageId())
                         .withToken(message.token()), sender);
+            }
+        }
+    }
+
+    /** A request or response the reliable message layer read (RFC 8323); on the loop. */
+    void onReliableMessage(SessionImpl session, CoapMessage message) {
+        session.touch(session.remoteAddress());
+        try {
+            dispatch(session, message, false);
+        } catch (RuntimeException e) {
+            LOG.error("CoAP endpoint failed on {} from {}", message, session.remoteAddress(), e);
+            if (message.code().isRequest()) {
+                send(CoapMessage.of(CoapType.NON, CoapCode.INTERNAL_SERVER_ERROR, 0).withToken(message.token()), session);
             }
         }
     }
@@ -375,7 +391,7 @@ final class CoapEndpoint {
 
     private void onRequest(SessionImpl session, CoapMessage message, boolean viaGroup) {
         DedupKey key = new DedupKey(session.remoteAddress(), message.messageId());
-        Dedup seen = dedup.get(key);
+        Dedup seen = reliable ? null : dedup.get(key);
         if (seen != null && (seen.token != message.tokenAsLong() || seen.tokenLength != message.tokenLength())) {
             // Same message ID, another token: not a retransmission (which repeats the token) but a
             // peer that reuses IDs sooner than EXCHANGE_LIFETIME, as fast clients must beyond
@@ -397,7 +413,7 @@ final class CoapEndpoint {
         if (viaGroup && message.type() == CoapType.CON) {
             return; // RFC 7252 §8.1: multicast requests are NON; a CON one is not answered.
         }
-        Dedup entry = remember(session, message.messageId());
+        Dedup entry = reliable ? new Dedup(0) : remember(session, message.messageId());
         entry.token = message.tokenAsLong();
         entry.tokenLength = message.tokenLength();
         Inbound inbound = new Inbound(session, message, entry, viaGroup);

@@ -1,9 +1,8 @@
 package io.sluice.coap;
 
 /**
- * The transport a CoAP session runs over ({@code coap_proto_t}). This release speaks
- * {@link #UDP} and {@link #DTLS}; the reliable transports of RFC 8323 are named so that code
- * switching on a session's protocol is complete.
+ * The transport a CoAP session runs over ({@code coap_proto_t}): UDP and DTLS (RFC 7252), and
+ * the reliable transports of RFC 8323.
  */
 public enum CoapProtocol {
     /** {@code coap://} over UDP (RFC 7252). */
@@ -37,6 +36,11 @@ public enum CoapProtocol {
     /** @return the port a URI without one means */
     public int defaultPort() {
         return defaultPort;
+    }
+
+    /** @return whether the transport is one of RFC 8323's (TCP, TLS, WebSockets): ordered, no message IDs, no ACKs */
+    public boolean isReliable() {
+        return this != UDP && this != DTLS;
     }
 
     /** @return whether the transport is protected */

@@ -1,13 +1,16 @@
 package io.sluice.coap;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
 import io.sluice.codec.Limits;
 import io.sluice.security.SecureDatagramServer;
 import java.net.InetAddress;
@@ -68,8 +71,12 @@ public final class CoapServer {
     record SessionCaps(int maxSessions, int maxIdleSessions) {
     }
 
+    /** Set for a server over a reliable transport (TCP): how its sessions run. Null over UDP and DTLS. */
+    private final ReliableLink.Settings stream;
+
     private CoapServer(InetSocketAddress local, EndpointConfig config, Duration idleTimeout, SessionCaps caps,
-            SecureDatagramServer dtls, List<Group> groups) {
+            SecureDatagramServer dtls, List<Group> groups, ReliableLink.Settings stream) {
+        this.stream = stream;
         this.local = local;
         this.config = config;
         this.idleTimeout = idleTimeout;
@@ -82,22 +89,22 @@ public final class CoapServer {
     public static CoapServer create() {
         return new CoapServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5683),
                 EndpointConfig.defaults().withRoutes(new CoapRoutes()), DEFAULT_IDLE_TIMEOUT,
-                new SessionCaps(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_IDLE_SESSIONS), null, List.of());
+                new SessionCaps(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_IDLE_SESSIONS), null, List.of(), null);
     }
 
     /** @param host the address to bind @return a copy */
     public CoapServer host(String host) {
-        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, caps, dtls, groups);
+        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param port the port to bind; 0 picks one @return a copy */
     public CoapServer port(int port) {
-        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, caps, dtls, groups);
+        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param address the address and port to bind @return a copy */
     public CoapServer bindAddress(InetSocketAddress address) {
-        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, caps, dtls, groups);
+        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, caps, dtls, groups, stream);
     }
 
     /**
@@ -109,28 +116,28 @@ public final class CoapServer {
     public CoapServer route(Consumer<CoapRoutes> routes) {
         CoapRoutes copy = config.routes().copy();
         routes.accept(copy);
-        return new CoapServer(local, config.withRoutes(copy), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withRoutes(copy), idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param transmission RFC 7252 §4.8 parameters @return a copy */
     public CoapServer transmission(CoapTransmission transmission) {
-        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param size the block size for block-wise transfer: 16–1024, a power of two (default 1024) @return a copy */
     public CoapServer blockSize(int size) {
         io.sluice.codec.coap.BlockOption.szxOf(size);
-        return new CoapServer(local, config.withBlockSize(size), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withBlockSize(size), idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param bytes the largest request body accepted block-wise (default 8 MiB); larger ones get 4.13 @return a copy */
     public CoapServer maxBodySize(int bytes) {
-        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param limits decoder limits per datagram @return a copy */
     public CoapServer limits(Limits limits) {
-        return new CoapServer(local, config.withLimits(limits), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withLimits(limits), idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param entries the most remembered message IDs per socket (default 16,384) @return a copy */
@@ -138,12 +145,12 @@ public final class CoapServer {
         if (entries < 1) {
             throw new IllegalArgumentException("deduplication needs at least one entry, was " + entries);
         }
-        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, caps, dtls, groups, stream);
     }
 
     /** @param timeout how long an unused server session stays in the idle pool (default 5 minutes) @return a copy */
     public CoapServer idleTimeout(Duration timeout) {
-        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), caps, dtls, groups);
+        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), caps, dtls, groups, stream);
     }
 
     /**
@@ -163,7 +170,7 @@ public final class CoapServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxSessions must be at least 1, was " + max);
         }
-        return new CoapServer(local, config, idleTimeout, new SessionCaps(max, caps.maxIdleSessions()), dtls, groups);
+        return new CoapServer(local, config, idleTimeout, new SessionCaps(max, caps.maxIdleSessions()), dtls, groups, stream);
     }
 
     /**
@@ -178,7 +185,7 @@ public final class CoapServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxIdleSessions must be at least 1, was " + max);
         }
-        return new CoapServer(local, config, idleTimeout, new SessionCaps(caps.maxSessions(), max), dtls, groups);
+        return new CoapServer(local, config, idleTimeout, new SessionCaps(caps.maxSessions(), max), dtls, groups, stream);
     }
 
     /**
@@ -190,7 +197,7 @@ public final class CoapServer {
      */
     public CoapServer dtls(SecureDatagramServer server) {
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
-                idleTimeout, caps, Objects.requireNonNull(server, "server"), groups);
+                idleTimeout, caps, Objects.requireNonNull(server, "server"), groups, stream);
     }
 
     /**
@@ -207,18 +214,61 @@ public final class CoapServer {
         }
         List<Group> more = new ArrayList<>(groups);
         more.add(new Group(group, Objects.requireNonNull(networkInterface, "networkInterface")));
-        return new CoapServer(local, config, idleTimeout, caps, dtls, List.copyOf(more));
+        return new CoapServer(local, config, idleTimeout, caps, dtls, List.copyOf(more), stream);
     }
 
     /** @param leisure the window multicast responses are spread over (RFC 7252 §8.2; default 5 s) @return a copy */
     public CoapServer multicastLeisure(Duration leisure) {
-        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, caps, dtls, groups);
+        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, caps, dtls, groups, stream);
+    }
+
+    /**
+     * Serves {@code coap+tcp://} (RFC 8323) instead of {@code coap://}: each connection is a session
+     * of protocol TCP. Both sides send a CSM first; the server's says its Max-Message-Size (the
+     * decoder limit) and Block-Wise-Transfer. A connection whose first message is not a CSM, or
+     * that sends none within the {@linkplain #csmTimeout CSM timeout}, or that breaks the framing
+     * or the Max-Message-Size, is aborted (7.05) and closed. Connections count against
+     * {@link #maxSessions}: past it a new connection is closed at once and counted in
+     * {@link LiveCoapServer#refusedSessions()}. Idle sessions are freed after the idle timeout with
+     * a Release (7.04). A client that stops reading stops the server reading its requests.
+     *
+     * @return a copy
+     */
+    public CoapServer tcp() {
+        if (dtls != null || !groups.isEmpty()) {
+            throw new IllegalStateException("a CoAP server over TCP has no DTLS listener and joins no multicast group");
+        }
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, stream != null ? stream : ReliableLink.Settings.defaults());
+    }
+
+    /**
+     * @param timeout over TCP, how long a new connection may take to send its CSM (default 10 s)
+     * @return a copy
+     */
+    public CoapServer csmTimeout(Duration timeout) {
+        CoapClient.requirePositive(timeout, "csmTimeout");
+        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, new ReliableLink.Settings(timeout, s.keepAlive())).tcp();
+    }
+
+    /**
+     * @param interval over TCP, a Ping goes to a client silent this long, and one silent twice as
+     *     long is aborted (default: off; the idle timeout still applies)
+     * @return a copy
+     */
+    public CoapServer keepAlive(Duration interval) {
+        CoapClient.requirePositive(interval, "keepAlive");
+        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, new ReliableLink.Settings(s.csmTimeout(), interval)).tcp();
     }
 
     /** @return binds the socket (or the DTLS listener) and serves until disposed */
     public Mono<LiveCoapServer> bind() {
         if (dtls != null) {
             return bindSecure();
+        }
+        if (stream != null) {
+            return bindReliable();
         }
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
@@ -281,6 +331,33 @@ public final class CoapServer {
                 .handler(new UdpLink.Reader(endpoint, viaGroup, EndpointConfig.MAX_DATAGRAM_BYTES));
     }
 
+    private Mono<LiveCoapServer> bindReliable() {
+        return Mono.create(sink -> {
+            EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.TCP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
+            ChannelFuture bound = new ServerBootstrap().group(group)
+                    .channel(CoapLoops.LOOPS.onChannelClass(ServerSocketChannel.class, group))
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel channel) {
+                            live.acceptReliable(channel, config, stream);
+                        }
+                    })
+                    .bind(local);
+            bound.addListener(f -> {
+                if (!f.isSuccess()) {
+                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind CoAP over TCP on " + local + ": "
+                            + f.cause().getMessage(), f.cause()));
+                    return;
+                }
+                live.attach(null, bound.channel());
+                sink.success(live);
+            });
+            sink.onCancel(() -> bound.addListener(f -> bound.channel().close()));
+        });
+    }
+
     private Mono<LiveCoapServer> bindSecure() {
         return Mono.defer(() -> dtls.bind(local)).map(listener -> {
             LiveCoapServer live = new LiveCoapServer(CoapProtocol.DTLS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
@@ -291,6 +368,6 @@ public final class CoapServer {
 
     @Override
     public String toString() {
-        return "CoapServer[" + (dtls != null ? "coaps://" : "coap://") + local + ", " + config.routes().size() + " routes]";
+        return "CoapServer[" + (dtls != null ? "coaps://" : stream != null ? "coap+tcp://" : "coap://") + local + ", " + config.routes().size() + " routes]";
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.coap;
 
+import io.sluice.codec.coap.CoapSignals;
 import io.sluice.security.SecureDatagramSession;
 import io.sluice.session.Attributes;
 import io.sluice.session.Retainable;
@@ -101,8 +102,9 @@ public interface CoapSession extends Retainable {
     Flux<CoapResponse> multicast(CoapRequest request, Duration window);
 
     /**
-     * Sends a CoAP ping (an empty CON) and completes with the round-trip time when the peer's
-     * Reset arrives.
+     * Sends a CoAP ping and completes with the round-trip time: over UDP and DTLS an empty CON
+     * answered by the peer's Reset; over a reliable transport a 7.02 Ping answered by 7.03 Pong
+     * (RFC 8323 §5.4), failing with {@link CoapErrorCode#TIMEOUT} after the response timeout.
      *
      * @return the round-trip time
      */
@@ -113,7 +115,9 @@ public interface CoapSession extends Retainable {
      * outstanding traffic is dropped and every pending exchange fails with a {@link CoapException}
      * of {@link CoapErrorCode#DISCONNECTED} carrying that reason. The state becomes
      * {@link CoapSessionState#NONE}; the reference count is not changed. A DTLS session's
-     * handshake state is dropped with it.
+     * handshake state is dropped with it. Over a reliable transport, where a connection cannot be
+     * set aside and resumed, the session ends: Release is sent, the connection closed, the state
+     * becomes {@link CoapSessionState#CLOSED}.
      *
      * @param reason why
      */
@@ -176,6 +180,19 @@ public interface CoapSession extends Retainable {
 
     /** @return the session's pre-shared key, if PSK was used */
     Optional<byte[]> pskKey();
+
+    /**
+     * @return over a reliable transport, what the peer's CSM said (Max-Message-Size,
+     *     Block-Wise-Transfer; RFC 8323 §5.3); empty over UDP and DTLS and before it came
+     */
+    Optional<CoapSignals.Csm> peerCsm();
+
+    /**
+     * @return what the peer's Release said, if it ended this reliable session with one (RFC 8323
+     *     §5.5): the Alternative-Address values to try instead, the Hold-Off (clients of this JVM
+     *     refuse to reconnect to that server before it has passed), the diagnostic
+     */
+    Optional<CoapSignals.Release> peerRelease();
 
     /** @return completes when the session is freed */
     Mono<Void> onClose();

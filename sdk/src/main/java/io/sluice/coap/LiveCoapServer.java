@@ -1,6 +1,7 @@
 package io.sluice.coap;
 
 import io.netty.channel.Channel;
+import io.sluice.codec.coap.CoapReliableCodec;
 import io.netty.channel.EventLoop;
 import io.sluice.security.SecureDatagramListener;
 import io.sluice.security.SecureDatagramSession;
@@ -62,7 +63,9 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     }
 
     void attach(CoapEndpoint endpoint, Channel channel) {
-        endpoints.add(endpoint);
+        if (endpoint != null) {
+            endpoints.add(endpoint);
+        }
         channels.add(channel);
         localAddress = (InetSocketAddress) channel.localAddress();
         channel.closeFuture().addListener(f -> dispose());
@@ -111,6 +114,25 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
 
     private volatile EndpointConfig secureConfig;
 
+    /** A new connection to a server over TCP, on its channel's loop, before it is active. */
+    void acceptReliable(Channel channel, EndpointConfig config, ReliableLink.Settings settings) {
+        if (isDisposed || sessions.size() >= maxSessions) {
+            // Nothing is kept for a connection over the cap; it is closed before a byte is read.
+            refused.increment();
+            channel.close();
+            return;
+        }
+        CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), config, CoapProtocol.TCP, true, this, malformed, duplicates);
+        SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, (InetSocketAddress) channel.remoteAddress(), null, 0);
+        endpoint.attach(session);
+        ReliableLink link = new ReliableLink(channel, endpoint, session, CoapReliableCodec.TCP, settings, unsent, failure -> { });
+        endpoint.link = link;
+        channel.pipeline().addLast(new ReliableFrames(link.maxMessageBytes()), link);
+        endpoints.add(endpoint);
+        channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
+        sessionCreated(session);
+    }
+
     @Override
     public void sessionCreated(SessionImpl session) {
         sessions.add(session);
@@ -140,7 +162,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         return localAddress;
     }
 
-    /** @return UDP or DTLS */
+    /** @return UDP, DTLS or TCP */
     public CoapProtocol protocol() {
         return protocol;
     }

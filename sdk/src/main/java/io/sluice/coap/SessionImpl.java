@@ -5,6 +5,7 @@ import io.sluice.codec.coap.BlockOption;
 import io.sluice.codec.coap.CoapCode;
 import io.sluice.codec.coap.CoapMessage;
 import io.sluice.codec.coap.CoapOptions;
+import io.sluice.codec.coap.CoapSignals;
 import io.sluice.codec.coap.CoapType;
 import io.sluice.event.EventStream;
 import io.sluice.security.SecureDatagramSession;
@@ -87,6 +88,16 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
 
     void establish() {
         setState(CoapSessionState.ESTABLISHED);
+    }
+
+    /** A reliable client session: the connection is being made. */
+    void connecting() {
+        setState(CoapSessionState.CONNECTING);
+    }
+
+    /** A reliable session: our CSM is out, the peer's has not come (RFC 8323 §5.3). */
+    void awaitCsm() {
+        setState(CoapSessionState.CSM);
     }
 
     void handshaking() {
@@ -267,6 +278,11 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             if (state == CoapSessionState.CLOSED) {
                 return;
             }
+            if (endpoint.reliable) {
+                // A connection cannot be put aside and resumed: disconnecting it ends it (with a Release).
+                free(new CoapException(CoapErrorCode.DISCONNECTED, reason, "the session with " + remote + " was disconnected: " + reason));
+                return;
+            }
             dropTraffic(new CoapException(CoapErrorCode.DISCONNECTED, reason, "the session with " + remote + " was disconnected: " + reason));
             SecureDatagramSession s = secure;
             if (s != null) {
@@ -363,6 +379,17 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     }
 
     @Override
+    public Optional<CoapSignals.Csm> peerCsm() {
+        return endpoint.link instanceof ReliableLink stream && state == CoapSessionState.ESTABLISHED
+                ? Optional.of(stream.peerCsm()) : Optional.empty();
+    }
+
+    @Override
+    public Optional<CoapSignals.Release> peerRelease() {
+        return endpoint.link instanceof ReliableLink stream ? stream.release() : Optional.empty();
+    }
+
+    @Override
     public Optional<SecureDatagramSession> tls() {
         return Optional.ofNullable(secure);
     }
@@ -428,6 +455,9 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
 
     @Override
     public Mono<Duration> ping() {
+        if (endpoint.link instanceof ReliableLink stream) {
+            return stream.ping(); // 7.02 Ping, answered by 7.03 Pong (RFC 8323 §5.4)
+        }
         return Mono.create(sink -> endpoint.onLoop(() -> {
             CoapException refused = refuse();
             if (refused != null) {
@@ -528,6 +558,11 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
 
     /** Sends a CON and retransmits it with exponential back-off until it is acknowledged or reset (RFC 7252 §4.2). */
     void sendConfirmable(CoapMessage message, ConListener listener) {
+        if (endpoint.link instanceof ReliableLink stream) {
+            // RFC 8323: the transport is the acknowledgement; the message is done once the socket took it.
+            stream.send(message, listener == null ? null : () -> listener.onAck(CoapMessage.emptyAck(message.messageId())));
+            return;
+        }
         if (pendingCon == null) {
             pendingCon = new HashMap<>();
         }
@@ -897,7 +932,7 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
                 blocks.block1Done = true;
                 blocks.assembly = new ByteArrayOutputStream();
                 blocks.assembly.write(message.payloadArray(), 0, message.payloadLength());
-                blocks.block2Num = 1;
+                blocks.block2Num = message.payloadLength() / block2.size();
                 blocks.block2Szx = block2.szx();
                 register(blocks);
                 transmit(blocks);
@@ -918,7 +953,8 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             }
             ex.assembly.write(message.payloadArray(), 0, message.payloadLength());
             if (block2.more()) {
-                ex.block2Num = block2.num() + 1;
+                // Counted in units of the block size: a BERT block (szx 7, RFC 8323 §6) carries several.
+                ex.block2Num = ex.assembly.size() / block2.size();
                 ex.block2Szx = block2.szx();
                 transmit(ex);
                 return;
@@ -937,7 +973,8 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     private boolean acceptNotification(Exchange ex, CoapOptions options) {
         long v2 = options.observe();
         long now = System.nanoTime();
-        if (ex.lastObserve >= 0 && v2 >= 0) {
+        // RFC 8323 §7.1: a reliable transport delivers in order, so every notification is the freshest.
+        if (ex.lastObserve >= 0 && v2 >= 0 && !endpoint.reliable) {
             long v1 = ex.lastObserve;
             boolean fresh = (v1 < v2 && v2 - v1 < OBSERVE_WINDOW) || (v1 > v2 && v1 - v2 > OBSERVE_WINDOW)
                     || now - ex.lastObserveAt > OBSERVE_STALE_NANOS;

@@ -1,0 +1,394 @@
+package io.sluice.coap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.codec.CodecException;
+import io.sluice.codec.coap.CoapCode;
+import io.sluice.codec.coap.CoapMessage;
+import io.sluice.codec.coap.CoapReliableCodec;
+import io.sluice.codec.coap.CoapSignals;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * The reliable message layer of RFC 8323 for one connection (TCP today): what the datagram layer's
+ * CON/ACK, message IDs and deduplication are for UDP, this is for a byte stream. It sends its CSM
+ * first and takes nothing but the peer's CSM first (§5.3), within the CSM timeout; it answers
+ * Ping with Pong, ends the session on Release and Abort, sends Abort (with the offending option
+ * or offset) for a malformed message, an unknown critical CSM option or a message over our
+ * Max-Message-Size, and sends Release before it closes on its own account.
+ *
+ * <p>Requests and responses go to the exchange layer ({@link CoapEndpoint#onReliableMessage}); the
+ * exchange layer's "acknowledged" is the moment a message is written to the socket, so a
+ * notification stream or a pipelining client is paced by TCP. When the socket stops taking
+ * bytes, reading stops too: a peer that does not read cannot make us queue without bound.
+ *
+ * <p>Everything runs on the channel's loop, which is the endpoint's loop. Inbound frames are
+ * released here; outbound buffers are allocated here and owned by Netty once written.
+ */
+final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
+
+    private static final Logger LOG = Loggers.getLogger(ReliableLink.class);
+
+    /** What a reliable session runs with beyond the endpoint's settings. */
+    record Settings(Duration csmTimeout, Duration keepAlive) {
+        static final Duration DEFAULT_CSM_TIMEOUT = Duration.ofSeconds(10);
+
+        static Settings defaults() {
+            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO);
+        }
+    }
+
+    private final Channel channel;
+    private final CoapEndpoint endpoint;
+    private final SessionImpl session;
+    private final CoapReliableCodec codec;
+    private final Settings settings;
+    private final LongAdder unsent;
+    private final Consumer<Throwable> onReady;
+    private CoapSignals.Csm peer = new CoapSignals.Csm(CoapSignals.BASE_MAX_MESSAGE_SIZE, false);
+    private boolean peerCsmSeen;
+    private boolean ended;
+    private ScheduledFuture<?> csmTimer;
+    private ScheduledFuture<?> keepAliveTimer;
+    private long lastRead = System.nanoTime();
+    private final ArrayDeque<Ping> pings = new ArrayDeque<>();
+    private volatile CoapSignals.Release release;
+
+    private record Ping(long token, long startNanos, MonoSink<Duration> sink) {
+    }
+
+    /**
+     * @param onReady called once on the loop: with null when both CSMs have crossed, or with why the
+     *     session never got that far
+     */
+    ReliableLink(Channel channel, CoapEndpoint endpoint, SessionImpl session, CoapReliableCodec codec, Settings settings,
+            LongAdder unsent, Consumer<Throwable> onReady) {
+        this.channel = channel;
+        this.endpoint = endpoint;
+        this.session = session;
+        this.codec = codec;
+        this.settings = settings;
+        this.unsent = unsent;
+        this.onReady = onReady;
+    }
+
+    /** The largest message we take; said in our CSM. */
+    int maxMessageBytes() {
+        return endpoint.config.limits().maxMessageBytes();
+    }
+
+    // ---------------------------------------------------------------------------- life cycle
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        session.awaitCsm();
+        write(CoapSignals.csm(maxMessageBytes(), true), null);
+        csmTimer = endpoint.loop.schedule(() -> abort(-1, "no CSM from " + session.remoteAddress() + " within "
+                + settings.csmTimeout().toMillis() + " ms", CoapErrorCode.TIMEOUT), settings.csmTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        end(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the connection to " + session.remoteAddress() + " closed"));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("CoAP connection to {} failed", session.remoteAddress(), cause);
+        end(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the connection to " + session.remoteAddress()
+                + " failed: " + cause.getMessage()));
+        channel.close();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // A peer that does not read stops us reading its requests: what we owe it stays bounded.
+        channel.config().setAutoRead(channel.isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Ends the session once: fails what waits, tells whoever waited for the CSM, frees the session. */
+    private void end(CoapException why) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        cancel(csmTimer);
+        cancel(keepAliveTimer);
+        while (!pings.isEmpty()) {
+            pings.poll().sink().error(why);
+        }
+        if (!peerCsmSeen) {
+            onReady.accept(why);
+        }
+        session.free(why);
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    /** Sends an Abort (§5.6) and closes; the session ends with {@code code}. */
+    void abort(int badCsmOption, String diagnostic, CoapErrorCode code) {
+        if (ended) {
+            return;
+        }
+        write(CoapSignals.abort(badCsmOption, diagnostic), null);
+        end(new CoapException(code, CoapNackReason.NOT_DELIVERABLE, "aborted: " + diagnostic));
+        channel.close();
+    }
+
+    // ---------------------------------------------------------------------------------- inbound
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof CodecException e) {
+            endpoint.malformed.increment();
+            abort(-1, "malformed message at offset " + e.offset() + ": " + e.getMessage(), CoapErrorCode.BAD_RESPONSE);
+            return;
+        }
+        if (!(msg instanceof ByteBuf frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        CoapMessage message;
+        try {
+            if (ended) {
+                return;
+            }
+            message = codec.decode(frame, endpoint.config.limits());
+        } catch (CodecException e) {
+            endpoint.malformed.increment();
+            abort(-1, "malformed message at offset " + e.offset() + ": " + e.getMessage(), CoapErrorCode.BAD_RESPONSE);
+            return;
+        } finally {
+            frame.release();
+        }
+        lastRead = System.nanoTime();
+        onMessage(message);
+    }
+
+    private void onMessage(CoapMessage message) {
+        CoapCode code = message.code();
+        if (!peerCsmSeen && !code.equals(CoapCode.CSM)) {
+            abort(-1, "the first message must be a CSM (RFC 8323 §5.3), got " + code, CoapErrorCode.BAD_RESPONSE);
+            return;
+        }
+        if (code.isSignal()) {
+            onSignal(message);
+            return;
+        }
+        if (code.isEmpty()) {
+            return; // §3.4: an empty message is always allowed and always ignored
+        }
+        endpoint.onReliableMessage(session, message);
+    }
+
+    private void onSignal(CoapMessage message) {
+        CoapCode code = message.code();
+        if (code.equals(CoapCode.CSM)) {
+            try {
+                peer = CoapSignals.readCsm(message, peer);
+            } catch (CoapSignals.BadSignalOption e) {
+                abort(e.option(), e.getMessage(), CoapErrorCode.BAD_RESPONSE);
+                return;
+            }
+            if (!peerCsmSeen) {
+                peerCsmSeen = true;
+                cancel(csmTimer);
+                session.establish();
+                armKeepAlive();
+                onReady.accept(null);
+            }
+        } else if (code.equals(CoapCode.PING)) {
+            // Everything before the Ping was handed on in order, so custody can be granted as asked.
+            write(CoapSignals.pong(message, CoapSignals.custody(message)), null);
+        } else if (code.equals(CoapCode.PONG)) {
+            // Pongs come in the order of the Pings; libcoap's carries no token, so an empty one answers the oldest.
+            Ping ping = pings.peek();
+            if (ping != null && (message.tokenLength() == 0 || ping.token() == message.tokenAsLong())) {
+                pings.poll();
+                ping.sink().success(Duration.ofNanos(System.nanoTime() - ping.startNanos()));
+            }
+        } else if (code.equals(CoapCode.RELEASE)) {
+            CoapSignals.Release said;
+            try {
+                said = CoapSignals.readRelease(message);
+            } catch (CoapSignals.BadSignalOption e) {
+                abort(e.option(), e.getMessage(), CoapErrorCode.BAD_RESPONSE);
+                return;
+            }
+            release = said;
+            said.holdOffSeconds().ifPresent(s -> HoldOff.remember(session.remoteAddress(), s));
+            end(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, session.remoteAddress() + " released the session"
+                    + (said.alternativeAddresses().isEmpty() ? "" : "; it names " + said.alternativeAddresses() + " instead")
+                    + said.holdOffSeconds().map(s -> "; reconnect after " + s + " s").orElse("")
+                    + (said.diagnostic().isEmpty() ? "" : ": " + said.diagnostic())));
+            channel.close();
+        } else if (code.equals(CoapCode.ABORT)) {
+            String diagnostic = message.payloadText();
+            end(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, session.remoteAddress() + " aborted the session"
+                    + CoapSignals.badCsmOption(message).map(o -> " over CSM option " + o).orElse("")
+                    + (diagnostic.isEmpty() ? "" : ": " + diagnostic)));
+            channel.close();
+        }
+        // §5.1: other signalling codes are unknown and ignored, unless an option in them is critical.
+    }
+
+    // --------------------------------------------------------------------------------- outbound
+
+    @Override
+    public void send(CoapMessage message, InetSocketAddress to) {
+        write(message, null);
+    }
+
+    /**
+     * Writes {@code message}; {@code written} runs on the loop once the socket took it. This is the
+     * reliable transport's acknowledgement: nothing is ever retransmitted.
+     */
+    void send(CoapMessage message, Runnable written) {
+        write(message, written);
+    }
+
+    private void write(CoapMessage message, Runnable written) {
+        if (message.code().isEmpty()) {
+            return; // the datagram layer's ACK and RST have no place on a stream
+        }
+        if (!channel.isActive() || (ended && !message.code().isSignal())) {
+            unsent.increment();
+            return;
+        }
+        int size = codec.encodedSize(message);
+        if (peerCsmSeen && size > peer.maxMessageSize() && !message.code().isSignal()) {
+            // The exchange layer sends block-wise what does not fit; anything else would break the peer's limit.
+            LOG.debug("CoAP message of {} bytes to {} dropped: the peer takes at most {}", size, session.remoteAddress(), peer.maxMessageSize());
+            unsent.increment();
+            return;
+        }
+        ByteBuf out = channel.alloc().ioBuffer(size);
+        try {
+            codec.encode(message, out);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+        if (written == null) {
+            channel.writeAndFlush(out, channel.voidPromise());
+        } else {
+            channel.writeAndFlush(out).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess()) {
+                    endpoint.onLoop(written);
+                }
+            });
+        }
+    }
+
+    /** Sends a Ping (§5.4); the Mono ends with the round trip when the Pong comes. */
+    Mono<Duration> ping() {
+        return Mono.create(sink -> endpoint.onLoop(() -> {
+            if (ended || !peerCsmSeen) {
+                sink.error(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session with "
+                        + session.remoteAddress() + " is " + session.state()));
+                return;
+            }
+            CoapMessage ping = CoapSignals.ping(false).withToken(pingToken());
+            Ping waiting = new Ping(ping.tokenAsLong(), System.nanoTime(), sink);
+            pings.add(waiting);
+            write(ping, null);
+            ScheduledFuture<?> timer = endpoint.loop.schedule(() -> {
+                if (pings.remove(waiting)) {
+                    sink.error(new CoapException(CoapErrorCode.TIMEOUT, null, "no Pong from " + session.remoteAddress() + " within "
+                            + endpoint.config.responseTimeout().toMillis() + " ms"));
+                }
+            }, endpoint.config.responseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            sink.onDispose(() -> timer.cancel(false));
+        }));
+    }
+
+    private long nextPing;
+
+    private byte[] pingToken() {
+        long t = ++nextPing;
+        return new byte[] {(byte) (t >>> 24), (byte) (t >>> 16), (byte) (t >>> 8), (byte) t};
+    }
+
+    /** Pings a peer that has been silent for the keep-alive interval; silence for another interval aborts. */
+    private void armKeepAlive() {
+        long every = settings.keepAlive().toNanos();
+        if (every <= 0) {
+            return;
+        }
+        keepAliveTimer = endpoint.loop.schedule(() -> {
+            if (ended) {
+                return;
+            }
+            long silent = System.nanoTime() - lastRead;
+            if (silent >= 2 * every) {
+                abort(-1, "no traffic from " + session.remoteAddress() + " for " + TimeUnit.NANOSECONDS.toMillis(silent)
+                        + " ms, Ping unanswered", CoapErrorCode.TIMEOUT);
+                return;
+            }
+            if (silent >= every) {
+                write(CoapSignals.ping(false).withToken(pingToken()), null);
+            }
+            armKeepAlive();
+        }, every / 2, TimeUnit.NANOSECONDS);
+    }
+
+    /** @return the peer's settings in force */
+    CoapSignals.Csm peerCsm() {
+        return peer;
+    }
+
+    /** @return what the peer's Release said, if it sent one */
+    Optional<CoapSignals.Release> release() {
+        return Optional.ofNullable(release);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Says Release (§5.5) and closes once it is written; after an Abort or the peer's close, just closes. */
+    @Override
+    public void close() {
+        boolean open = channel.isActive() && !ended;
+        if (!ended) {
+            ended = true;
+            cancel(csmTimer);
+            cancel(keepAliveTimer);
+            CoapException why = new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session was closed");
+            while (!pings.isEmpty()) {
+                pings.poll().sink().error(why);
+            }
+        }
+        if (open) {
+            ByteBuf out = channel.alloc().ioBuffer();
+            codec.encode(CoapSignals.release(List.of(), null, ""), out);
+            channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+}
