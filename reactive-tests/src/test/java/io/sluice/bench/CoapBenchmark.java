@@ -97,6 +97,12 @@ final class CoapBenchmark {
         cleanup.add(cfUdp::destroy);
         org.eclipse.californium.core.CoapServer cfDtls = californiumServer(config, dtlsEndpoint(config, true));
         cleanup.add(cfDtls::destroy);
+        LiveCoapServer sluiceTcp = sluiceSpec.tcp().bind().block(TIMEOUT);
+        cleanup.add(sluiceTcp::dispose);
+        // The reference for a request/response over one TCP connection: HTTP/1.1 on reactor-netty, keep-alive.
+        reactor.netty.DisposableServer http = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+                .route(r -> r.get("/bench", (req, res) -> res.sendByteArray(Mono.just(BODY)))).bindNow(TIMEOUT);
+        cleanup.add(http::disposeNow);
         int cfUdpPort = cfUdp.getEndpoints().get(0).getAddress().getPort();
         int cfDtlsPort = cfDtls.getEndpoints().get(0).getAddress().getPort();
 
@@ -108,6 +114,10 @@ final class CoapBenchmark {
         CoapSession s2c = sluiceClient.connect("coap://127.0.0.1:" + cfUdpPort).block(TIMEOUT);
         CoapSession s2sD = sluiceSecure.connect("coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2cD = sluiceSecure.connect("coaps://127.0.0.1:" + cfDtlsPort).block(TIMEOUT);
+        CoapSession s2sT = sluiceClient.connect("coap+tcp://127.0.0.1:" + sluiceTcp.localAddress().getPort()).block(TIMEOUT);
+        reactor.netty.http.client.HttpClient httpClient = reactor.netty.http.client.HttpClient.create(
+                        reactor.netty.resources.ConnectionProvider.builder("bench").maxConnections(IN_FLIGHT).build())
+                .baseUrl("http://127.0.0.1:" + http.port());
         CaliforniumCaller c2c = new CaliforniumCaller(udpEndpoint(config), "coap://127.0.0.1:" + cfUdpPort + "/bench");
         CaliforniumCaller c2s = new CaliforniumCaller(udpEndpoint(config), "coap://127.0.0.1:" + sluiceUdp.localAddress().getPort() + "/bench");
         CaliforniumCaller c2cD = new CaliforniumCaller(dtlsEndpoint(config, false), "coaps://127.0.0.1:" + cfDtlsPort + "/bench");
@@ -128,6 +138,8 @@ final class CoapBenchmark {
         add.accept("UDP Californium -> Californium", c2c::call);
         add.accept("UDP Sluice -> Californium", () -> s2c.request(get));
         add.accept("UDP Californium -> Sluice", c2s::call);
+        add.accept("TCP Sluice -> Sluice", () -> s2sT.request(get));
+        add.accept("HTTP/1.1 reactor-netty (reference)", () -> httpClient.get().uri("/bench").responseContent().aggregate().asByteArray());
         add.accept("DTLS Sluice -> Sluice", () -> s2sD.request(get));
         add.accept("DTLS Californium -> Californium", c2cD::call);
         add.accept("DTLS Sluice -> Californium", () -> s2cD.request(get));
@@ -152,7 +164,12 @@ final class CoapBenchmark {
             System.out.println(String.format(Locale.ROOT, "%-4s throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
                     t, sl.perSecond() / cf.perSecond(), sl.p99Nanos() / 1000.0, cf.p99Nanos() / 1000.0));
         }
-        List.of(s2s, s2c, s2sD, s2cD).forEach(CoapSession::release);
+        LoadRun.Result tcp = find(results, "TCP Sluice -> Sluice");
+        LoadRun.Result udp = find(results, "UDP Sluice -> Sluice");
+        LoadRun.Result httpRef = find(results, "HTTP/1.1 reactor-netty (reference)");
+        System.out.println(String.format(Locale.ROOT, "TCP  throughput TCP/UDP (Sluice) %.2fx (target 1.0x); CoAP over TCP/HTTP/1.1 %.2fx; p99 %.0f µs vs %.0f µs",
+                tcp.perSecond() / udp.perSecond(), tcp.perSecond() / httpRef.perSecond(), tcp.p99Nanos() / 1000.0, httpRef.p99Nanos() / 1000.0));
+        List.of(s2s, s2c, s2sD, s2cD, s2sT).forEach(CoapSession::release);
 
         System.out.println();
         sluiceUdp.dispose();
