@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
 /**
  * The CoAP part of the demo: a server with an observable resource over {@code coaps://} with a
  * pre-shared key, a client that observes it, a block-wise GET, and the session states along the
- * way on both sides.
+ * way on both sides; then the same resources over {@code coap+tcp://} (RFC 8323).
  */
 final class CoapDemo {
 
@@ -73,5 +73,35 @@ final class CoapDemo {
         watch[0].dispose();
         server.dispose();
         System.out.println("  released the client session (its last reference) and stopped the server");
+        overTcp(temperatures, manual);
+    }
+
+    /** The same resources over {@code coap+tcp://} (RFC 8323): CSMs, a Ping, an observation, a Release. */
+    private static void overTcp(Flux<CoapResponse> temperatures, byte[] manual) {
+        LiveCoapServer server = CoapServer.create().port(0).tcp()
+                .route(r -> r.observable("/sensors/temp", req -> temperatures)
+                        .get("/manual", req -> Mono.just(CoapResponse.content(manual).contentFormat(0))))
+                .bind().block(TIMEOUT);
+        String uri = "coap+tcp://127.0.0.1:" + server.localAddress().getPort();
+        System.out.println("  CoAP over TCP on " + uri);
+        Disposable[] watch = new Disposable[1];
+        CoapSession session = CoapClient.create()
+                .doOnSession(s -> watch[0] = s.states().subscribe(state -> System.out.println("  [tcp client session] " + state)))
+                .connect(uri).block(TIMEOUT);
+        System.out.println("  the server's CSM: Max-Message-Size " + session.peerCsm().orElseThrow().maxMessageSize()
+                + ", Block-Wise-Transfer " + session.peerCsm().orElseThrow().blockWiseTransfer());
+        System.out.println("  Ping -> Pong in " + session.ping().block(TIMEOUT).toNanos() / 1000 + " µs");
+        session.observe(CoapRequest.get("/sensors/temp"))
+                .take(3)
+                .doOnNext(n -> System.out.println("    notification over tcp: " + n.bodyText()))
+                .blockLast(TIMEOUT);
+        CoapResponse big = session.request(CoapRequest.get("/manual")).block(TIMEOUT);
+        System.out.println("  GET /manual over tcp: " + big.code() + ", " + big.bodyLength() + " bytes");
+        CoapSession serverSide = server.sessions().get(0);
+        session.release();
+        serverSide.onClose().block(TIMEOUT);
+        System.out.println("  released: the client sent 7.04 Release, the server session is " + serverSide.state());
+        watch[0].dispose();
+        server.dispose();
     }
 }
