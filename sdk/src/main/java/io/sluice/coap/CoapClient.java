@@ -131,7 +131,7 @@ public final class CoapClient {
      */
     public CoapClient csmTimeout(Duration timeout) {
         requirePositive(timeout, "csmTimeout");
-        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, new ReliableLink.Settings(timeout, reliable.keepAlive()));
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withCsmTimeout(timeout));
     }
 
     /**
@@ -141,7 +141,27 @@ public final class CoapClient {
      */
     public CoapClient keepAlive(Duration interval) {
         requirePositive(interval, "keepAlive");
-        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, new ReliableLink.Settings(reliable.csmTimeout(), interval));
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withKeepAlive(interval));
+    }
+
+    /**
+     * Secures {@code coaps+tcp://} sessions with TLS (RFC 8323 §3.4) from a Netty client context,
+     * e.g. {@code SslContextBuilder.forClient().trustManager(caPem)
+     * .applicationProtocolConfig(CoapServer.ALPN).build()}: certificates as the JDK's TLS takes them
+     * (PEM, PKCS#12 through a {@code KeyManagerFactory}). The server's host name goes to SNI and to
+     * the host-name check the context does. The session is in HANDSHAKE until the handshake is
+     * done; a failed one ends it in CLOSED and fails {@code connect} with
+     * {@link CoapErrorCode#HANDSHAKE_FAILED} naming the cause. (TLS-PSK is not offered: the JDK's TLS
+     * has none.)
+     *
+     * @param context a client context
+     * @return a copy
+     */
+    public CoapClient tls(io.netty.handler.ssl.SslContext context) {
+        if (!Objects.requireNonNull(context, "context").isClient()) {
+            throw new IllegalArgumentException("a CoAP client needs a client TLS context (SslContextBuilder.forClient())");
+        }
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withTls(context));
     }
 
     static void requirePositive(Duration d, String what) {
@@ -200,7 +220,7 @@ public final class CoapClient {
     }
 
     /**
-     * @param protocol UDP, DTLS or TCP
+     * @param protocol UDP, DTLS, TCP or TLS
      * @param remote the server (or multicast group) address
      * @return the session, once usable
      */
@@ -210,9 +230,12 @@ public final class CoapClient {
             case DTLS -> dtls == null
                     ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "coaps needs a DTLS client: CoapClient.dtls(DtlsClient...)"))
                     : connectSecure(remote);
-            case TCP -> connectReliable(remote);
+            case TCP -> connectReliable(remote, reliable.withTls(null));
+            case TLS -> reliable.tls() == null
+                    ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "coaps+tcp needs a TLS context: CoapClient.tls(SslContext)"))
+                    : connectReliable(remote, reliable);
             default -> Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol
-                    + " is not supported by this release (UDP, DTLS and TCP are)"));
+                    + " is not supported by this release (UDP, DTLS, TCP and TLS are)"));
         };
     }
 
@@ -305,7 +328,7 @@ public final class CoapClient {
         });
     }
 
-    private Mono<CoapSession> connectReliable(InetSocketAddress remote) {
+    private Mono<CoapSession> connectReliable(InetSocketAddress remote, ReliableLink.Settings settings) {
         return Mono.create(sink -> {
             long holdOff = HoldOff.remainingMillis(remote);
             if (holdOff > 0) {
@@ -315,7 +338,7 @@ public final class CoapClient {
             }
             EventLoopGroup group = CoapLoops.LOOPS.onClient(true);
             EventLoop loop = group.next();
-            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.TCP, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            CoapEndpoint endpoint = new CoapEndpoint(loop, config, settings.protocol(), false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
             SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, null, 1);
             endpoint.attach(session);
             loop.execute(() -> {
@@ -324,11 +347,14 @@ public final class CoapClient {
                 Bootstrap bootstrap = new Bootstrap().group(loop)
                         .channel(CoapLoops.LOOPS.onChannelClass(SocketChannel.class, group))
                         .option(ChannelOption.TCP_NODELAY, true)
-                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, reliable.csmTimeout().toMillis()))
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.csmTimeout().toMillis()))
                         .handler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel channel) {
-                                ReliableLink link = new ReliableLink(channel, endpoint, session, CoapReliableCodec.TCP, reliable, CLIENT_UNSENT,
+                                if (settings.tls() != null) {
+                                    channel.pipeline().addLast(settings.tls().newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
+                                }
+                                ReliableLink link = new ReliableLink(channel, endpoint, session, CoapReliableCodec.TCP, settings, CLIENT_UNSENT,
                                         failure -> {
                                             if (failure == null) {
                                                 sink.success(session);

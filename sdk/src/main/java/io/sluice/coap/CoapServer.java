@@ -241,6 +241,32 @@ public final class CoapServer {
         return new CoapServer(local, config, idleTimeout, caps, dtls, groups, stream != null ? stream : ReliableLink.Settings.defaults());
     }
 
+    /** ALPN for CoAP over TLS (RFC 8323 §8.2: "coap"), for the contexts given to {@link #tls} and {@link CoapClient#tls}. */
+    public static final io.netty.handler.ssl.ApplicationProtocolConfig ALPN = new io.netty.handler.ssl.ApplicationProtocolConfig(
+            io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+            io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "coap");
+
+    /**
+     * Serves {@code coaps+tcp://} (RFC 8323 §3.4): CoAP over TCP as {@link #tcp()} describes, each
+     * connection secured by TLS from a Netty server context (e.g. {@code
+     * SslContextBuilder.forServer(keyManagerFactory).trustManager(caPem).clientAuth(REQUIRE)
+     * .applicationProtocolConfig(ALPN).build()}). The session is in HANDSHAKE until the handshake is
+     * done; the CSM timeout covers the handshake too, so a peer that stalls it holds a connection no
+     * longer. The port moves to 5684 when it was the default 5683.
+     *
+     * @param context a server context
+     * @return a copy
+     */
+    public CoapServer tls(io.netty.handler.ssl.SslContext context) {
+        if (!Objects.requireNonNull(context, "context").isServer()) {
+            throw new IllegalArgumentException("a CoAP server needs a server TLS context (SslContextBuilder.forServer(...))");
+        }
+        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
+                idleTimeout, caps, dtls, groups, s.withTls(context)).tcp();
+    }
+
     /**
      * @param timeout over TCP, how long a new connection may take to send its CSM (default 10 s)
      * @return a copy
@@ -248,7 +274,7 @@ public final class CoapServer {
     public CoapServer csmTimeout(Duration timeout) {
         CoapClient.requirePositive(timeout, "csmTimeout");
         ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, new ReliableLink.Settings(timeout, s.keepAlive())).tcp();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withCsmTimeout(timeout)).tcp();
     }
 
     /**
@@ -259,7 +285,7 @@ public final class CoapServer {
     public CoapServer keepAlive(Duration interval) {
         CoapClient.requirePositive(interval, "keepAlive");
         ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, new ReliableLink.Settings(s.csmTimeout(), interval)).tcp();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withKeepAlive(interval)).tcp();
     }
 
     /** @return binds the socket (or the DTLS listener) and serves until disposed */
@@ -334,7 +360,7 @@ public final class CoapServer {
     private Mono<LiveCoapServer> bindReliable() {
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
-            LiveCoapServer live = new LiveCoapServer(CoapProtocol.TCP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
+            LiveCoapServer live = new LiveCoapServer(stream.protocol(), idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
             ChannelFuture bound = new ServerBootstrap().group(group)
                     .channel(CoapLoops.LOOPS.onChannelClass(ServerSocketChannel.class, group))
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -347,7 +373,7 @@ public final class CoapServer {
                     .bind(local);
             bound.addListener(f -> {
                 if (!f.isSuccess()) {
-                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind CoAP over TCP on " + local + ": "
+                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind CoAP over " + stream.protocol() + " on " + local + ": "
                             + f.cause().getMessage(), f.cause()));
                     return;
                 }
@@ -368,6 +394,6 @@ public final class CoapServer {
 
     @Override
     public String toString() {
-        return "CoapServer[" + (dtls != null ? "coaps://" : stream != null ? "coap+tcp://" : "coap://") + local + ", " + config.routes().size() + " routes]";
+        return "CoapServer[" + (dtls != null ? "coaps://" : stream != null ? stream.protocol().scheme() + "://" : "coap://") + local + ", " + config.routes().size() + " routes]";
     }
 }

@@ -175,6 +175,12 @@ public interface CoapSession extends Retainable {
      */
     Optional<SecureDatagramSession> tls();
 
+    /**
+     * @return the TLS session of a {@code coaps+tcp} session once its handshake is done (protocol,
+     *     cipher suite, peer certificates); empty for every other transport
+     */
+    Optional<javax.net.ssl.SSLSession> tlsSession();
+
     /** @return a server session's PSK identity hint, if PSK was used */
     Optional<byte[]> pskHint();
 

@@ -5,6 +5,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.codec.CodecException;
@@ -20,13 +23,15 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLSession;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * The reliable message layer of RFC 8323 for one connection (TCP today): what the datagram layer's
+ * The reliable message layer of RFC 8323 for one connection (TCP, or TLS under an
+ * {@link SslHandler}): what the datagram layer's
  * CON/ACK, message IDs and deduplication are for UDP, this is for a byte stream. It sends its CSM
  * first and takes nothing but the peer's CSM first (§5.3), within the CSM timeout; it answers
  * Ping with Pong, ends the session on Release and Abort, sends Abort (with the offending option
@@ -45,12 +50,34 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
 
     private static final Logger LOG = Loggers.getLogger(ReliableLink.class);
 
-    /** What a reliable session runs with beyond the endpoint's settings. */
-    record Settings(Duration csmTimeout, Duration keepAlive) {
+    /**
+     * What a reliable session runs with beyond the endpoint's settings.
+     *
+     * @param csmTimeout how long from connect to the peer's CSM, the TLS handshake included
+     * @param keepAlive the Ping interval, or zero for none
+     * @param tls the TLS context for {@code coaps+tcp}, or null for {@code coap+tcp}
+     */
+    record Settings(Duration csmTimeout, Duration keepAlive, SslContext tls) {
         static final Duration DEFAULT_CSM_TIMEOUT = Duration.ofSeconds(10);
 
         static Settings defaults() {
-            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO);
+            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO, null);
+        }
+
+        Settings withCsmTimeout(Duration timeout) {
+            return new Settings(timeout, keepAlive, tls);
+        }
+
+        Settings withKeepAlive(Duration interval) {
+            return new Settings(csmTimeout, interval, tls);
+        }
+
+        Settings withTls(SslContext context) {
+            return new Settings(csmTimeout, keepAlive, context);
+        }
+
+        CoapProtocol protocol() {
+            return tls == null ? CoapProtocol.TCP : CoapProtocol.TLS;
         }
     }
 
@@ -97,11 +124,56 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        // One deadline from connect to the peer's CSM, the TLS handshake included: a peer that
+        // stalls either holds a connection no longer than the CSM timeout.
+        csmTimer = endpoint.loop.schedule(() -> {
+            if (channel.pipeline().get(SslHandler.class) != null && session.state() == CoapSessionState.HANDSHAKE) {
+                end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "no TLS handshake with "
+                        + session.remoteAddress() + " within " + settings.csmTimeout().toMillis() + " ms"));
+                channel.close();
+                return;
+            }
+            abort(-1, "no CSM from " + session.remoteAddress() + " within " + settings.csmTimeout().toMillis() + " ms", CoapErrorCode.TIMEOUT);
+        }, settings.csmTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        if (channel.pipeline().get(SslHandler.class) != null) {
+            session.handshaking();
+        } else {
+            sendCsm();
+        }
+        ctx.fireChannelActive();
+    }
+
+    private void sendCsm() {
         session.awaitCsm();
         write(CoapSignals.csm(maxMessageBytes(), true), null);
-        csmTimer = endpoint.loop.schedule(() -> abort(-1, "no CSM from " + session.remoteAddress() + " within "
-                + settings.csmTimeout().toMillis() + " ms", CoapErrorCode.TIMEOUT), settings.csmTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                sendCsm();
+            } else {
+                end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "the TLS handshake with "
+                        + session.remoteAddress() + " failed: " + rootMessage(done.cause())));
+                channel.close();
+            }
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == t ? String.valueOf(t.getMessage()) : t.getMessage() + " (" + root.getMessage() + ")";
+    }
+
+    /** @return the TLS session of a {@code coaps+tcp} connection once its handshake is done */
+    Optional<SSLSession> sslSession() {
+        SslHandler handler = channel.pipeline().get(SslHandler.class);
+        return handler == null || !handler.handshakeFuture().isSuccess() ? Optional.empty() : Optional.of(handler.engine().getSession());
     }
 
     @Override
@@ -113,6 +185,12 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("CoAP connection to {} failed", session.remoteAddress(), cause);
+        if (session.state() == CoapSessionState.HANDSHAKE) {
+            end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "the TLS handshake with "
+                    + session.remoteAddress() + " failed: " + rootMessage(cause)));
+            channel.close();
+            return;
+        }
         end(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the connection to " + session.remoteAddress()
                 + " failed: " + cause.getMessage()));
         channel.close();

@@ -385,6 +385,11 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     }
 
     @Override
+    public Optional<javax.net.ssl.SSLSession> tlsSession() {
+        return endpoint.link instanceof ReliableLink stream ? stream.sslSession() : Optional.empty();
+    }
+
+    @Override
     public Optional<CoapSignals.Release> peerRelease() {
         return endpoint.link instanceof ReliableLink stream ? stream.release() : Optional.empty();
     }
@@ -1057,7 +1062,9 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
             return null;
         }
         upload.body.write(inbound.message.payloadArray(), 0, inbound.message.payloadLength());
-        int szx = Math.min(block.szx(), endpoint.config.blockSzx());
+        // A BERT block (SZX 7, RFC 8323 §6) stays BERT: the CSM said Block-Wise-Transfer, and the
+        // client counts its next block number in 1024-byte units of what it sent.
+        int szx = block.szx() == 7 && endpoint.reliable ? 7 : Math.min(block.szx(), endpoint.config.blockSzx());
         if (block.more()) {
             if (block.size() > endpoint.config.blockSize() && block.num() > 0) {
                 uploads.remove(key);
