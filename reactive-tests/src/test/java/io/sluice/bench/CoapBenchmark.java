@@ -99,6 +99,8 @@ final class CoapBenchmark {
         cleanup.add(cfDtls::destroy);
         LiveCoapServer sluiceTcp = sluiceSpec.tcp().bind().block(TIMEOUT);
         cleanup.add(sluiceTcp::dispose);
+        LiveCoapServer sluiceWs = sluiceSpec.webSocket().bind().block(TIMEOUT);
+        cleanup.add(sluiceWs::dispose);
         // The reference for a request/response over one TCP connection: HTTP/1.1 on reactor-netty, keep-alive.
         reactor.netty.DisposableServer http = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
                 .route(r -> r.get("/bench", (req, res) -> res.sendByteArray(Mono.just(BODY)))).bindNow(TIMEOUT);
@@ -115,6 +117,7 @@ final class CoapBenchmark {
         CoapSession s2sD = sluiceSecure.connect("coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2cD = sluiceSecure.connect("coaps://127.0.0.1:" + cfDtlsPort).block(TIMEOUT);
         CoapSession s2sT = sluiceClient.connect("coap+tcp://127.0.0.1:" + sluiceTcp.localAddress().getPort()).block(TIMEOUT);
+        CoapSession s2sW = sluiceClient.connect("coap+ws://127.0.0.1:" + sluiceWs.localAddress().getPort()).block(TIMEOUT);
         reactor.netty.http.client.HttpClient httpClient = reactor.netty.http.client.HttpClient.create(
                         reactor.netty.resources.ConnectionProvider.builder("bench").maxConnections(IN_FLIGHT).build())
                 .baseUrl("http://127.0.0.1:" + http.port());
@@ -139,6 +142,7 @@ final class CoapBenchmark {
         add.accept("UDP Sluice -> Californium", () -> s2c.request(get));
         add.accept("UDP Californium -> Sluice", c2s::call);
         add.accept("TCP Sluice -> Sluice", () -> s2sT.request(get));
+        add.accept("WS Sluice -> Sluice", () -> s2sW.request(get));
         add.accept("HTTP/1.1 reactor-netty (reference)", () -> httpClient.get().uri("/bench").responseContent().aggregate().asByteArray());
         add.accept("DTLS Sluice -> Sluice", () -> s2sD.request(get));
         add.accept("DTLS Californium -> Californium", c2cD::call);
@@ -169,7 +173,7 @@ final class CoapBenchmark {
         LoadRun.Result httpRef = find(results, "HTTP/1.1 reactor-netty (reference)");
         System.out.println(String.format(Locale.ROOT, "TCP  throughput TCP/UDP (Sluice) %.2fx (target 1.0x); CoAP over TCP/HTTP/1.1 %.2fx; p99 %.0f µs vs %.0f µs",
                 tcp.perSecond() / udp.perSecond(), tcp.perSecond() / httpRef.perSecond(), tcp.p99Nanos() / 1000.0, httpRef.p99Nanos() / 1000.0));
-        List.of(s2s, s2c, s2sD, s2cD, s2sT).forEach(CoapSession::release);
+        List.of(s2s, s2c, s2sD, s2cD, s2sT, s2sW).forEach(CoapSession::release);
 
         System.out.println();
         sluiceUdp.dispose();

@@ -32,8 +32,9 @@ import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
 
 /**
- * Sluice's CoAP over TCP (RFC 8323) against libcoap 4.3.5's {@code coap-client} and
- * {@code coap-server}, both ways: GET, PUT of 100 KB block-wise, observe, discovery, Ping.
+ * Sluice's CoAP over TCP and over WebSockets (RFC 8323) against libcoap 4.3.5's
+ * {@code coap-client} and {@code coap-server}, both ways: GET, PUT of 100 KB block-wise, observe,
+ * discovery, Ping.
  * The binaries come from {@code ../shared/peers/build-libcoap.sh}, which {@code .ci/run} runs.
  */
 class CoapLibcoapTcpInteropTest {
@@ -46,10 +47,11 @@ class CoapLibcoapTcpInteropTest {
     private final ConcurrentHashMap<String, byte[]> store = new ConcurrentHashMap<>();
     private final AtomicInteger ticks = new AtomicInteger();
     private LiveCoapServer server;
+    private LiveCoapServer ws;
 
     @BeforeEach
     void startSluice() {
-        server = CoapServer.create().port(0).tcp().route(r -> r
+        CoapServer spec = CoapServer.create().port(0).route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from sluice over tcp")))
                         .put("/data/**", req -> {
                             store.put(req.remainder(), req.request().body());
@@ -59,13 +61,19 @@ class CoapLibcoapTcpInteropTest {
                                 .defaultIfEmpty(CoapResponse.of(CoapCode.NOT_FOUND)))
                         .observable("/ticks", req -> Flux.interval(Duration.ZERO, Duration.ofMillis(200))
                                 .map(i -> CoapResponse.content("tick " + ticks.incrementAndGet() + "\n")))
-                        .describe("/ticks", ResourceAttributes.create().resourceType("ticks").title("Ticks")))
-                .bind().block(TIMEOUT);
+                        .describe("/ticks", ResourceAttributes.create().resourceType("ticks").title("Ticks")));
+        server = spec.tcp().bind().block(TIMEOUT);
+        ws = spec.webSocket().bind().block(TIMEOUT);
     }
 
     @AfterEach
     void stopSluice() {
         server.dispose();
+        ws.dispose();
+    }
+
+    private String ws(String path) {
+        return "coap+ws://127.0.0.1:" + ws.localAddress().getPort() + path;
     }
 
     private String uri(String path) {
@@ -111,6 +119,62 @@ class CoapLibcoapTcpInteropTest {
     void coapClientObservesOverTcp() throws Exception {
         String out = run(Libcoap.client(), "-B", "10", "-s", "2", uri("/ticks"));
         assertThat(out.lines().filter(l -> l.startsWith("tick ")).count()).as(out).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void coapClientOverWebSockets() throws Exception {
+        assertThat(run(Libcoap.client(), "-B", "10", ws("/hello"))).contains("hello from sluice over tcp");
+        byte[] body = new byte[100 * 1024];
+        new Random(84).nextBytes(body);
+        Path upload = Files.write(dir.resolve("ws-up.bin"), body);
+        run(Libcoap.client(), "-B", "20", "-m", "put", "-f", upload.toString(), ws("/data/ws"));
+        assertThat(store.get("ws")).isEqualTo(body);
+        Path download = dir.resolve("ws-down.bin");
+        run(Libcoap.client(), "-B", "20", "-o", download.toString(), ws("/data/ws"));
+        assertThat(Files.readAllBytes(download)).isEqualTo(body);
+        String out = run(Libcoap.client(), "-B", "10", "-s", "2", ws("/ticks"));
+        assertThat(out.lines().filter(l -> l.startsWith("tick ")).count()).as(out).isGreaterThanOrEqualTo(5);
+        assertThat(run(Libcoap.client(), "-B", "10", ws("/.well-known/core"))).contains("</ticks>");
+        assertThat(ws.sessions()).allSatisfy(s -> assertThat(s.protocol()).isEqualTo(CoapProtocol.WS));
+    }
+
+    @Test
+    void sluiceClientAgainstCoapServerOverWebSockets() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        int udp;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            udp = probe.getLocalPort();
+        }
+        PeerProcess coapServer = PeerProcess.exec(Libcoap.server(), "-A", "127.0.0.1", "-p", String.valueOf(udp), "-w", String.valueOf(port));
+        try {
+            CoapSession session = Mono.defer(() -> CoapClient.create().connect("coap+ws://127.0.0.1:" + port))
+                    .retryWhen(Retry.backoff(30, Duration.ofMillis(50)).maxBackoff(Duration.ofMillis(200)))
+                    .block(TIMEOUT);
+            try {
+                assertThat(session.protocol()).isEqualTo(CoapProtocol.WS);
+                StepVerifier.create(session.request(CoapRequest.get("/")))
+                        .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
+                byte[] body = new byte[100 * 1024];
+                new Random(6).nextBytes(body);
+                StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
+                        .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.request(CoapRequest.get("/example_data")))
+                        .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.discover(""))
+                        .assertNext(links -> assertThat(links).extracting(CoreLink::target).contains("/time"))
+                        .expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(2)).expectNextCount(2)
+                        .expectComplete().verify(Duration.ofSeconds(30));
+            } finally {
+                session.release();
+            }
+        } finally {
+            coapServer.close();
+        }
     }
 
     @Test

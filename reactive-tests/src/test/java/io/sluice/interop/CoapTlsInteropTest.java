@@ -38,9 +38,10 @@ import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
 
 /**
- * CoAP over TLS ({@code coaps+tcp}, RFC 8323 §3.4) with X.509 certificates made by the openssl
- * command line: Sluice to Sluice with mutual authentication and a wrong trust anchor, and libcoap
- * 4.3.5's {@code coap-client} and {@code coap-server} both ways.
+ * CoAP over TLS ({@code coaps+tcp}, RFC 8323 §3.4) and over secure WebSockets ({@code coaps+ws})
+ * with X.509 certificates made by the openssl command line: Sluice to Sluice with mutual
+ * authentication and a wrong trust anchor, and libcoap 4.3.5's {@code coap-client} and
+ * {@code coap-server} both ways.
  */
 class CoapTlsInteropTest {
 
@@ -55,6 +56,7 @@ class CoapTlsInteropTest {
 
     private final ConcurrentHashMap<String, byte[]> store = new ConcurrentHashMap<>();
     private LiveCoapServer sluice;
+    private LiveCoapServer sluiceWss;
 
     @BeforeAll
     static void makePki() throws Exception {
@@ -86,7 +88,7 @@ class CoapTlsInteropTest {
 
     @BeforeEach
     void startSluice() throws Exception {
-        sluice = CoapServer.create().port(0).tls(serverContext()).route(r -> r
+        CoapServer spec = CoapServer.create().port(0).tls(serverContext()).route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from sluice over tls")))
                         .put("/data/**", req -> {
                             store.put(req.remainder(), req.request().body());
@@ -95,13 +97,70 @@ class CoapTlsInteropTest {
                         .get("/data/**", req -> Mono.justOrEmpty(store.get(req.remainder())).map(CoapResponse::content)
                                 .defaultIfEmpty(CoapResponse.of(CoapCode.NOT_FOUND)))
                         .observable("/ticks", req -> Flux.interval(Duration.ZERO, Duration.ofMillis(200))
-                                .map(i -> CoapResponse.content("tick " + i + "\n"))))
-                .bind().block(TIMEOUT);
+                                .map(i -> CoapResponse.content("tick " + i + "\n"))));
+        sluice = spec.bind().block(TIMEOUT);
+        sluiceWss = spec.webSocket().bind().block(TIMEOUT);
     }
 
     @AfterEach
     void stopSluice() {
         sluice.dispose();
+        sluiceWss.dispose();
+    }
+
+    private String wss(String path) {
+        return "coaps+ws://127.0.0.1:" + sluiceWss.localAddress().getPort() + path;
+    }
+
+    @Test
+    void coapClientOverSecureWebSockets() throws Exception {
+        String[] auth = {"-c", client + ".pem", "-j", client + ".key", "-C", pki.caCert.toString()};
+        assertThat(run(concat(auth, "-B", "10", wss("/hello")))).contains("hello from sluice over tls");
+        byte[] body = new byte[100 * 1024];
+        new Random(44).nextBytes(body);
+        Path upload = Files.write(dir.resolve("wss-up.bin"), body);
+        run(concat(auth, "-B", "20", "-m", "put", "-f", upload.toString(), wss("/data/wss")));
+        assertThat(store.get("wss")).isEqualTo(body);
+        String out = run(concat(auth, "-B", "10", "-s", "2", wss("/ticks")));
+        assertThat(out.lines().filter(l -> l.startsWith("tick ")).count()).as(out).isGreaterThanOrEqualTo(5);
+        assertThat(sluiceWss.sessions()).allSatisfy(s -> assertThat(s.protocol()).isEqualTo(CoapProtocol.WSS));
+    }
+
+    @Test
+    void sluiceClientAgainstCoapServerOverSecureWebSockets() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        int plain;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            plain = probe.getLocalPort();
+        }
+        PeerProcess coapServer = PeerProcess.exec(CoapLibcoapTcpInteropTest.Libcoap.server(), "-A", "127.0.0.1", "-p", String.valueOf(plain),
+                "-w", plain + "," + port, "-c", server + ".pem", "-j", server + ".key", "-C", pki.caCert.toString());
+        try {
+            CoapClient tls = CoapClient.create().tls(clientContext(pki.caCert));
+            CoapSession session = Mono.defer(() -> tls.connect("coaps+ws://127.0.0.1:" + port))
+                    .retryWhen(Retry.backoff(30, Duration.ofMillis(50)).maxBackoff(Duration.ofMillis(200))
+                            .filter(e -> !(e instanceof CoapException c) || c.errorCode() != CoapErrorCode.HANDSHAKE_FAILED))
+                    .block(TIMEOUT);
+            try {
+                assertThat(session.protocol()).isEqualTo(CoapProtocol.WSS);
+                StepVerifier.create(session.request(CoapRequest.get("/")))
+                        .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
+                byte[] body = new byte[100 * 1024];
+                new Random(45).nextBytes(body);
+                StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
+                        .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.request(CoapRequest.get("/example_data")))
+                        .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
+            } finally {
+                session.release();
+            }
+        } finally {
+            coapServer.close();
+        }
     }
 
     private String uri(String path) {

@@ -145,7 +145,7 @@ public final class CoapClient {
     }
 
     /**
-     * Secures {@code coaps+tcp://} sessions with TLS (RFC 8323 §3.4) from a Netty client context,
+     * Secures {@code coaps+tcp://} and {@code coaps+ws://} sessions with TLS (RFC 8323 §3.4) from a Netty client context,
      * e.g. {@code SslContextBuilder.forClient().trustManager(caPem)
      * .applicationProtocolConfig(CoapServer.ALPN).build()}: certificates as the JDK's TLS takes them
      * (PEM, PKCS#12 through a {@code KeyManagerFactory}). The server's host name goes to SNI and to
@@ -220,7 +220,7 @@ public final class CoapClient {
     }
 
     /**
-     * @param protocol UDP, DTLS, TCP or TLS
+     * @param protocol any of the six
      * @param remote the server (or multicast group) address
      * @return the session, once usable
      */
@@ -230,12 +230,11 @@ public final class CoapClient {
             case DTLS -> dtls == null
                     ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "coaps needs a DTLS client: CoapClient.dtls(DtlsClient...)"))
                     : connectSecure(remote);
-            case TCP -> connectReliable(remote, reliable.withTls(null));
-            case TLS -> reliable.tls() == null
-                    ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, "coaps+tcp needs a TLS context: CoapClient.tls(SslContext)"))
-                    : connectReliable(remote, reliable);
-            default -> Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol
-                    + " is not supported by this release (UDP, DTLS, TCP and TLS are)"));
+            case TCP -> connectReliable(remote, reliable.withTls(null).withWebSocket(false));
+            case WS -> connectReliable(remote, reliable.withTls(null).withWebSocket(true));
+            case TLS, WSS -> reliable.tls() == null
+                    ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol.scheme() + " needs a TLS context: CoapClient.tls(SslContext)"))
+                    : connectReliable(remote, reliable.withWebSocket(protocol == CoapProtocol.WSS));
         };
     }
 
@@ -351,10 +350,7 @@ public final class CoapClient {
                         .handler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel channel) {
-                                if (settings.tls() != null) {
-                                    channel.pipeline().addLast(settings.tls().newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
-                                }
-                                ReliableLink link = new ReliableLink(channel, endpoint, session, CoapReliableCodec.TCP, settings, CLIENT_UNSENT,
+                                ReliableLink link = ReliablePipelines.client(channel, endpoint, session, settings, remote, CLIENT_UNSENT,
                                         failure -> {
                                             if (failure == null) {
                                                 sink.success(session);
@@ -363,7 +359,6 @@ public final class CoapClient {
                                             }
                                         });
                                 endpoint.link = link;
-                                channel.pipeline().addLast(new ReliableFrames(link.maxMessageBytes()), link);
                             }
                         });
                 ChannelFuture connected = bindAddress != null ? bootstrap.connect(remote, bindAddress) : bootstrap.connect(remote);

@@ -268,6 +268,21 @@ public final class CoapServer {
     }
 
     /**
+     * Serves CoAP over WebSockets (RFC 8323 §4): {@code coap+ws://}, or {@code coaps+ws://} with
+     * {@link #tls}. The HTTP/1.1 upgrade is taken at {@code /.well-known/coap} with subprotocol
+     * {@code coap}; every other request is answered 404. Each binary WebSocket message is one CoAP
+     * message (at most our Max-Message-Size; a longer one closes the connection); a text message is
+     * answered with close code 1003. After the upgrade everything is as {@link #tcp()} says, the
+     * upgrade counting against the CSM timeout.
+     *
+     * @return a copy
+     */
+    public CoapServer webSocket() {
+        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withWebSocket(true)).tcp();
+    }
+
+    /**
      * @param timeout over TCP, how long a new connection may take to send its CSM (default 10 s)
      * @return a copy
      */

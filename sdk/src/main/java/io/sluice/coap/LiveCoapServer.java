@@ -114,7 +114,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
 
     private volatile EndpointConfig secureConfig;
 
-    /** A new connection to a server over TCP or TLS, on its channel's loop, before it is active. */
+    /** A new connection to a server over TCP, TLS or WebSockets, on its channel's loop, before it is active. */
     void acceptReliable(Channel channel, EndpointConfig config, ReliableLink.Settings settings) {
         if (isDisposed || sessions.size() >= maxSessions) {
             // Nothing is kept for a connection over the cap; it is closed before a byte is read.
@@ -125,12 +125,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), config, settings.protocol(), true, this, malformed, duplicates);
         SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, (InetSocketAddress) channel.remoteAddress(), null, 0);
         endpoint.attach(session);
-        if (settings.tls() != null) {
-            channel.pipeline().addLast(settings.tls().newHandler(channel.alloc()));
-        }
-        ReliableLink link = new ReliableLink(channel, endpoint, session, CoapReliableCodec.TCP, settings, unsent, failure -> { });
-        endpoint.link = link;
-        channel.pipeline().addLast(new ReliableFrames(link.maxMessageBytes()), link);
+        endpoint.link = ReliablePipelines.server(channel, endpoint, session, settings, unsent);
         endpoints.add(endpoint);
         channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
         sessionCreated(session);
@@ -165,7 +160,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         return localAddress;
     }
 
-    /** @return UDP, DTLS, TCP or TLS */
+    /** @return the transport it serves */
     public CoapProtocol protocol() {
         return protocol;
     }

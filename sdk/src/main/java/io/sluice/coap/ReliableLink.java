@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -30,8 +32,8 @@ import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * The reliable message layer of RFC 8323 for one connection (TCP, or TLS under an
- * {@link SslHandler}): what the datagram layer's
+ * The reliable message layer of RFC 8323 for one connection (TCP, TLS under an
+ * {@link SslHandler}, WebSockets over {@link WebSocketFrames}): what the datagram layer's
  * CON/ACK, message IDs and deduplication are for UDP, this is for a byte stream. It sends its CSM
  * first and takes nothing but the peer's CSM first (§5.3), within the CSM timeout; it answers
  * Ping with Pong, ends the session on Release and Abort, sends Abort (with the offending option
@@ -53,31 +55,43 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     /**
      * What a reliable session runs with beyond the endpoint's settings.
      *
-     * @param csmTimeout how long from connect to the peer's CSM, the TLS handshake included
+     * @param csmTimeout how long from connect to the peer's CSM, the TLS handshake and WebSocket upgrade included
      * @param keepAlive the Ping interval, or zero for none
-     * @param tls the TLS context for {@code coaps+tcp}, or null for {@code coap+tcp}
+     * @param tls the TLS context for {@code coaps+tcp} and {@code coaps+ws}, or null
+     * @param webSocket whether the transport is WebSockets (RFC 8323 §4) rather than TCP framing (§3)
      */
-    record Settings(Duration csmTimeout, Duration keepAlive, SslContext tls) {
+    record Settings(Duration csmTimeout, Duration keepAlive, SslContext tls, boolean webSocket) {
         static final Duration DEFAULT_CSM_TIMEOUT = Duration.ofSeconds(10);
 
         static Settings defaults() {
-            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO, null);
+            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO, null, false);
         }
 
         Settings withCsmTimeout(Duration timeout) {
-            return new Settings(timeout, keepAlive, tls);
+            return new Settings(timeout, keepAlive, tls, webSocket);
         }
 
         Settings withKeepAlive(Duration interval) {
-            return new Settings(csmTimeout, interval, tls);
+            return new Settings(csmTimeout, interval, tls, webSocket);
         }
 
         Settings withTls(SslContext context) {
-            return new Settings(csmTimeout, keepAlive, context);
+            return new Settings(csmTimeout, keepAlive, context, webSocket);
+        }
+
+        Settings withWebSocket(boolean ws) {
+            return new Settings(csmTimeout, keepAlive, tls, ws);
         }
 
         CoapProtocol protocol() {
+            if (webSocket) {
+                return tls == null ? CoapProtocol.WS : CoapProtocol.WSS;
+            }
             return tls == null ? CoapProtocol.TCP : CoapProtocol.TLS;
+        }
+
+        CoapReliableCodec codec() {
+            return webSocket ? CoapReliableCodec.WEBSOCKET : CoapReliableCodec.TCP;
         }
     }
 
@@ -126,33 +140,57 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     public void channelActive(ChannelHandlerContext ctx) {
         // One deadline from connect to the peer's CSM, the TLS handshake included: a peer that
         // stalls either holds a connection no longer than the CSM timeout.
+        tlsPending = channel.pipeline().get(SslHandler.class) != null;
+        upgradePending = channel.pipeline().get(WebSocketFrames.class) != null;
         csmTimer = endpoint.loop.schedule(() -> {
-            if (channel.pipeline().get(SslHandler.class) != null && session.state() == CoapSessionState.HANDSHAKE) {
-                end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "no TLS handshake with "
-                        + session.remoteAddress() + " within " + settings.csmTimeout().toMillis() + " ms"));
+            if (tlsPending || upgradePending) {
+                end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, tlsPending ? CoapNackReason.TLS_FAILED : CoapNackReason.WS_FAILED,
+                        "no " + (tlsPending ? "TLS handshake" : "WebSocket upgrade") + " with " + session.remoteAddress() + " within "
+                        + settings.csmTimeout().toMillis() + " ms"));
                 channel.close();
                 return;
             }
             abort(-1, "no CSM from " + session.remoteAddress() + " within " + settings.csmTimeout().toMillis() + " ms", CoapErrorCode.TIMEOUT);
         }, settings.csmTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        if (channel.pipeline().get(SslHandler.class) != null) {
+        if (tlsPending) {
             session.handshaking();
-        } else {
+        } else if (!upgradePending) {
             sendCsm();
         }
         ctx.fireChannelActive();
     }
 
+    /** Set while the TLS handshake, or the WebSocket upgrade, that comes before the CSM is not done. */
+    private boolean tlsPending;
+    private boolean upgradePending;
+
     private void sendCsm() {
+        if (ended) {
+            return;
+        }
         session.awaitCsm();
         write(CoapSignals.csm(maxMessageBytes(), true), null);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof SslHandshakeCompletionEvent done) {
-            if (done.isSuccess()) {
+        if (event instanceof WebSocketServerProtocolHandler.HandshakeComplete
+                || event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            upgradePending = false;
+            if (!tlsPending && !ended) {
                 sendCsm();
+            }
+        } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT
+                || event == WebSocketServerProtocolHandler.ServerHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.WS_FAILED, "the WebSocket upgrade with "
+                    + session.remoteAddress() + " timed out"));
+            channel.close();
+        } else if (event instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                tlsPending = false;
+                if (!upgradePending) {
+                    sendCsm();
+                }
             } else {
                 end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "the TLS handshake with "
                         + session.remoteAddress() + " failed: " + rootMessage(done.cause())));
@@ -185,9 +223,10 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("CoAP connection to {} failed", session.remoteAddress(), cause);
-        if (session.state() == CoapSessionState.HANDSHAKE) {
-            end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "the TLS handshake with "
-                    + session.remoteAddress() + " failed: " + rootMessage(cause)));
+        if (tlsPending || upgradePending) {
+            end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, tlsPending ? CoapNackReason.TLS_FAILED : CoapNackReason.WS_FAILED,
+                    "the " + (tlsPending ? "TLS handshake" : "WebSocket upgrade") + " with " + session.remoteAddress() + " failed: "
+                    + rootMessage(cause)));
             channel.close();
             return;
         }

@@ -1,0 +1,83 @@
+package io.sluice.coap;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The channel pipelines of the reliable transports, one place for client and server: TLS first
+ * when secured, then either RFC 8323 §3's length framing or the HTTP upgrade to a WebSocket at
+ * {@value #PATH} with subprotocol {@value #SUBPROTOCOL} (§4), then the reliable message layer.
+ * Every stage is bounded by our Max-Message-Size: a longer frame, WebSocket message or upgrade
+ * request is refused rather than buffered.
+ */
+final class ReliablePipelines {
+
+    /** Where CoAP over WebSockets lives (RFC 8323 §4.1, §8.3). */
+    static final String PATH = "/.well-known/coap";
+    /** The WebSocket subprotocol (RFC 8323 §4.1, §8.1). */
+    static final String SUBPROTOCOL = "coap";
+    private static final int MAX_UPGRADE_BYTES = 8192;
+
+    private ReliablePipelines() {
+    }
+
+    /** Installs a server connection's handlers; the link is the endpoint's. */
+    static ReliableLink server(Channel channel, CoapEndpoint endpoint, SessionImpl session, ReliableLink.Settings settings, LongAdder unsent) {
+        ChannelPipeline p = channel.pipeline();
+        if (settings.tls() != null) {
+            p.addLast(settings.tls().newHandler(channel.alloc()));
+        }
+        ReliableLink link = new ReliableLink(channel, endpoint, session, settings.codec(), settings, unsent, failure -> { });
+        if (settings.webSocket()) {
+            p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_BYTES),
+                    new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                            .websocketPath(PATH).subprotocols(SUBPROTOCOL)
+                            .handshakeTimeoutMillis(settings.csmTimeout().toMillis())
+                            .decoderConfig(WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(link.maxMessageBytes()).build())
+                            .build()),
+                    new WebSocketFrameAggregator(link.maxMessageBytes()), new WebSocketFrames());
+        } else {
+            p.addLast(new ReliableFrames(link.maxMessageBytes()));
+        }
+        p.addLast(link);
+        return link;
+    }
+
+    /** Installs a client connection's handlers; {@code onReady} hears when both CSMs have crossed, or why not. */
+    static ReliableLink client(Channel channel, CoapEndpoint endpoint, SessionImpl session, ReliableLink.Settings settings,
+            InetSocketAddress remote, LongAdder unsent, Consumer<Throwable> onReady) {
+        ChannelPipeline p = channel.pipeline();
+        if (settings.tls() != null) {
+            p.addLast(settings.tls().newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
+        }
+        ReliableLink link = new ReliableLink(channel, endpoint, session, settings.codec(), settings, unsent, onReady);
+        if (settings.webSocket()) {
+            String host = remote.getAddress() instanceof java.net.Inet6Address ? "[" + remote.getHostString() + "]" : remote.getHostString();
+            URI uri = URI.create((settings.tls() != null ? "wss://" : "ws://") + host + ":" + remote.getPort() + PATH);
+            p.addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_UPGRADE_BYTES),
+                    new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
+                            .webSocketUri(uri).subprotocol(SUBPROTOCOL)
+                            .handshakeTimeoutMillis(settings.csmTimeout().toMillis())
+                            .maxFramePayloadLength(link.maxMessageBytes())
+                            .build()),
+                    new WebSocketFrameAggregator(link.maxMessageBytes()), new WebSocketFrames());
+        } else {
+            p.addLast(new ReliableFrames(link.maxMessageBytes()));
+        }
+        p.addLast(link);
+        return link;
+    }
+}
