@@ -164,6 +164,20 @@ public final class CoapClient {
         return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withTls(context));
     }
 
+    /**
+     * Over {@code coap+tcp} and the other reliable transports, goes on without the server's CSM:
+     * {@code connect} completes once this side's CSM is sent, at RFC 8323's base values (1152-byte
+     * messages), and a CSM that comes later updates them. RFC 8323 §5.3 makes a missing CSM a
+     * connection error, so this is off by default; it is for servers that predate CSM, such as
+     * Eclipse Californium's TCP connector, which also does not answer Ping.
+     *
+     * @param accept whether to accept a server that sends no CSM
+     * @return a copy
+     */
+    public CoapClient acceptMissingCsm(boolean accept) {
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withAcceptMissingCsm(accept));
+    }
+
     static void requirePositive(Duration d, String what) {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(what + " must be positive, was " + d);

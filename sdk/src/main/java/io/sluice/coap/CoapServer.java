@@ -283,6 +283,20 @@ public final class CoapServer {
     }
 
     /**
+     * Over the reliable transports, serves a client whose first message is not a CSM, taking it at
+     * RFC 8323's base values, instead of aborting it. RFC 8323 §5.3 makes a missing CSM a connection
+     * error, so this is off by default; it is for clients that predate CSM, such as Eclipse
+     * Californium's TCP connector. The CSM timeout still ends a connection that sends nothing.
+     *
+     * @param accept whether to accept a client that sends no CSM
+     * @return a copy
+     */
+    public CoapServer acceptMissingCsm(boolean accept) {
+        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withAcceptMissingCsm(accept)).tcp();
+    }
+
+    /**
      * @param timeout over TCP, how long a new connection may take to send its CSM (default 10 s)
      * @return a copy
      */

@@ -59,28 +59,34 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
      * @param keepAlive the Ping interval, or zero for none
      * @param tls the TLS context for {@code coaps+tcp} and {@code coaps+ws}, or null
      * @param webSocket whether the transport is WebSockets (RFC 8323 §4) rather than TCP framing (§3)
+     * @param acceptMissingCsm whether a peer that sends no CSM is taken at RFC 8323's base values
+     *     instead of being aborted (for stacks that predate CSM, such as Californium's TCP connector)
      */
-    record Settings(Duration csmTimeout, Duration keepAlive, SslContext tls, boolean webSocket) {
+    record Settings(Duration csmTimeout, Duration keepAlive, SslContext tls, boolean webSocket, boolean acceptMissingCsm) {
         static final Duration DEFAULT_CSM_TIMEOUT = Duration.ofSeconds(10);
 
         static Settings defaults() {
-            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO, null, false);
+            return new Settings(DEFAULT_CSM_TIMEOUT, Duration.ZERO, null, false, false);
         }
 
         Settings withCsmTimeout(Duration timeout) {
-            return new Settings(timeout, keepAlive, tls, webSocket);
+            return new Settings(timeout, keepAlive, tls, webSocket, acceptMissingCsm);
         }
 
         Settings withKeepAlive(Duration interval) {
-            return new Settings(csmTimeout, interval, tls, webSocket);
+            return new Settings(csmTimeout, interval, tls, webSocket, acceptMissingCsm);
         }
 
         Settings withTls(SslContext context) {
-            return new Settings(csmTimeout, keepAlive, context, webSocket);
+            return new Settings(csmTimeout, keepAlive, context, webSocket, acceptMissingCsm);
         }
 
         Settings withWebSocket(boolean ws) {
-            return new Settings(csmTimeout, keepAlive, tls, ws);
+            return new Settings(csmTimeout, keepAlive, tls, ws, acceptMissingCsm);
+        }
+
+        Settings withAcceptMissingCsm(boolean accept) {
+            return new Settings(csmTimeout, keepAlive, tls, webSocket, accept);
         }
 
         CoapProtocol protocol() {
@@ -129,9 +135,20 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         this.onReady = onReady;
     }
 
-    /** The largest message we take; said in our CSM. */
+    /**
+     * The largest message we take over a stream, said in our CSM: the decoder limit, but at least
+     * {@value #MIN_MAX_MESSAGE_BYTES} bytes so that BERT blocks (RFC 8323 §6) fit, which peers send
+     * in multiples of 1024 bytes (Californium sends 4 KiB whatever the CSM says).
+     */
     int maxMessageBytes() {
-        return endpoint.config.limits().maxMessageBytes();
+        return Math.max(endpoint.config.limits().maxMessageBytes(), MIN_MAX_MESSAGE_BYTES);
+    }
+
+    static final int MIN_MAX_MESSAGE_BYTES = 16 * 1024 + 512;
+
+    private io.sluice.codec.Limits limits() {
+        io.sluice.codec.Limits l = endpoint.config.limits();
+        return l.maxMessageBytes() >= MIN_MAX_MESSAGE_BYTES ? l : l.withMaxMessageBytes(MIN_MAX_MESSAGE_BYTES);
     }
 
     // ---------------------------------------------------------------------------- life cycle
@@ -170,7 +187,25 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         }
         session.awaitCsm();
         write(CoapSignals.csm(maxMessageBytes(), true), null);
+        if (settings.acceptMissingCsm() && session.type() != CoapSessionType.SERVER) {
+            // A server that predates CSM never sends one: go on at the base values; a CSM that does come updates them.
+            establishOnce();
+        }
     }
+
+    /** Both sides may now send requests: once, on the peer's CSM (or without one, where that is accepted). */
+    private void establishOnce() {
+        if (established || ended) {
+            return;
+        }
+        established = true;
+        cancel(csmTimer);
+        session.establish();
+        armKeepAlive();
+        onReady.accept(null);
+    }
+
+    private boolean established;
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
@@ -253,7 +288,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         while (!pings.isEmpty()) {
             pings.poll().sink().error(why);
         }
-        if (!peerCsmSeen) {
+        if (!established) {
             onReady.accept(why);
         }
         session.free(why);
@@ -293,7 +328,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             if (ended) {
                 return;
             }
-            message = codec.decode(frame, endpoint.config.limits());
+            message = codec.decode(frame, limits());
         } catch (CodecException e) {
             endpoint.malformed.increment();
             abort(-1, "malformed message at offset " + e.offset() + ": " + e.getMessage(), CoapErrorCode.BAD_RESPONSE);
@@ -307,9 +342,12 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
 
     private void onMessage(CoapMessage message) {
         CoapCode code = message.code();
-        if (!peerCsmSeen && !code.equals(CoapCode.CSM)) {
-            abort(-1, "the first message must be a CSM (RFC 8323 §5.3), got " + code, CoapErrorCode.BAD_RESPONSE);
-            return;
+        if (!peerCsmSeen && !established && !code.equals(CoapCode.CSM)) {
+            if (!settings.acceptMissingCsm()) {
+                abort(-1, "the first message must be a CSM (RFC 8323 §5.3), got " + code, CoapErrorCode.BAD_RESPONSE);
+                return;
+            }
+            establishOnce();
         }
         if (code.isSignal()) {
             onSignal(message);
@@ -330,13 +368,8 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
                 abort(e.option(), e.getMessage(), CoapErrorCode.BAD_RESPONSE);
                 return;
             }
-            if (!peerCsmSeen) {
-                peerCsmSeen = true;
-                cancel(csmTimer);
-                session.establish();
-                armKeepAlive();
-                onReady.accept(null);
-            }
+            peerCsmSeen = true;
+            establishOnce();
         } else if (code.equals(CoapCode.PING)) {
             // Everything before the Ping was handed on in order, so custody can be granted as asked.
             write(CoapSignals.pong(message, CoapSignals.custody(message)), null);
@@ -423,7 +456,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     /** Sends a Ping (§5.4); the Mono ends with the round trip when the Pong comes. */
     Mono<Duration> ping() {
         return Mono.create(sink -> endpoint.onLoop(() -> {
-            if (ended || !peerCsmSeen) {
+            if (ended || !established) {
                 sink.error(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session with "
                         + session.remoteAddress() + " is " + session.state()));
                 return;

@@ -167,6 +167,36 @@ class CoapTcpTest {
     }
 
     @Test
+    void aServerThatAcceptsAMissingCsmServesARequestSentFirst() throws IOException {
+        LiveCoapServer lenient = CoapServer.create().port(0).tcp().acceptMissingCsm(true)
+                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))).bind().block(WAIT);
+        try (RawTcpPeer peer = RawTcpPeer.connect(lenient.localAddress())) {
+            peer.send(CoapMessage.of(io.sluice.codec.coap.CoapType.NON, CoapCode.GET, 0).withToken(new byte[] {7})
+                    .withOptions(CoapOptions.builder().uriPath("hello").build()));
+            assertThat(peer.read().code()).isEqualTo(CoapCode.CSM);
+            CoapMessage answer = peer.read();
+            assertThat(answer.code()).isEqualTo(CoapCode.CONTENT);
+            assertThat(answer.payloadText()).isEqualTo("hi");
+        } finally {
+            lenient.dispose();
+        }
+    }
+
+    @Test
+    void aClientThatAcceptsAMissingCsmIsEstablishedOnceItsOwnCsmIsOut() throws IOException {
+        try (ServerSocket old = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            var pending = CoapClient.create().acceptMissingCsm(true).connect("coap+tcp://127.0.0.1:" + old.getLocalPort()).toFuture();
+            try (Socket accepted = old.accept(); RawTcpPeer peer = new RawTcpPeer(accepted)) {
+                assertThat(peer.read().code()).isEqualTo(CoapCode.CSM);
+                CoapSession session = pending.join();
+                assertThat(session.state()).isEqualTo(CoapSessionState.ESTABLISHED);
+                assertThat(session.peerCsm()).hasValueSatisfying(c -> assertThat(c.maxMessageSize()).isEqualTo(CoapSignals.BASE_MAX_MESSAGE_SIZE));
+                session.release();
+            }
+        }
+    }
+
+    @Test
     void anUnknownCriticalCsmOptionIsAbortedNamingIt() throws IOException {
         try (RawTcpPeer peer = RawTcpPeer.connect(server.localAddress())) {
             peer.send(CoapMessage.of(io.sluice.codec.coap.CoapType.NON, CoapCode.CSM, 0)
