@@ -67,6 +67,7 @@ final class CoapBenchmark {
         CoapConfig.register();
         UdpConfig.register();
         DtlsConfig.register();
+        org.eclipse.californium.elements.config.TcpConfig.register();
         Configuration config = new Configuration();
         config.set(CoapConfig.NSTART, IN_FLIGHT);
         return config;
@@ -97,7 +98,9 @@ final class CoapBenchmark {
         cleanup.add(cfUdp::destroy);
         org.eclipse.californium.core.CoapServer cfDtls = californiumServer(config, dtlsEndpoint(config, true));
         cleanup.add(cfDtls::destroy);
-        LiveCoapServer sluiceTcp = sluiceSpec.tcp().bind().block(TIMEOUT);
+        // Californium's TCP connector sends no CSM (it predates it), so the server that its client
+        // calls accepts that; Sluice's own client sends one either way.
+        LiveCoapServer sluiceTcp = sluiceSpec.tcp().acceptMissingCsm(true).bind().block(TIMEOUT);
         cleanup.add(sluiceTcp::dispose);
         LiveCoapServer sluiceWs = sluiceSpec.webSocket().bind().block(TIMEOUT);
         cleanup.add(sluiceWs::dispose);
@@ -105,6 +108,10 @@ final class CoapBenchmark {
         reactor.netty.DisposableServer http = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
                 .route(r -> r.get("/bench", (req, res) -> res.sendByteArray(Mono.just(BODY)))).bindNow(TIMEOUT);
         cleanup.add(http::disposeNow);
+        org.eclipse.californium.core.CoapServer cfTcp = californiumServer(config, new CoapEndpoint.Builder().setConfiguration(config)
+                .setConnector(new org.eclipse.californium.elements.tcp.netty.TcpServerConnector(LOOPBACK, config)).build());
+        cleanup.add(cfTcp::destroy);
+        int cfTcpPort = cfTcp.getEndpoints().get(0).getAddress().getPort();
         int cfUdpPort = cfUdp.getEndpoints().get(0).getAddress().getPort();
         int cfDtlsPort = cfDtls.getEndpoints().get(0).getAddress().getPort();
 
@@ -117,6 +124,10 @@ final class CoapBenchmark {
         CoapSession s2sD = sluiceSecure.connect("coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2cD = sluiceSecure.connect("coaps://127.0.0.1:" + cfDtlsPort).block(TIMEOUT);
         CoapSession s2sT = sluiceClient.connect("coap+tcp://127.0.0.1:" + sluiceTcp.localAddress().getPort()).block(TIMEOUT);
+        // Californium closes a TCP connection idle for its TCP_CONNECTION_IDLE_TIMEOUT (10 s), as the
+        // runs before this one leave it: connect again when the session was closed.
+        Mono<CoapSession> s2cT = sluiceClient.acceptMissingCsm(true).connect("coap+tcp://127.0.0.1:" + cfTcpPort)
+                .cacheInvalidateIf(s -> s.state() == io.sluice.coap.CoapSessionState.CLOSED);
         CoapSession s2sW = sluiceClient.connect("coap+ws://127.0.0.1:" + sluiceWs.localAddress().getPort()).block(TIMEOUT);
         reactor.netty.http.client.HttpClient httpClient = reactor.netty.http.client.HttpClient.create(
                         reactor.netty.resources.ConnectionProvider.builder("bench").maxConnections(IN_FLIGHT).build())
@@ -125,7 +136,9 @@ final class CoapBenchmark {
         CaliforniumCaller c2s = new CaliforniumCaller(udpEndpoint(config), "coap://127.0.0.1:" + sluiceUdp.localAddress().getPort() + "/bench");
         CaliforniumCaller c2cD = new CaliforniumCaller(dtlsEndpoint(config, false), "coaps://127.0.0.1:" + cfDtlsPort + "/bench");
         CaliforniumCaller c2sD = new CaliforniumCaller(dtlsEndpoint(config, false), "coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort() + "/bench");
-        List.of(c2c, c2s, c2cD, c2sD).forEach(c -> cleanup.add(c::close));
+        CaliforniumCaller c2cT = new CaliforniumCaller(tcpClientEndpoint(config), "coap+tcp://127.0.0.1:" + cfTcpPort + "/bench");
+        CaliforniumCaller c2sT = new CaliforniumCaller(tcpClientEndpoint(config), "coap+tcp://127.0.0.1:" + sluiceTcp.localAddress().getPort() + "/bench");
+        List.of(c2c, c2s, c2cD, c2sD, c2cT, c2sT).forEach(c -> cleanup.add(c::close));
         java.util.Map<String, java.util.concurrent.atomic.LongAdder> lost = new java.util.LinkedHashMap<>();
         java.util.function.BiConsumer<String, java.util.function.Supplier<Mono<?>>> add = (name, call) -> {
             java.util.concurrent.atomic.LongAdder l = new java.util.concurrent.atomic.LongAdder();
@@ -142,6 +155,9 @@ final class CoapBenchmark {
         add.accept("UDP Sluice -> Californium", () -> s2c.request(get));
         add.accept("UDP Californium -> Sluice", c2s::call);
         add.accept("TCP Sluice -> Sluice", () -> s2sT.request(get));
+        add.accept("TCP Californium -> Californium", c2cT::call);
+        add.accept("TCP Sluice -> Californium", () -> s2cT.flatMap(session -> session.request(get)));
+        add.accept("TCP Californium -> Sluice", c2sT::call);
         add.accept("WS Sluice -> Sluice", () -> s2sW.request(get));
         add.accept("HTTP/1.1 reactor-netty (reference)", () -> httpClient.get().uri("/bench").responseContent().aggregate().asByteArray());
         add.accept("DTLS Sluice -> Sluice", () -> s2sD.request(get));
@@ -160,7 +176,8 @@ final class CoapBenchmark {
         results.forEach(r -> System.out.println(r.row()));
         System.out.println("exchanges that failed or went unanswered for 5 s (not counted above): " + lost);
         System.out.println("Californium clients' failures by reason: udp->cf " + c2c.failures() + ", udp->sluice " + c2s.failures()
-                + ", dtls->cf " + c2cD.failures() + ", dtls->sluice " + c2sD.failures());
+                + ", dtls->cf " + c2cD.failures() + ", dtls->sluice " + c2sD.failures() + ", tcp->cf " + c2cT.failures()
+                + ", tcp->sluice " + c2sT.failures());
         System.out.println();
         for (String t : new String[] {"UDP", "DTLS"}) {
             LoadRun.Result sl = find(results, t + " Sluice -> Sluice");
@@ -169,6 +186,9 @@ final class CoapBenchmark {
                     t, sl.perSecond() / cf.perSecond(), sl.p99Nanos() / 1000.0, cf.p99Nanos() / 1000.0));
         }
         LoadRun.Result tcp = find(results, "TCP Sluice -> Sluice");
+        LoadRun.Result cfTcpRow = find(results, "TCP Californium -> Californium");
+        System.out.println(String.format(Locale.ROOT, "TCP  throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
+                tcp.perSecond() / cfTcpRow.perSecond(), tcp.p99Nanos() / 1000.0, cfTcpRow.p99Nanos() / 1000.0));
         LoadRun.Result udp = find(results, "UDP Sluice -> Sluice");
         LoadRun.Result httpRef = find(results, "HTTP/1.1 reactor-netty (reference)");
         System.out.println(String.format(Locale.ROOT, "TCP  throughput TCP/UDP (Sluice) %.2fx (target 1.0x); CoAP over TCP/HTTP/1.1 %.2fx; p99 %.0f µs vs %.0f µs",
@@ -287,6 +307,11 @@ final class CoapBenchmark {
 
     static CoapEndpoint udpEndpoint(Configuration config) {
         return new CoapEndpoint.Builder().setConfiguration(config).setInetSocketAddress(LOOPBACK).build();
+    }
+
+    static CoapEndpoint tcpClientEndpoint(Configuration config) {
+        return new CoapEndpoint.Builder().setConfiguration(config)
+                .setConnector(new org.eclipse.californium.elements.tcp.netty.TcpClientConnector(config)).build();
     }
 
     static CoapEndpoint dtlsEndpoint(Configuration config, boolean server) {
