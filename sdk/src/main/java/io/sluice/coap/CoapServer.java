@@ -297,6 +297,21 @@ public final class CoapServer {
     }
 
     /**
+     * A server with no socket of its own, for an HTTP server that takes the WebSocket upgrade at
+     * {@code /.well-known/coap} itself (Spring WebFlux on reactor-netty, say) and hands each
+     * upgraded connection over with {@link LiveCoapServer#serveUpgraded}. Routes, caps, the idle
+     * pool and the CSM rules are this spec's.
+     *
+     * @return the live server, serving what is handed over until disposed
+     */
+    public LiveCoapServer webSocketUpgrades() {
+        ReliableLink.Settings s = (stream != null ? stream : ReliableLink.Settings.defaults()).withWebSocket(true);
+        LiveCoapServer live = new LiveCoapServer(CoapProtocol.WS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
+        live.acceptUpgrades(config, s);
+        return live;
+    }
+
+    /**
      * @param timeout over TCP, how long a new connection may take to send its CSM (default 10 s)
      * @return a copy
      */

@@ -1,7 +1,6 @@
 package io.sluice.coap;
 
 import io.netty.channel.Channel;
-import io.sluice.codec.coap.CoapReliableCodec;
 import io.netty.channel.EventLoop;
 import io.sluice.security.SecureDatagramListener;
 import io.sluice.security.SecureDatagramSession;
@@ -129,6 +128,61 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         endpoints.add(endpoint);
         channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
         sessionCreated(session);
+    }
+
+    private volatile EndpointConfig upgradeConfig;
+    private volatile ReliableLink.Settings upgradeSettings;
+
+    void acceptUpgrades(EndpointConfig config, ReliableLink.Settings settings) {
+        this.upgradeConfig = config;
+        this.upgradeSettings = settings;
+    }
+
+    /**
+     * Serves CoAP over a WebSocket that an HTTP server (reactor-netty's, under Spring WebFlux for
+     * example) has already upgraded at {@code /.well-known/coap} with subprotocol {@code coap}: the
+     * connection becomes a server session of protocol WS (or WSS when it runs over TLS), CSM first,
+     * exactly as on {@link CoapServer#webSocket()}'s own port. Sluice's handlers take the binary
+     * frames from then on, so nothing else may read the connection's inbound.
+     *
+     * @param connection the upgraded connection, e.g. from {@code WebsocketInbound.withConnection}
+     * @return completes when the connection closes
+     * @throws IllegalStateException unless this server came from {@link CoapServer#webSocketUpgrades()}
+     */
+    public Mono<Void> serveUpgraded(reactor.netty.Connection connection) {
+        ReliableLink.Settings settings = upgradeSettings;
+        if (settings == null) {
+            throw new IllegalStateException("this server does not take upgraded connections: make it with CoapServer.webSocketUpgrades()");
+        }
+        Channel channel = connection.channel();
+        boolean secure = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+        CoapProtocol protocol = secure ? CoapProtocol.WSS : CoapProtocol.WS;
+        channel.eventLoop().execute(() -> {
+            if (isDisposed || sessions.size() >= maxSessions) {
+                refused.increment();
+                channel.close();
+                return;
+            }
+            CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), upgradeConfig, protocol, true, this, malformed, duplicates);
+            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, (InetSocketAddress) channel.remoteAddress(), null, 0);
+            endpoint.attach(session);
+            ReliableLink link = new ReliableLink(channel, endpoint, session, settings.codec(), settings, unsent, failure -> { });
+            link.handedOver = true;
+            endpoint.link = link;
+            connection.addHandlerLast("sluice.coap.frames", new WebSocketFrames()).addHandlerLast("sluice.coap.messages", link);
+            endpoints.add(endpoint);
+            channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
+            sessionCreated(session);
+            link.start();
+            // reactor-netty reads on its inbound's demand: drain it (it holds only what came before the
+            // hand-over, such as the upgrade request's last content, and is released as it goes), which
+            // also lets the connection read freely; the link pauses reading itself when the peer stops
+            // reading its answers.
+            connection.inbound().receiveObject().subscribe(null, e -> { });
+            channel.config().setAutoRead(true);
+            channel.read();
+        });
+        return connection.onDispose();
     }
 
     @Override

@@ -155,10 +155,23 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        start();
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * Starts the session: from {@link #channelActive}, or at once for a connection handed over
+     * already active (a WebSocket an HTTP server upgraded). Once.
+     */
+    void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         // One deadline from connect to the peer's CSM, the TLS handshake included: a peer that
         // stalls either holds a connection no longer than the CSM timeout.
-        tlsPending = channel.pipeline().get(SslHandler.class) != null;
-        upgradePending = channel.pipeline().get(WebSocketFrames.class) != null;
+        tlsPending = channel.pipeline().get(SslHandler.class) != null && !handedOver;
+        upgradePending = channel.pipeline().get(WebSocketFrames.class) != null && !handedOver;
         csmTimer = endpoint.loop.schedule(() -> {
             if (tlsPending || upgradePending) {
                 end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, tlsPending ? CoapNackReason.TLS_FAILED : CoapNackReason.WS_FAILED,
@@ -174,8 +187,11 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         } else if (!upgradePending) {
             sendCsm();
         }
-        ctx.fireChannelActive();
     }
+
+    private boolean started;
+    /** Set for a connection whose TLS and upgrade an HTTP server finished before handing it over. */
+    boolean handedOver;
 
     /** Set while the TLS handshake, or the WebSocket upgrade, that comes before the CSM is not done. */
     private boolean tlsPending;

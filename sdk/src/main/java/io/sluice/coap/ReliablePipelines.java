@@ -2,7 +2,8 @@ package io.sluice.coap;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
@@ -67,7 +68,9 @@ final class ReliablePipelines {
         if (settings.webSocket()) {
             String host = remote.getAddress() instanceof java.net.Inet6Address ? "[" + remote.getHostString() + "]" : remote.getHostString();
             URI uri = URI.create((settings.tls() != null ? "wss://" : "ws://") + host + ":" + remote.getPort() + PATH);
-            p.addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_UPGRADE_BYTES),
+            // A separate decoder and encoder rather than HttpClientCodec: the handshake removes the decoder
+            // and hands what followed the 101 response (often the server's CSM, in the same read) on.
+            p.addLast(new HttpResponseDecoder(), new HttpRequestEncoder(), new HttpObjectAggregator(MAX_UPGRADE_BYTES),
                     new WebSocketClientProtocolHandler(WebSocketClientProtocolConfig.newBuilder()
                             .webSocketUri(uri).subprotocol(SUBPROTOCOL)
                             .handshakeTimeoutMillis(settings.csmTimeout().toMillis())

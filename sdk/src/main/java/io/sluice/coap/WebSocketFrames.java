@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -47,6 +49,10 @@ final class WebSocketFrames extends ChannelDuplexHandler {
                     Unpooled.copiedBuffer("CoAP over WebSockets is at /.well-known/coap", java.nio.charset.StandardCharsets.UTF_8));
             notFound.headers().set(HttpHeaderNames.CONTENT_LENGTH, notFound.content().readableBytes());
             ctx.writeAndFlush(notFound).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (msg instanceof PingWebSocketFrame || msg instanceof PongWebSocketFrame || msg instanceof CloseWebSocketFrame) {
+            ctx.fireChannelRead(msg); // control frames belong to the WebSocket layer
             return;
         }
         if (msg instanceof WebSocketFrame frame) {

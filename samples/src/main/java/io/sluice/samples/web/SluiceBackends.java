@@ -55,6 +55,7 @@ public class SluiceBackends implements DisposableBean {
     private static final Duration START = Duration.ofSeconds(30);
 
     private final LiveCoapServer coapServer;
+    private final LiveCoapServer coapWebSockets;
     private final CoapSession coap;
     private final LivePeer peerServer;
     private final LivePeer peerClient;
@@ -71,14 +72,18 @@ public class SluiceBackends implements DisposableBean {
     public SluiceBackends(SluiceWebProperties properties) {
         byte[] key = properties.pskKey().getBytes(StandardCharsets.UTF_8);
         Duration period = properties.sensorPeriod();
-        coapServer = CoapServer.create().port(properties.coapPort())
-                .dtls(DtlsServer.psk("sluice-web", id -> properties.pskIdentity().equals(new String(id, StandardCharsets.UTF_8)) ? key : null))
+        CoapServer coapSpec = CoapServer.create().port(properties.coapPort())
                 .idleTimeout(properties.idleTimeout())
                 .route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from the CoAP server")))
                         .observable("/sensors/temp", req -> Flux.interval(Duration.ZERO, period)
-                                .map(i -> CoapResponse.content(String.format(Locale.ROOT, "%.2f", 20 + 5 * Math.sin(i / 10.0))))))
+                                .map(i -> CoapResponse.content(String.format(Locale.ROOT, "%.2f", 20 + 5 * Math.sin(i / 10.0))))));
+        coapServer = coapSpec
+                .dtls(DtlsServer.psk("sluice-web", id -> properties.pskIdentity().equals(new String(id, StandardCharsets.UTF_8)) ? key : null))
                 .bind().block(START);
+        // The same resources over CoAP-over-WebSockets, on the service's own HTTP port: WebFlux takes
+        // the upgrade at /.well-known/coap (CoapOverWebSocket) and hands each connection to this server.
+        coapWebSockets = coapSpec.webSocketUpgrades();
         coap = CoapClient.create().dtls(DtlsClient.psk(properties.pskIdentity(), key))
                 .connect("coaps://127.0.0.1:" + coapServer.localAddress().getPort()).block(START);
 
@@ -107,6 +112,11 @@ public class SluiceBackends implements DisposableBean {
     /** @return the CoAP server */
     public LiveCoapServer coapServer() {
         return coapServer;
+    }
+
+    /** @return the CoAP server behind the HTTP port's {@code /.well-known/coap} WebSocket upgrade */
+    public LiveCoapServer coapWebSockets() {
+        return coapWebSockets;
     }
 
     /** @return the service's CoAP client session (coaps, PSK) */
@@ -148,5 +158,6 @@ public class SluiceBackends implements DisposableBean {
         peerServer.disposeNow(START);
         coap.release();
         coapServer.dispose();
+        coapWebSockets.dispose();
     }
 }

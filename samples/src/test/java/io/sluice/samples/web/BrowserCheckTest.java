@@ -41,7 +41,7 @@ class BrowserCheckTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
-    void thePageShowsLiveSensorValues() throws Exception {
+    void thePageShowsLiveSensorValuesOverServerSentEventsAndOverCoapOverWebSockets() throws Exception {
         assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
                 "headless Chromium is not installed (apt-get install -y chromium chromium-driver)");
         ConfigurableApplicationContext app = SpringApplication.run(SluiceWebApplication.class, "--server.port=0",
@@ -68,6 +68,13 @@ class BrowserCheckTest {
                 }
                 assertThat(count).as("notifications shown by the page").isGreaterThanOrEqualTo(3);
                 assertThat(script(session, "return document.getElementById('value').textContent")).matches("\\d+\\.\\d\\d °C");
+                // The second view: the page's own CoAP-over-WebSockets observation on the HTTP port.
+                int wsCount = 0;
+                while (wsCount < 3 && System.nanoTime() < deadline) {
+                    wsCount = Integer.parseInt(script(session, "return document.getElementById('wsCount').textContent"));
+                }
+                assertThat(wsCount).as("notifications the page received over CoAP-over-WebSockets").isGreaterThanOrEqualTo(3);
+                assertThat(script(session, "return document.getElementById('wsValue').textContent")).matches("\\d+\\.\\d\\d °C");
             } finally {
                 http.send(HttpRequest.newBuilder(URI.create(session)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
             }

@@ -62,6 +62,25 @@ class SluiceWebApplicationTest {
     }
 
     @Test
+    void coapOverWebSocketsOnTheHttpPort() {
+        // Sluice's own CoAP client, as any coap+ws client would: the upgrade at /.well-known/coap on the HTTP port.
+        io.sluice.coap.CoapSession session = io.sluice.coap.CoapClient.create().connect("coap+ws://127.0.0.1:" + port).block(WAIT);
+        try {
+            assertThat(session.protocol()).isEqualTo(io.sluice.coap.CoapProtocol.WS);
+            StepVerifier.create(session.request(io.sluice.coap.CoapRequest.get("/hello")).map(io.sluice.coap.CoapResponse::bodyText))
+                    .expectNext("hello from the CoAP server").expectComplete().verify(WAIT);
+            StepVerifier.create(session.observe(io.sluice.coap.CoapRequest.get("/sensors/temp")).take(3))
+                    .thenConsumeWhile(r -> r.bodyText().matches("\\d+\\.\\d\\d"))
+                    .expectComplete().verify(WAIT);
+            StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(WAIT);
+        } finally {
+            session.release();
+        }
+        // Without the upgrade, the path is WebFlux's like any other (and the 404's body is read, not leaked).
+        http.get().uri("/.well-known/coap").exchange().expectStatus().isNotFound().expectBody(String.class);
+    }
+
+    @Test
     void peerCallAndStream() {
         http.post().uri("/peer/echo").contentType(MediaType.TEXT_PLAIN).bodyValue("over http").exchange()
                 .expectStatus().isOk().expectBody(String.class).isEqualTo("echo: over http");
