@@ -81,14 +81,7 @@ class CoapLibcoapTcpInteropTest {
     }
 
     private static String run(String... command) throws IOException, InterruptedException {
-        PeerProcess p = PeerProcess.exec(command);
-        try {
-            String out = p.awaitExit();
-            assertThat(p.exitValue()).as("exit of %s, output:%n%s", String.join(" ", command), out).isZero();
-            return out;
-        } finally {
-            p.close();
-        }
+        return PeerProcess.runToSuccess(command);
     }
 
     @Test

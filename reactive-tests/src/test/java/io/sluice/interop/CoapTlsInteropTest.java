@@ -16,6 +16,7 @@ import io.sluice.coap.CoapServer;
 import io.sluice.coap.CoapSession;
 import io.sluice.coap.CoapSessionState;
 import io.sluice.coap.LiveCoapServer;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -268,14 +269,7 @@ class CoapTlsInteropTest {
         return all;
     }
 
-    private static String run(String... command) throws Exception {
-        PeerProcess p = PeerProcess.exec(command);
-        try {
-            String out = p.awaitExit();
-            assertThat(p.exitValue()).as("exit of %s, output:%n%s", String.join(" ", command), out).isZero();
-            return out;
-        } finally {
-            p.close();
-        }
+    private static String run(String... command) throws IOException, InterruptedException {
+        return PeerProcess.runToSuccess(command);
     }
 }

@@ -54,6 +54,23 @@ final class PeerProcess implements AutoCloseable {
         return new PeerProcess(command);
     }
 
+    /**
+     * Runs a program to its end and returns its output, failing the test unless it exits with 0.
+     *
+     * @param command the program and its arguments
+     * @return what it printed (standard output and error)
+     */
+    static String runToSuccess(String... command) throws IOException, InterruptedException {
+        PeerProcess p = exec(command);
+        try {
+            String out = p.awaitExit();
+            org.assertj.core.api.Assertions.assertThat(p.exitValue()).as("exit of %s, output:%n%s", String.join(" ", command), out).isZero();
+            return out;
+        } finally {
+            p.close();
+        }
+    }
+
     /** Starts any program (the first argument) with its arguments. */
     static PeerProcess exec(String... command) throws IOException {
         return new PeerProcess(List.of(command));

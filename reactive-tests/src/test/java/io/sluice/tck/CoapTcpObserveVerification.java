@@ -1,70 +1,11 @@
 package io.sluice.tck;
 
-import io.sluice.coap.CoapClient;
-import io.sluice.coap.CoapRequest;
-import io.sluice.coap.CoapResponse;
 import io.sluice.coap.CoapServer;
-import io.sluice.coap.CoapSession;
-import io.sluice.coap.LiveCoapServer;
-import java.time.Duration;
-import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.testng.SkipException;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
-import reactor.core.publisher.Flux;
 
-/**
- * {@code CoapSession.observe(...)} over CoAP over TCP (RFC 8323) under the Reactive Streams TCK, against a live server on
- * loopback: the resource {@code /tck?n} emits n-1 states and ends, which ends the observation with
- * a final 4.04, so the flux carries exactly n responses.
- */
-public class CoapTcpObserveVerification extends PublisherVerification<CoapResponse> {
-
-    private static final Duration WAIT = Duration.ofSeconds(10);
-
-    private LiveCoapServer server;
-    private CoapSession session;
-    private CoapSession released;
+/** Observe over CoAP over TCP ({@code coap+tcp://}, RFC 8323 §3). */
+public class CoapTcpObserveVerification extends CoapObserveVerificationBase {
 
     public CoapTcpObserveVerification() {
-        super(TckEnvironment.create());
-    }
-
-    @BeforeClass
-    public void start() {
-        server = CoapServer.create().port(0).tcp()
-                .route(r -> r.observable("/tck", req -> Flux.range(0, Integer.parseInt(req.request().query()))
-                        .map(i -> CoapResponse.content("state " + i))))
-                .bind().block(WAIT);
-        String uri = "coap+tcp://127.0.0.1:" + server.localAddress().getPort();
-        session = CoapClient.create().connect(uri).block(WAIT);
-        released = CoapClient.create().connect(uri).block(WAIT);
-        released.release();
-    }
-
-    @AfterClass
-    public void stop() {
-        session.release();
-        server.dispose();
-    }
-
-    @Override
-    public Publisher<CoapResponse> createPublisher(long elements) {
-        if (elements == 0) {
-            throw new SkipException("an observation always carries its first response, so it cannot be empty");
-        }
-        return session.observe(CoapRequest.get("/tck?" + (elements - 1)));
-    }
-
-    @Override
-    public Publisher<CoapResponse> createFailedPublisher() {
-        return released.observe(CoapRequest.get("/tck?1"));
-    }
-
-    @Override
-    public long maxElementsFromPublisher() {
-        // A slow observer keeps the newest 32 notifications; every one must reach the TCK's subscriber.
-        return 32;
+        super(TckEnvironment.create(), CoapServer::tcp, "coap+tcp");
     }
 }
