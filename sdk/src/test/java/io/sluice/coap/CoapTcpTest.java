@@ -167,6 +167,51 @@ class CoapTcpTest {
     }
 
     @Test
+    void aClientThatPipelinesRequestsButNeverReadsCannotMakeTheServerQueueWithoutBound() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger handled = new java.util.concurrent.atomic.AtomicInteger();
+        LiveCoapServer flooded = CoapServer.create().port(0).tcp()
+                .route(r -> r.get("/kb", req -> {
+                    handled.incrementAndGet();
+                    return Mono.just(CoapResponse.content("k".repeat(1000)));
+                })).bind().block(WAIT);
+        int requests = 200_000;
+        try (RawTcpPeer peer = RawTcpPeer.connect(flooded.localAddress())) {
+            peer.send(CoapSignals.csm(1152, false));
+            assertThat(peer.read().code()).isEqualTo(CoapCode.CSM);
+            // Each request carries about 1 KB of Uri-Query, each answer 1 KB: 200 MB each way if nothing pushed back.
+            ByteBuf one = Unpooled.buffer();
+            CoapOptions.Builder options = CoapOptions.builder().uriPath("kb");
+            for (int q = 0; q < 4; q++) {
+                options.add(CoapOptions.URI_QUERY, ("q" + q + "=" + "x".repeat(240)).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            CoapReliableCodec.TCP.encode(CoapMessage.of(io.sluice.codec.coap.CoapType.NON, CoapCode.GET, 0).withToken(new byte[] {1})
+                    .withOptions(options.build()), one);
+            byte[] request = new byte[one.readableBytes()];
+            one.readBytes(request);
+            java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int i = 0; i < requests; i++) {
+                        peer.sendRaw(request);
+                        written.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // the socket closed under the writer at the end of the test
+                }
+            }, "pipelining-writer");
+            writer.setDaemon(true);
+            writer.start();
+            // The writer must end up blocked: the server stopped reading once its answers stopped leaving.
+            writer.join(5_000);
+            assertThat(writer.isAlive()).as("the writer is held back by TCP, after %d requests", written.get()).isTrue();
+            assertThat(written.get()).isLessThan(requests);
+            assertThat(handled.get()).as("requests the server took on").isLessThan(requests / 4);
+        } finally {
+            flooded.dispose();
+        }
+    }
+
+    @Test
     void aServerThatAcceptsAMissingCsmServesARequestSentFirst() throws IOException {
         LiveCoapServer lenient = CoapServer.create().port(0).tcp().acceptMissingCsm(true)
                 .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))).bind().block(WAIT);
