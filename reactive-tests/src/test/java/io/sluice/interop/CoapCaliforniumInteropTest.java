@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -243,7 +243,7 @@ class CoapCaliforniumInteropTest {
         assertThat(store.get("data")).isEqualTo(body);
         assertThat(client.get().getPayload()).isEqualTo(body);
         client.setURI(base + "/ticks");
-        BlockingQueue<String> notifications = new LinkedBlockingQueue<>();
+        BlockingQueue<String> notifications = new LinkedTransferQueue<>();
         CoapObserveRelation relation = client.observe(new CoapHandler() {
             @Override
             public void onLoad(org.eclipse.californium.core.CoapResponse response) {

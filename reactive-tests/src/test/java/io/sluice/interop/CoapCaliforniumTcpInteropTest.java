@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.core.CoapHandler;
 import org.eclipse.californium.core.CoapObserveRelation;
@@ -108,7 +108,7 @@ class CoapCaliforniumTcpInteropTest {
             assertThat(store.get("cf")).isEqualTo(body);
             assertThat(client.get().getPayload()).isEqualTo(body);
 
-            BlockingQueue<String> notes = new LinkedBlockingQueue<>();
+            BlockingQueue<String> notes = new LinkedTransferQueue<>();
             client.setURI(base + "/ticks");
             CoapObserveRelation relation = client.observe(new CoapHandler() {
                 @Override

@@ -15,7 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.californium.elements.AddressEndpointContext;
 import org.eclipse.californium.elements.RawData;
@@ -71,7 +71,7 @@ class ConnectionIdInteropTest {
 
     /** A client session's echoes; a session's records go to one subscriber for its whole life. */
     private static BlockingQueue<String> echoes(DtlsSession session) {
-        BlockingQueue<String> out = new LinkedBlockingQueue<>();
+        BlockingQueue<String> out = new LinkedTransferQueue<>();
         session.receive().map(Utf8::read).subscribe(out::add);
         return out;
     }
@@ -83,11 +83,11 @@ class ConnectionIdInteropTest {
 
     @Test
     void scandiumClientKeepsItsSluiceSessionAcrossNatRebinding() throws Exception {
-        BlockingQueue<DtlsSession> accepted = new LinkedBlockingQueue<>();
+        BlockingQueue<DtlsSession> accepted = new LinkedTransferQueue<>();
         LiveDtlsServer server = sluiceEchoServer(8, accepted);
         // Length 0: the client sends connection IDs but asks for none itself.
         DTLSConnector client = scandium(DtlsConfig.DtlsRole.CLIENT_ONLY, 0, null, "scandium");
-        BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+        BlockingQueue<String> replies = new LinkedTransferQueue<>();
         client.setRawDataReceiver(raw -> replies.add(new String(raw.getBytes(), StandardCharsets.UTF_8)));
         try (NatRebindingRelay nat = new NatRebindingRelay(server.localAddress())) {
             client.start();
@@ -140,7 +140,7 @@ class ConnectionIdInteropTest {
 
     @Test
     void sluiceSessionFollowsItsClientButNotReplayedOrForgedRecords() throws Exception {
-        BlockingQueue<DtlsSession> accepted = new LinkedBlockingQueue<>();
+        BlockingQueue<DtlsSession> accepted = new LinkedTransferQueue<>();
         LiveDtlsServer server = sluiceEchoServer(4, accepted);
         UdpSocket attacker = UdpSocket.bind(LOOPBACK).block(TIMEOUT);
         try (NatRebindingRelay nat = new NatRebindingRelay(server.localAddress())) {
@@ -181,7 +181,7 @@ class ConnectionIdInteropTest {
 
     @Test
     void clientsWithoutConnectionIdsAreServedByAddress() throws Exception {
-        BlockingQueue<DtlsSession> accepted = new LinkedBlockingQueue<>();
+        BlockingQueue<DtlsSession> accepted = new LinkedTransferQueue<>();
         LiveDtlsServer server = sluiceEchoServer(8, accepted);
         try {
             DtlsSession client = DtlsClient.psk("plain", KEY).connect(server.localAddress()).block(TIMEOUT);

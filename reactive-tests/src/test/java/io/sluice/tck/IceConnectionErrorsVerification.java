@@ -6,7 +6,7 @@ import io.sluice.ice.IceProtocol;
 import io.sluice.ice.IceProtocolSession;
 import io.sluice.ice.LiveIceListener;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.tck.PublisherVerification;
@@ -28,7 +28,10 @@ public class IceConnectionErrorsVerification extends PublisherVerification<IceMe
 
     private static final IceProtocol GONE = IceTckFixture.protocol("GONE");
 
-    private final BlockingQueue<IceProtocolSession> activated = new LinkedBlockingQueue<>();
+    // Filled on the ICE event loop: a lock-free queue, since a LinkedBlockingQueue's lock taken there
+    // can park, BlockHound then throws out of the lock's acquisition, and the lock is left unusable,
+    // hanging this test's poll for good (seen in a fresh-clone CI run).
+    private final BlockingQueue<IceProtocolSession> activated = new LinkedTransferQueue<>();
     private IceTckFixture ice;
     private LiveIceListener listener;
 

@@ -26,7 +26,7 @@ public class IceProtocolMessagesVerification extends PublisherVerification<IceMe
     private static final Duration WAIT = IceTckFixture.WAIT;
     private static final IceProtocol TCK = IceTckFixture.protocol("TCK");
 
-    private final java.util.concurrent.BlockingQueue<IceProtocolSession> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.BlockingQueue<IceProtocolSession> accepted = new java.util.concurrent.LinkedTransferQueue<>();
     private IceTckFixture ice;
     private LiveIceListener listener;
 

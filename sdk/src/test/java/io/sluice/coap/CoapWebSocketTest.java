@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,7 +129,7 @@ class CoapWebSocketTest {
 
     /** Collects binary messages as CoAP messages and the close code. */
     static final class Frames implements WebSocket.Listener {
-        final LinkedBlockingQueue<CoapMessage> messages = new LinkedBlockingQueue<>();
+        final LinkedTransferQueue<CoapMessage> messages = new LinkedTransferQueue<>();
         final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
 
         @Override
