@@ -115,7 +115,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
 
     /** A new connection to a server over TCP, TLS or WebSockets, on its channel's loop, before it is active. */
     void acceptReliable(Channel channel, EndpointConfig config, ReliableLink.Settings settings) {
-        if (isDisposed || sessions.size() >= maxSessions) {
+        if (isDisposed || (sessions.size() >= maxSessions && !evictUnestablished())) {
             // Nothing is kept for a connection over the cap; it is closed before a byte is read.
             refused.increment();
             channel.close();
@@ -128,6 +128,32 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         endpoints.add(endpoint);
         channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
         sessionCreated(session);
+    }
+
+    /** How many sessions a full server looks at for one that has not finished its CSM exchange. */
+    private static final int EVICTION_SCAN = 64;
+
+    /**
+     * At the cap, a new connection takes the place of one that connected but has not sent its CSM
+     * (or finished its TLS handshake or upgrade) and is not retained: a flood of silent connections
+     * cannot lock clients out for the CSM timeout. Established sessions are never evicted for room.
+     *
+     * @return whether one was freed
+     */
+    private boolean evictUnestablished() {
+        int looked = 0;
+        for (SessionImpl s : sessions) {
+            if (++looked > EVICTION_SCAN) {
+                break;
+            }
+            CoapSessionState state = s.state();
+            boolean unestablished = state == CoapSessionState.NONE || state == CoapSessionState.CSM
+                    || state == CoapSessionState.HANDSHAKE || state == CoapSessionState.CONNECTING;
+            if (unestablished && s.expireIfIdle(evicted::increment, "a new connection took the place of one that sent no CSM")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private volatile EndpointConfig upgradeConfig;
@@ -158,7 +184,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         boolean secure = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
         CoapProtocol protocol = secure ? CoapProtocol.WSS : CoapProtocol.WS;
         channel.eventLoop().execute(() -> {
-            if (isDisposed || sessions.size() >= maxSessions) {
+            if (isDisposed || (sessions.size() >= maxSessions && !evictUnestablished())) {
                 refused.increment();
                 channel.close();
                 return;

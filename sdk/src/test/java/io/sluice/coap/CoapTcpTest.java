@@ -336,16 +336,51 @@ class CoapTcpTest {
     }
 
     @Test
-    void connectionsPastMaxSessionsAreClosedAndCounted() throws IOException {
-        LiveCoapServer small = CoapServer.create().port(0).tcp().maxSessions(2).bind().block(WAIT);
+    void connectionsPastMaxSessionsAreClosedAndCountedWhenAllAreEstablished() throws IOException {
+        LiveCoapServer small = CoapServer.create().port(0).tcp().maxSessions(2)
+                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))).bind().block(WAIT);
         try (RawTcpPeer a = RawTcpPeer.connect(small.localAddress()); RawTcpPeer b = RawTcpPeer.connect(small.localAddress())) {
-            assertThat(a.read().code()).isEqualTo(CoapCode.CSM);
-            assertThat(b.read().code()).isEqualTo(CoapCode.CSM);
+            for (RawTcpPeer p : List.of(a, b)) {
+                assertThat(p.read().code()).isEqualTo(CoapCode.CSM);
+                p.send(CoapSignals.csm(1152, false));
+                // A request answered proves the server has taken the CSM: the session is established.
+                p.send(CoapMessage.of(io.sluice.codec.coap.CoapType.NON, CoapCode.GET, 0).withToken(new byte[] {3})
+                        .withOptions(CoapOptions.builder().uriPath("hello").build()));
+                assertThat(p.read().code()).isEqualTo(CoapCode.CONTENT);
+            }
             try (RawTcpPeer c = RawTcpPeer.connect(small.localAddress())) {
                 assertThat(c.readEnd()).isTrue();
             }
             assertThat(small.refusedSessions()).isEqualTo(1);
+            assertThat(small.evictedSessions()).isZero();
         } finally {
+            small.dispose();
+        }
+    }
+
+    @Test
+    void silentConnectionsAtTheCapGiveWayToANewClient() throws IOException {
+        LiveCoapServer small = CoapServer.create().port(0).tcp().maxSessions(5).csmTimeout(Duration.ofMinutes(1))
+                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))).bind().block(WAIT);
+        List<RawTcpPeer> silent = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                RawTcpPeer p = RawTcpPeer.connect(small.localAddress());
+                silent.add(p);
+                assertThat(p.read().code()).isEqualTo(CoapCode.CSM); // accepted; it never answers with its own
+            }
+            CoapSession session = CoapClient.create().connect("coap+tcp://127.0.0.1:" + small.localAddress().getPort()).block(WAIT);
+            try {
+                assertThat(session.request(CoapRequest.get("/hello")).block(WAIT).bodyText()).isEqualTo("hi");
+            } finally {
+                session.release();
+            }
+            assertThat(small.evictedSessions()).isEqualTo(1);
+            assertThat(small.refusedSessions()).isZero();
+        } finally {
+            for (RawTcpPeer p : silent) {
+                p.close();
+            }
             small.dispose();
         }
     }
