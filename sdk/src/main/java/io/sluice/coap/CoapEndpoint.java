@@ -479,7 +479,16 @@ final class CoapEndpoint {
         route(inbound, request);
     }
 
+    /** The methods of RFC 7252 §5.8 and RFC 8132 that a route can be declared for. */
+    private static final java.util.Set<CoapCode> KNOWN_METHODS = java.util.Set.of(CoapCode.GET, CoapCode.POST, CoapCode.PUT,
+            CoapCode.DELETE, CoapCode.FETCH, CoapCode.PATCH, CoapCode.IPATCH);
+
     private void route(Inbound inbound, CoapRequest request) {
+        if (!KNOWN_METHODS.contains(request.method())) {
+            // RFC 7252 §5.8: an unrecognized method is 4.05 whatever the path.
+            respond(inbound, CoapResponse.of(CoapCode.METHOD_NOT_ALLOWED).body("method " + request.method() + " is not recognized"), -1);
+            return;
+        }
         CoapRoutes routes = config.routes();
         String path = request.path();
         CoapRoutes.Route match = null;

@@ -49,6 +49,18 @@ class CoapOptionRulesTest {
     }
 
     @Test
+    void anUnrecognizedMethodIsA405WhateverThePath() throws IOException {
+        // RFC 7252 §5.8: 0.09 is unassigned.
+        CoapCode unknown = CoapCode.of(0, 9);
+        assertThat(peer.exchange(request(unknown, CoapOptions.builder().uriPath("hello")), to).code()).isEqualTo(CoapCode.METHOD_NOT_ALLOWED);
+        assertThat(peer.exchange(request(unknown, CoapOptions.builder().uriPath("nowhere")), to).code()).isEqualTo(CoapCode.METHOD_NOT_ALLOWED);
+        assertThat(handled).hasValue(0);
+        // A known method on a path without a route for it stays 4.05, on no route at all 4.04.
+        assertThat(peer.exchange(request(CoapCode.DELETE, CoapOptions.builder().uriPath("hello")), to).code()).isEqualTo(CoapCode.METHOD_NOT_ALLOWED);
+        assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("nowhere")), to).code()).isEqualTo(CoapCode.NOT_FOUND);
+    }
+
+    @Test
     void anUnrecognizedElectiveOptionIsIgnored() throws IOException {
         // §5.4.1: option 2 is unassigned and even, so elective.
         CoapMessage answer = peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").add(2, new byte[] {1})), to);
