@@ -238,7 +238,7 @@ public final class CoapServer {
         if (dtls != null || !groups.isEmpty()) {
             throw new IllegalStateException("a CoAP server over TCP has no DTLS listener and joins no multicast group");
         }
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, stream != null ? stream : ReliableLink.Settings.defaults());
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reliableSettings());
     }
 
     /** ALPN for CoAP over TLS (RFC 8323 §8.2: "coap"), for the contexts given to {@link #tls} and {@link CoapClient#tls}. */
@@ -262,7 +262,7 @@ public final class CoapServer {
         if (!Objects.requireNonNull(context, "context").isServer()) {
             throw new IllegalArgumentException("a CoAP server needs a server TLS context (SslContextBuilder.forServer(...))");
         }
-        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        ReliableLink.Settings s = reliableSettings();
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
                 idleTimeout, caps, dtls, groups, s.withTls(context)).tcp();
     }
@@ -278,7 +278,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer webSocket() {
-        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        ReliableLink.Settings s = reliableSettings();
         return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withWebSocket(true)).tcp();
     }
 
@@ -292,7 +292,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer acceptMissingCsm(boolean accept) {
-        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        ReliableLink.Settings s = reliableSettings();
         return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withAcceptMissingCsm(accept)).tcp();
     }
 
@@ -305,7 +305,7 @@ public final class CoapServer {
      * @return the live server, serving what is handed over until disposed
      */
     public LiveCoapServer webSocketUpgrades() {
-        ReliableLink.Settings s = (stream != null ? stream : ReliableLink.Settings.defaults()).withWebSocket(true);
+        ReliableLink.Settings s = reliableSettings().withWebSocket(true);
         LiveCoapServer live = new LiveCoapServer(CoapProtocol.WS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
         live.acceptUpgrades(config, s);
         return live;
@@ -317,7 +317,7 @@ public final class CoapServer {
      */
     public CoapServer csmTimeout(Duration timeout) {
         CoapClient.requirePositive(timeout, "csmTimeout");
-        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        ReliableLink.Settings s = reliableSettings();
         return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withCsmTimeout(timeout)).tcp();
     }
 
@@ -328,8 +328,13 @@ public final class CoapServer {
      */
     public CoapServer keepAlive(Duration interval) {
         CoapClient.requirePositive(interval, "keepAlive");
-        ReliableLink.Settings s = stream != null ? stream : ReliableLink.Settings.defaults();
+        ReliableLink.Settings s = reliableSettings();
         return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withKeepAlive(interval)).tcp();
+    }
+
+    /** @return the reliable-transport settings so far, or the defaults */
+    private ReliableLink.Settings reliableSettings() {
+        return stream != null ? stream : ReliableLink.Settings.defaults();
     }
 
     /** @return binds the socket (or the DTLS listener) and serves until disposed */

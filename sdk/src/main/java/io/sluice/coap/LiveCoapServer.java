@@ -115,19 +115,29 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
 
     /** A new connection to a server over TCP, TLS or WebSockets, on its channel's loop, before it is active. */
     void acceptReliable(Channel channel, EndpointConfig config, ReliableLink.Settings settings) {
+        SessionImpl session = connectionSession(channel, config, settings.protocol());
+        if (session != null) {
+            session.endpoint.link = ReliablePipelines.server(channel, session.endpoint, session, settings, unsent);
+            sessionCreated(session);
+        }
+    }
+
+    /**
+     * The server session of one new connection, with its own endpoint, or null when the server is
+     * at its cap with nothing to evict (the connection is then closed, counted, before a byte is read).
+     */
+    private SessionImpl connectionSession(Channel channel, EndpointConfig config, CoapProtocol protocol) {
         if (isDisposed || (sessions.size() >= maxSessions && !evictUnestablished())) {
-            // Nothing is kept for a connection over the cap; it is closed before a byte is read.
             refused.increment();
             channel.close();
-            return;
+            return null;
         }
-        CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), config, settings.protocol(), true, this, malformed, duplicates);
+        CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), config, protocol, true, this, malformed, duplicates);
         SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, (InetSocketAddress) channel.remoteAddress(), null, 0);
         endpoint.attach(session);
-        endpoint.link = ReliablePipelines.server(channel, endpoint, session, settings, unsent);
         endpoints.add(endpoint);
         channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
-        sessionCreated(session);
+        return session;
     }
 
     /** How many sessions a full server looks at for one that has not finished its CSM exchange. */
@@ -184,20 +194,14 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         boolean secure = channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
         CoapProtocol protocol = secure ? CoapProtocol.WSS : CoapProtocol.WS;
         channel.eventLoop().execute(() -> {
-            if (isDisposed || (sessions.size() >= maxSessions && !evictUnestablished())) {
-                refused.increment();
-                channel.close();
+            SessionImpl session = connectionSession(channel, upgradeConfig, protocol);
+            if (session == null) {
                 return;
             }
-            CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), upgradeConfig, protocol, true, this, malformed, duplicates);
-            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, (InetSocketAddress) channel.remoteAddress(), null, 0);
-            endpoint.attach(session);
-            ReliableLink link = new ReliableLink(channel, endpoint, session, settings.codec(), settings, unsent, failure -> { });
+            ReliableLink link = new ReliableLink(channel, session.endpoint, session, settings, unsent, failure -> { });
             link.handedOver = true;
-            endpoint.link = link;
+            session.endpoint.link = link;
             connection.addHandlerLast("sluice.coap.frames", new WebSocketFrames()).addHandlerLast("sluice.coap.messages", link);
-            endpoints.add(endpoint);
-            channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
             sessionCreated(session);
             link.start();
             // reactor-netty reads on its inbound's demand: drain it (it holds only what came before the

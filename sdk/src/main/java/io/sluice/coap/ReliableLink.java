@@ -105,6 +105,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     private final CoapEndpoint endpoint;
     private final SessionImpl session;
     private final CoapReliableCodec codec;
+    private final io.sluice.codec.Limits limits;
     private final Settings settings;
     private final LongAdder unsent;
     private final Consumer<Throwable> onReady;
@@ -124,12 +125,14 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
      * @param onReady called once on the loop: with null when both CSMs have crossed, or with why the
      *     session never got that far
      */
-    ReliableLink(Channel channel, CoapEndpoint endpoint, SessionImpl session, CoapReliableCodec codec, Settings settings,
+    ReliableLink(Channel channel, CoapEndpoint endpoint, SessionImpl session, Settings settings,
             LongAdder unsent, Consumer<Throwable> onReady) {
         this.channel = channel;
         this.endpoint = endpoint;
         this.session = session;
-        this.codec = codec;
+        this.codec = settings.codec();
+        io.sluice.codec.Limits l = endpoint.config.limits();
+        this.limits = l.maxMessageBytes() >= MIN_MAX_MESSAGE_BYTES ? l : l.withMaxMessageBytes(MIN_MAX_MESSAGE_BYTES);
         this.settings = settings;
         this.unsent = unsent;
         this.onReady = onReady;
@@ -141,15 +144,10 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
      * in multiples of 1024 bytes (Californium sends 4 KiB whatever the CSM says).
      */
     int maxMessageBytes() {
-        return Math.max(endpoint.config.limits().maxMessageBytes(), MIN_MAX_MESSAGE_BYTES);
+        return limits.maxMessageBytes();
     }
 
     static final int MIN_MAX_MESSAGE_BYTES = 16 * 1024 + 512;
-
-    private io.sluice.codec.Limits limits() {
-        io.sluice.codec.Limits l = endpoint.config.limits();
-        return l.maxMessageBytes() >= MIN_MAX_MESSAGE_BYTES ? l : l.withMaxMessageBytes(MIN_MAX_MESSAGE_BYTES);
-    }
 
     // ---------------------------------------------------------------------------- life cycle
 
@@ -174,10 +172,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         upgradePending = channel.pipeline().get(WebSocketFrames.class) != null && !handedOver;
         csmTimer = endpoint.loop.schedule(() -> {
             if (tlsPending || upgradePending) {
-                end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, tlsPending ? CoapNackReason.TLS_FAILED : CoapNackReason.WS_FAILED,
-                        "no " + (tlsPending ? "TLS handshake" : "WebSocket upgrade") + " with " + session.remoteAddress() + " within "
-                        + settings.csmTimeout().toMillis() + " ms"));
-                channel.close();
+                failHandshake("did not finish within " + settings.csmTimeout().toMillis() + " ms");
                 return;
             }
             abort(-1, "no CSM from " + session.remoteAddress() + " within " + settings.csmTimeout().toMillis() + " ms", CoapErrorCode.TIMEOUT);
@@ -202,7 +197,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             return;
         }
         session.awaitCsm();
-        write(CoapSignals.csm(maxMessageBytes(), true), null);
+        send(CoapSignals.csm(maxMessageBytes(), true));
         if (settings.acceptMissingCsm() && session.type() != CoapSessionType.SERVER) {
             // A server that predates CSM never sends one: go on at the base values; a CSM that does come updates them.
             establishOnce();
@@ -233,9 +228,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             }
         } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT
                 || event == WebSocketServerProtocolHandler.ServerHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.WS_FAILED, "the WebSocket upgrade with "
-                    + session.remoteAddress() + " timed out"));
-            channel.close();
+            failHandshake("timed out");
         } else if (event instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
                 tlsPending = false;
@@ -243,12 +236,17 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
                     sendCsm();
                 }
             } else {
-                end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "the TLS handshake with "
-                        + session.remoteAddress() + " failed: " + rootMessage(done.cause())));
-                channel.close();
+                failHandshake("failed: " + rootMessage(done.cause()));
             }
         }
         ctx.fireUserEventTriggered(event);
+    }
+
+    /** Ends a session whose TLS handshake (or, after it, WebSocket upgrade) did not complete, and closes. */
+    private void failHandshake(String how) {
+        end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, tlsPending ? CoapNackReason.TLS_FAILED : CoapNackReason.WS_FAILED,
+                "the " + (tlsPending ? "TLS handshake" : "WebSocket upgrade") + " with " + session.remoteAddress() + " " + how));
+        channel.close();
     }
 
     private static String rootMessage(Throwable t) {
@@ -275,10 +273,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("CoAP connection to {} failed", session.remoteAddress(), cause);
         if (tlsPending || upgradePending) {
-            end(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, tlsPending ? CoapNackReason.TLS_FAILED : CoapNackReason.WS_FAILED,
-                    "the " + (tlsPending ? "TLS handshake" : "WebSocket upgrade") + " with " + session.remoteAddress() + " failed: "
-                    + rootMessage(cause)));
-            channel.close();
+            failHandshake("failed: " + rootMessage(cause));
             return;
         }
         end(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the connection to " + session.remoteAddress()
@@ -295,8 +290,19 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
 
     /** Ends the session once: fails what waits, tells whoever waited for the CSM, frees the session. */
     private void end(CoapException why) {
-        if (ended) {
+        if (!stop(why)) {
             return;
+        }
+        if (!established) {
+            onReady.accept(why);
+        }
+        session.free(why);
+    }
+
+    /** Once: stops the timers and fails the Pings in flight. @return false when already stopped */
+    private boolean stop(CoapException why) {
+        if (ended) {
+            return false;
         }
         ended = true;
         cancel(csmTimer);
@@ -304,10 +310,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         while (!pings.isEmpty()) {
             pings.poll().sink().error(why);
         }
-        if (!established) {
-            onReady.accept(why);
-        }
-        session.free(why);
+        return true;
     }
 
     private static void cancel(ScheduledFuture<?> timer) {
@@ -321,7 +324,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         if (ended) {
             return;
         }
-        write(CoapSignals.abort(badCsmOption, diagnostic), null);
+        send(CoapSignals.abort(badCsmOption, diagnostic));
         end(new CoapException(code, CoapNackReason.NOT_DELIVERABLE, "aborted: " + diagnostic));
         channel.close();
     }
@@ -344,7 +347,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             if (ended) {
                 return;
             }
-            message = codec.decode(frame, limits());
+            message = codec.decode(frame, limits);
         } catch (CodecException e) {
             endpoint.malformed.increment();
             abort(-1, "malformed message at offset " + e.offset() + ": " + e.getMessage(), CoapErrorCode.BAD_RESPONSE);
@@ -388,7 +391,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             establishOnce();
         } else if (code.equals(CoapCode.PING)) {
             // Everything before the Ping was handed on in order, so custody can be granted as asked.
-            write(CoapSignals.pong(message, CoapSignals.custody(message)), null);
+            send(CoapSignals.pong(message, CoapSignals.custody(message)));
         } else if (code.equals(CoapCode.PONG)) {
             // Pongs come in the order of the Pings; libcoap's carries no token, so an empty one answers the oldest.
             Ping ping = pings.peek();
@@ -425,18 +428,18 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
 
     @Override
     public void send(CoapMessage message, InetSocketAddress to) {
-        write(message, null);
+        send(message);
+    }
+
+    private void send(CoapMessage message) {
+        send(message, (Runnable) null);
     }
 
     /**
-     * Writes {@code message}; {@code written} runs on the loop once the socket took it. This is the
-     * reliable transport's acknowledgement: nothing is ever retransmitted.
+     * Writes {@code message}; {@code written} (may be null) runs on the loop once the socket took
+     * it. This is the reliable transport's acknowledgement: nothing is ever retransmitted.
      */
     void send(CoapMessage message, Runnable written) {
-        write(message, written);
-    }
-
-    private void write(CoapMessage message, Runnable written) {
         if (message.code().isEmpty()) {
             return; // the datagram layer's ACK and RST have no place on a stream
         }
@@ -480,7 +483,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             CoapMessage ping = CoapSignals.ping(false).withToken(pingToken());
             Ping waiting = new Ping(ping.tokenAsLong(), System.nanoTime(), sink);
             pings.add(waiting);
-            write(ping, null);
+            send(ping);
             ScheduledFuture<?> timer = endpoint.loop.schedule(() -> {
                 if (pings.remove(waiting)) {
                     sink.error(new CoapException(CoapErrorCode.TIMEOUT, null, "no Pong from " + session.remoteAddress() + " within "
@@ -515,7 +518,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
                 return;
             }
             if (silent >= every) {
-                write(CoapSignals.ping(false).withToken(pingToken()), null);
+                send(CoapSignals.ping(false).withToken(pingToken()));
             }
             armKeepAlive();
         }, every / 2, TimeUnit.NANOSECONDS);
@@ -540,15 +543,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     @Override
     public void close() {
         boolean open = channel.isActive() && !ended;
-        if (!ended) {
-            ended = true;
-            cancel(csmTimer);
-            cancel(keepAliveTimer);
-            CoapException why = new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session was closed");
-            while (!pings.isEmpty()) {
-                pings.poll().sink().error(why);
-            }
-        }
+        stop(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session was closed"));
         if (open) {
             ByteBuf out = channel.alloc().ioBuffer();
             codec.encode(CoapSignals.release(List.of(), null, ""), out);

@@ -41,7 +41,7 @@ final class ReliablePipelines {
         if (settings.tls() != null) {
             p.addLast(settings.tls().newHandler(channel.alloc()));
         }
-        ReliableLink link = new ReliableLink(channel, endpoint, session, settings.codec(), settings, unsent, failure -> { });
+        ReliableLink link = new ReliableLink(channel, endpoint, session, settings, unsent, failure -> { });
         if (settings.webSocket()) {
             p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_BYTES),
                     new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
@@ -64,7 +64,7 @@ final class ReliablePipelines {
         if (settings.tls() != null) {
             p.addLast(settings.tls().newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
         }
-        ReliableLink link = new ReliableLink(channel, endpoint, session, settings.codec(), settings, unsent, onReady);
+        ReliableLink link = new ReliableLink(channel, endpoint, session, settings, unsent, onReady);
         if (settings.webSocket()) {
             String host = remote.getAddress() instanceof java.net.Inet6Address ? "[" + remote.getHostString() + "]" : remote.getHostString();
             URI uri = URI.create((settings.tls() != null ? "wss://" : "ws://") + host + ":" + remote.getPort() + PATH);

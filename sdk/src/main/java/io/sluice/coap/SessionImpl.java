@@ -378,20 +378,24 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         return type;
     }
 
+    /** @return the reliable message layer under this session (TCP, TLS, WebSockets), if that is its transport */
+    private Optional<ReliableLink> stream() {
+        return endpoint.link instanceof ReliableLink stream ? Optional.of(stream) : Optional.empty();
+    }
+
     @Override
     public Optional<CoapSignals.Csm> peerCsm() {
-        return endpoint.link instanceof ReliableLink stream && state == CoapSessionState.ESTABLISHED
-                ? Optional.of(stream.peerCsm()) : Optional.empty();
+        return state == CoapSessionState.ESTABLISHED ? stream().map(ReliableLink::peerCsm) : Optional.empty();
     }
 
     @Override
     public Optional<javax.net.ssl.SSLSession> tlsSession() {
-        return endpoint.link instanceof ReliableLink stream ? stream.sslSession() : Optional.empty();
+        return stream().flatMap(ReliableLink::sslSession);
     }
 
     @Override
     public Optional<CoapSignals.Release> peerRelease() {
-        return endpoint.link instanceof ReliableLink stream ? stream.release() : Optional.empty();
+        return stream().flatMap(ReliableLink::release);
     }
 
     @Override
