@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
-import io.sluice.codec.coap.CoapReliableCodec;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -151,8 +150,8 @@ public final class CoapClient {
      * (PEM, PKCS#12 through a {@code KeyManagerFactory}). The server's host name goes to SNI and to
      * the host-name check the context does. The session is in HANDSHAKE until the handshake is
      * done; a failed one ends it in CLOSED and fails {@code connect} with
-     * {@link CoapErrorCode#HANDSHAKE_FAILED} naming the cause. (TLS-PSK is not offered: the JDK's TLS
-     * has none.)
+     * {@link CoapErrorCode#HANDSHAKE_FAILED} naming the cause. For TLS-PSK, which the JDK's TLS does not
+     * have, see {@link #tls(io.sluice.security.SecureStreamProvider)}.
      *
      * @param context a client context
      * @return a copy
@@ -161,7 +160,24 @@ public final class CoapClient {
         if (!Objects.requireNonNull(context, "context").isClient()) {
             throw new IllegalArgumentException("a CoAP client needs a client TLS context (SslContextBuilder.forClient())");
         }
-        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withTls(context));
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession, reliable.withTls(StreamTls.of(context)));
+    }
+
+    /**
+     * Secures {@code coaps+tcp://} and {@code coaps+ws://} sessions through a stream-security
+     * provider instead of the JDK's TLS: the {@code dtls} module's {@code TlsPsk.client(identity, key)}
+     * gives TLS 1.2 with a pre-shared key, as libcoap's {@code coaps+tcp} speaks it. Handshake states
+     * and failures are as for {@link #tls(io.netty.handler.ssl.SslContext)}.
+     *
+     * @param provider a client-side provider
+     * @return a copy
+     */
+    public CoapClient tls(io.sluice.security.SecureStreamProvider provider) {
+        if (!Objects.requireNonNull(provider, "provider").isClient()) {
+            throw new IllegalArgumentException("a CoAP client needs a client-side provider, not " + provider);
+        }
+        return new CoapClient(config, bindAddress, dtls, multicastInterface, onSession,
+                reliable.withTls(StreamTls.of(Objects.requireNonNull(provider, "provider"))));
     }
 
     /**
@@ -247,7 +263,7 @@ public final class CoapClient {
             case TCP -> connectReliable(remote, reliable.withTls(null).withWebSocket(false));
             case WS -> connectReliable(remote, reliable.withTls(null).withWebSocket(true));
             case TLS, WSS -> reliable.tls() == null
-                    ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol.scheme() + " needs a TLS context: CoapClient.tls(SslContext)"))
+                    ? Mono.error(new CoapException(CoapErrorCode.BAD_URI, null, protocol.scheme() + " needs TLS: CoapClient.tls(SslContext) or CoapClient.tls(SecureStreamProvider)"))
                     : connectReliable(remote, reliable.withWebSocket(protocol == CoapProtocol.WSS));
         };
     }

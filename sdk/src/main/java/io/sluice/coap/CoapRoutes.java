@@ -1,6 +1,8 @@
 package io.sluice.coap;
 
 import io.sluice.codec.coap.CoapCode;
+import io.sluice.codec.coap.CoreLink;
+import io.sluice.codec.coap.CoreLinkFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -111,23 +113,44 @@ public final class CoapRoutes {
      *
      * @return the links
      */
-    List<io.sluice.codec.coap.CoreLink> links() {
+    List<CoreLink> links() {
         java.util.Map<String, Boolean> observable = new java.util.LinkedHashMap<>();
         for (Route r : routes) {
             if (!r.path().equals(WELL_KNOWN_CORE)) {
                 observable.merge(r.path(), r.observable() != null, Boolean::logicalOr);
             }
         }
-        List<io.sluice.codec.coap.CoreLink> links = new ArrayList<>();
+        List<CoreLink> links = new ArrayList<>();
         observable.forEach((path, obs) -> {
             java.util.Map<String, List<String>> attributes = new java.util.LinkedHashMap<>(
                     descriptions.getOrDefault(path, ResourceAttributes.create()).asMap());
             if (obs) {
                 attributes.putIfAbsent("obs", List.of(""));
             }
-            links.add(new io.sluice.codec.coap.CoreLink("/" + path, attributes));
+            links.add(new CoreLink("/" + path, attributes));
         });
         return links;
+    }
+
+    /**
+     * {@code GET /.well-known/core} (RFC 6690 §4): the links, kept to those that pass every
+     * {@code name=value} of the query (a value ending in {@code *} is a prefix; §4.1).
+     */
+    CoapResponse discovery(CoapRequest request) {
+        List<CoreLink> kept = new ArrayList<>();
+        for (CoreLink link : links()) {
+            boolean passes = true;
+            for (String filter : request.options().uriQueries()) {
+                int eq = filter.indexOf('=');
+                String name = eq < 0 ? filter : filter.substring(0, eq);
+                String value = eq < 0 ? "*" : filter.substring(eq + 1);
+                passes &= link.matches(name, value);
+            }
+            if (passes) {
+                kept.add(link);
+            }
+        }
+        return CoapResponse.of(CoapCode.CONTENT).body(CoreLinkFormat.write(kept)).contentFormat(CoreLink.CONTENT_FORMAT);
     }
 
     /** The discovery resource's path, normalized. */

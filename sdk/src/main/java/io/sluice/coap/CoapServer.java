@@ -264,7 +264,26 @@ public final class CoapServer {
         }
         ReliableLink.Settings s = reliableSettings();
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
-                idleTimeout, caps, dtls, groups, s.withTls(context)).tcp();
+                idleTimeout, caps, dtls, groups, s.withTls(StreamTls.of(context))).tcp();
+    }
+
+    /**
+     * Serves {@code coaps+tcp://} as {@link #tls(io.netty.handler.ssl.SslContext)} does, secured by a
+     * stream-security provider instead of the JDK's TLS: the {@code dtls} module's
+     * {@code TlsPsk.server(store)} gives TLS 1.2 with pre-shared keys (RFC 4279, 5489), as libcoap's
+     * {@code coaps+tcp} speaks it; the session's {@link CoapSession#secureStream()} tells the
+     * client's PSK identity. The port moves to 5684 when it was the default 5683.
+     *
+     * @param provider a server-side provider
+     * @return a copy
+     */
+    public CoapServer tls(io.sluice.security.SecureStreamProvider provider) {
+        if (Objects.requireNonNull(provider, "provider").isClient()) {
+            throw new IllegalArgumentException("a CoAP server needs a server-side provider, not " + provider);
+        }
+        ReliableLink.Settings s = reliableSettings();
+        return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
+                idleTimeout, caps, dtls, groups, s.withTls(StreamTls.of(Objects.requireNonNull(provider, "provider")))).tcp();
     }
 
     /**

@@ -181,6 +181,13 @@ public interface CoapSession extends Retainable {
      */
     Optional<javax.net.ssl.SSLSession> tlsSession();
 
+    /**
+     * @return what a {@code coaps+tcp} or {@code coaps+ws} session secured through a
+     *     {@link io.sluice.security.SecureStreamProvider} (TLS-PSK) agreed, once its handshake is done:
+     *     version, cipher suite, the client's PSK identity; empty for every other transport
+     */
+    Optional<io.sluice.security.SecureStreamSession> secureStream();
+
     /** @return a server session's PSK identity hint, if PSK was used */
     Optional<byte[]> pskHint();
 

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -17,6 +16,7 @@ import io.sluice.codec.coap.CoapCode;
 import io.sluice.codec.coap.CoapMessage;
 import io.sluice.codec.coap.CoapReliableCodec;
 import io.sluice.codec.coap.CoapSignals;
+import io.sluice.codec.coap.CoapType;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -40,15 +40,15 @@ import reactor.util.Loggers;
  * or offset) for a malformed message, an unknown critical CSM option or a message over our
  * Max-Message-Size, and sends Release before it closes on its own account.
  *
- * <p>Requests and responses go to the exchange layer ({@link CoapEndpoint#onReliableMessage}); the
- * exchange layer's "acknowledged" is the moment a message is written to the socket, so a
- * notification stream or a pipelining client is paced by TCP. When the socket stops taking
+ * <p>Requests go to the session's {@link ServerExchanges} and responses to its
+ * {@link ClientExchanges}, once each; as a {@link MessageLayer}, a message is delivered the moment
+ * the socket took it, so a notification stream or a pipelining client is paced by TCP. When the socket stops taking
  * bytes, reading stops too: a peer that does not read cannot make us queue without bound.
  *
  * <p>Everything runs on the channel's loop, which is the endpoint's loop. Inbound frames are
  * released here; outbound buffers are allocated here and owned by Netty once written.
  */
-final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
+final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, MessageLayer {
 
     private static final Logger LOG = Loggers.getLogger(ReliableLink.class);
 
@@ -57,12 +57,12 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
      *
      * @param csmTimeout how long from connect to the peer's CSM, the TLS handshake and WebSocket upgrade included
      * @param keepAlive the Ping interval, or zero for none
-     * @param tls the TLS context for {@code coaps+tcp} and {@code coaps+ws}, or null
+     * @param tls the TLS security for {@code coaps+tcp} and {@code coaps+ws}, or null
      * @param webSocket whether the transport is WebSockets (RFC 8323 §4) rather than TCP framing (§3)
      * @param acceptMissingCsm whether a peer that sends no CSM is taken at RFC 8323's base values
      *     instead of being aborted (for stacks that predate CSM, such as Californium's TCP connector)
      */
-    record Settings(Duration csmTimeout, Duration keepAlive, SslContext tls, boolean webSocket, boolean acceptMissingCsm) {
+    record Settings(Duration csmTimeout, Duration keepAlive, StreamTls tls, boolean webSocket, boolean acceptMissingCsm) {
         static final Duration DEFAULT_CSM_TIMEOUT = Duration.ofSeconds(10);
 
         static Settings defaults() {
@@ -77,7 +77,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
             return new Settings(csmTimeout, interval, tls, webSocket, acceptMissingCsm);
         }
 
-        Settings withTls(SslContext context) {
+        Settings withTls(StreamTls context) {
             return new Settings(csmTimeout, keepAlive, context, webSocket, acceptMissingCsm);
         }
 
@@ -168,7 +168,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         started = true;
         // One deadline from connect to the peer's CSM, the TLS handshake included: a peer that
         // stalls either holds a connection no longer than the CSM timeout.
-        tlsPending = channel.pipeline().get(SslHandler.class) != null && !handedOver;
+        tlsPending = settings.tls() != null && !handedOver;
         upgradePending = channel.pipeline().get(WebSocketFrames.class) != null && !handedOver;
         csmTimer = endpoint.loop.schedule(() -> {
             if (tlsPending || upgradePending) {
@@ -261,6 +261,12 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
     Optional<SSLSession> sslSession() {
         SslHandler handler = channel.pipeline().get(SslHandler.class);
         return handler == null || !handler.handshakeFuture().isSuccess() ? Optional.empty() : Optional.of(handler.engine().getSession());
+    }
+
+    /** @return what a provider-secured connection agreed, once its handshake is done */
+    Optional<io.sluice.security.SecureStreamSession> secureStream() {
+        return channel.pipeline().first() instanceof io.sluice.security.SecureStreamSession s && s.protocolVersion().isPresent()
+                ? Optional.of(s) : Optional.empty();
     }
 
     @Override
@@ -375,7 +381,37 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         if (code.isEmpty()) {
             return; // §3.4: an empty message is always allowed and always ignored
         }
-        endpoint.onReliableMessage(session, message);
+        session.touch(session.remoteAddress());
+        try {
+            if (code.isRequest()) {
+                session.asServer.onRequest(new FrameInbound(message));
+            } else if (code.isResponse()) {
+                session.asClient.onResponse(message); // one nobody waits for is dropped: a stream has no Reset
+            }
+        } catch (RuntimeException e) {
+            // A bug must not take the event loop down with it: log, answer what can be answered.
+            LOG.error("CoAP session with {} failed on {}", session.remoteAddress(), message, e);
+            if (code.isRequest()) {
+                send(CoapMessage.of(CoapType.NON, CoapCode.INTERNAL_SERVER_ERROR, 0).withToken(message.token()));
+            }
+        }
+    }
+
+    /** A request read from the stream: its answer is the next frame with its token. */
+    private final class FrameInbound extends Inbound {
+        FrameInbound(CoapMessage message) {
+            super(message, false);
+        }
+
+        @Override
+        void answer(CoapMessage response) {
+            send(response);
+        }
+
+        @Override
+        void answerNothing() {
+            // nothing is owed: there is no ACK on a stream
+        }
     }
 
     private void onSignal(CoapMessage message) {
@@ -472,8 +508,15 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link {
         }
     }
 
+    @Override
+    public Transmission send(CoapMessage message, boolean confirmable, Delivery delivery) {
+        send(message, delivery == null ? null : () -> delivery.delivered(null));
+        return Transmission.NONE;
+    }
+
     /** Sends a Ping (§5.4); the Mono ends with the round trip when the Pong comes. */
-    Mono<Duration> ping() {
+    @Override
+    public Mono<Duration> ping() {
         return Mono.create(sink -> endpoint.onLoop(() -> {
             if (ended || !established) {
                 sink.error(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session with "

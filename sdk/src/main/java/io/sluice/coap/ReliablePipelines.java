@@ -39,7 +39,7 @@ final class ReliablePipelines {
     static ReliableLink server(Channel channel, CoapEndpoint endpoint, SessionImpl session, ReliableLink.Settings settings, LongAdder unsent) {
         ChannelPipeline p = channel.pipeline();
         if (settings.tls() != null) {
-            p.addLast(settings.tls().newHandler(channel.alloc()));
+            p.addLast(settings.tls().newHandler(channel, session.remoteAddress(), false));
         }
         ReliableLink link = new ReliableLink(channel, endpoint, session, settings, unsent, failure -> { });
         if (settings.webSocket()) {
@@ -62,7 +62,7 @@ final class ReliablePipelines {
             InetSocketAddress remote, LongAdder unsent, Consumer<Throwable> onReady) {
         ChannelPipeline p = channel.pipeline();
         if (settings.tls() != null) {
-            p.addLast(settings.tls().newHandler(channel.alloc(), remote.getHostString(), remote.getPort()));
+            p.addLast(settings.tls().newHandler(channel, remote, true));
         }
         ReliableLink link = new ReliableLink(channel, endpoint, session, settings, unsent, onReady);
         if (settings.webSocket()) {

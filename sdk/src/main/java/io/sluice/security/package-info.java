@@ -10,6 +10,11 @@
  * {@code bind}; it never configures credentials itself, so the one place keys and certificates are
  * set is the security layer's own spec.
  *
+ * <p>The stream-security SPI does the same for TLS the JDK does not offer (pre-shared keys):
+ * a {@link io.sluice.security.SecureStreamProvider} makes one Netty handler per connection that
+ * behaves as Netty's {@code SslHandler} does, and reports what it agreed as a
+ * {@link io.sluice.security.SecureStreamSession}; the {@code dtls} module's {@code TlsPsk} is one.
+ *
  * <p>All types here are thread-safe. Buffers follow one rule: a buffer received is the receiver's
  * to release, a buffer given to {@code send} is the session's.
  */

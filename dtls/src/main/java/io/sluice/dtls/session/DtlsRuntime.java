@@ -41,6 +41,68 @@ final class DtlsRuntime {
         }
     }
 
+    /**
+     * The crypto for TLS over streams ({@link TlsPsk}), whose handshakes run on event loops: a
+     * Hash_DRBG seeded once, when this class loads (off any loop), that never reads the system's
+     * entropy source again; the default NativePRNG reads /dev/urandom on every call, a blocking
+     * read that has no place on an event loop.
+     */
+    private static final TlsCrypto STREAM_CRYPTO = streamCrypto();
+
+    private static TlsCrypto streamCrypto() {
+        try {
+            SecureRandom drbg = SecureRandom.getInstance("DRBG",
+                    java.security.DrbgParameters.instantiation(256, java.security.DrbgParameters.Capability.NONE, null));
+            drbg.nextInt(); // instantiates, which seeds it, now
+            SecureRandom loopSafe = new LoopSafeRandom(drbg);
+            return new Crypto(new JdkFirstHelper(), loopSafe);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no DRBG", e);
+        }
+    }
+
+    /**
+     * A seeded DRBG whose seeds for other generators (BouncyCastle seeds a nonce generator per
+     * connection with {@code generateSeed}) are its own output, not reads of the entropy source.
+     */
+    private static final class LoopSafeRandom extends SecureRandom {
+        private static final long serialVersionUID = 1L;
+        private final SecureRandom drbg;
+
+        LoopSafeRandom(SecureRandom drbg) {
+            this.drbg = drbg;
+        }
+
+        @Override
+        public void nextBytes(byte[] bytes) {
+            drbg.nextBytes(bytes);
+        }
+
+        @Override
+        public byte[] generateSeed(int numBytes) {
+            byte[] seed = new byte[numBytes];
+            drbg.nextBytes(seed);
+            return seed;
+        }
+
+        @Override
+        public void setSeed(byte[] seed) {
+            if (drbg != null) {
+                drbg.setSeed(seed);
+            }
+        }
+
+        @Override
+        public String getAlgorithm() {
+            return drbg.getAlgorithm();
+        }
+    }
+
+    /** @return the stream crypto, seeded */
+    static TlsCrypto streamCryptoReady() {
+        return STREAM_CRYPTO;
+    }
+
     private static final Map<Integer, String> SUITE_NAMES = suiteNames();
     private static final Map<String, Integer> SUITE_CODES = suiteCodes();
 

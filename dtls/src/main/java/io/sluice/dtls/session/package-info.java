@@ -56,5 +56,14 @@
  *
  * <p>Buffers: records from {@code receive()} are the subscriber's to release; records given to
  * {@code send(...)} are the session's.
+ *
+ * <h2>TLS-PSK over streams</h2>
+ * {@link io.sluice.dtls.session.TlsPsk} is the stream-security SPI's TLS 1.2 with pre-shared keys,
+ * for CoAP over TLS and secure WebSockets where the JDK's TLS (no PSK) cannot serve. Unlike DTLS it
+ * runs on the connection's event loop: BouncyCastle's {@code TlsClientProtocol} and
+ * {@code TlsServerProtocol} have a non-blocking mode (bytes offered in, bytes read out) that never
+ * waits, so one Netty handler drives the handshake as the peer's bytes arrive. Its random numbers
+ * come from a DRBG seeded once when the class loads, whose seeds for BouncyCastle's per-connection
+ * nonce generators are its own output, so nothing on the loop reads /dev/urandom.
  */
 package io.sluice.dtls.session;
