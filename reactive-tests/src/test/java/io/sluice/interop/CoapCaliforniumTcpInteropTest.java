@@ -47,7 +47,7 @@ import reactor.test.StepVerifier;
 class CoapCaliforniumTcpInteropTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
     private final ConcurrentHashMap<String, byte[]> store = new ConcurrentHashMap<>();
     private LiveCoapServer sluice;
@@ -66,10 +66,33 @@ class CoapCaliforniumTcpInteropTest {
         return config;
     }
 
+    /** @return the scheme both sides speak */
+    String scheme() {
+        return "coap+tcp";
+    }
+
+    /** @return the Sluice server this transport serves on */
+    CoapServer sluiceServer() throws Exception {
+        return CoapServer.create().port(0).tcp();
+    }
+
+    /** @return the Sluice client this transport connects with */
+    CoapClient sluiceClient() throws Exception {
+        return CoapClient.create();
+    }
+
+    org.eclipse.californium.elements.Connector californiumClientConnector(Configuration config) throws Exception {
+        return new TcpClientConnector(config);
+    }
+
+    org.eclipse.californium.elements.Connector californiumServerConnector(Configuration config) throws Exception {
+        return new TcpServerConnector(LOOPBACK, config);
+    }
+
     @BeforeEach
-    void startSluice() {
+    void startSluice() throws Exception {
         // Californium's TCP connector predates CSM (its issue #2092): it neither sends one nor answers Ping.
-        sluice = CoapServer.create().port(0).tcp().acceptMissingCsm(true).route(r -> r
+        sluice = sluiceServer().acceptMissingCsm(true).route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from sluice over tcp")))
                         .put("/data/**", req -> {
                             store.put(req.remainder(), req.request().body());
@@ -90,11 +113,11 @@ class CoapCaliforniumTcpInteropTest {
     @Test
     void californiumClientAgainstSluiceOverTcp() throws Exception {
         Configuration config = configuration();
-        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config).setConnector(new TcpClientConnector(config)).build();
+        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config).setConnector(californiumClientConnector(config)).build();
         org.eclipse.californium.core.CoapClient client = new org.eclipse.californium.core.CoapClient();
         client.setEndpoint(endpoint);
         client.setTimeout(TIMEOUT.toMillis());
-        String base = "coap+tcp://127.0.0.1:" + sluice.localAddress().getPort();
+        String base = scheme() + "://127.0.0.1:" + sluice.localAddress().getPort();
         try {
             client.setURI(base + "/hello");
             org.eclipse.californium.core.CoapResponse hello = client.get();
@@ -125,7 +148,7 @@ class CoapCaliforniumTcpInteropTest {
                 assertThat(notes.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).startsWith("tick ");
             }
             relation.proactiveCancel();
-            assertThat(sluice.sessions()).allSatisfy(s -> assertThat(s.protocol()).isEqualTo(CoapProtocol.TCP));
+            assertThat(sluice.sessions()).allSatisfy(s -> assertThat(s.protocol().scheme()).isEqualTo(scheme()));
         } finally {
             client.shutdown();
             endpoint.destroy();
@@ -136,7 +159,7 @@ class CoapCaliforniumTcpInteropTest {
     void sluiceClientAgainstCaliforniumOverTcp() throws Exception {
         Configuration config = configuration();
         org.eclipse.californium.core.CoapServer server = new org.eclipse.californium.core.CoapServer(config);
-        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(config).setConnector(new TcpServerConnector(LOOPBACK, config)).build());
+        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(config).setConnector(californiumServerConnector(config)).build());
         ConcurrentHashMap<String, byte[]> cfStore = new ConcurrentHashMap<>();
         CoapResource ticks = new CoapResource("ticks") {
             @Override
@@ -164,7 +187,7 @@ class CoapCaliforniumTcpInteropTest {
         }, ticks);
         server.start();
         int port = server.getEndpoints().get(0).getAddress().getPort();
-        CoapSession session = CoapClient.create().acceptMissingCsm(true).connect("coap+tcp://127.0.0.1:" + port).block(TIMEOUT);
+        CoapSession session = sluiceClient().acceptMissingCsm(true).connect(scheme() + "://127.0.0.1:" + port).block(TIMEOUT);
         try {
             StepVerifier.create(session.request(CoapRequest.get("/hello")))
                     .assertNext(r -> assertThat(r.bodyText()).isEqualTo("hello from californium over tcp")).verifyComplete();

@@ -77,11 +77,19 @@ class CoapTlsInteropTest {
     }
 
     static SslContext serverContext() throws Exception {
+        return serverContext(pki, server);
+    }
+
+    static SslContext serverContext(OpensslPki pki, Path server) throws Exception {
         return SslContextBuilder.forServer(keys(server)).trustManager(pki.caCert.toFile()).clientAuth(ClientAuth.OPTIONAL)
                 .applicationProtocolConfig(CoapServer.ALPN).build();
     }
 
     static SslContext clientContext(Path trust) throws Exception {
+        return clientContext(trust, client);
+    }
+
+    static SslContext clientContext(Path trust, Path client) throws Exception {
         // The test identities name no IP address, so the host-name check is off; the chain is checked.
         return SslContextBuilder.forClient().keyManager(keys(client)).trustManager(trust.toFile()).endpointIdentificationAlgorithm(null)
                 .applicationProtocolConfig(CoapServer.ALPN).build();
