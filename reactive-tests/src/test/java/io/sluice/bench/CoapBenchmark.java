@@ -104,6 +104,24 @@ final class CoapBenchmark {
         cleanup.add(sluiceTcp::dispose);
         LiveCoapServer sluiceWs = sluiceSpec.webSocket().bind().block(TIMEOUT);
         cleanup.add(sluiceWs::dispose);
+        // TLS: the JDK's with an ECDSA certificate (Sluice and Californium), and BouncyCastle's TLS-PSK (Sluice).
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(256);
+        java.security.KeyPair keys = ec.generateKeyPair();
+        java.security.cert.X509Certificate cert = DtlsBenchmark.selfSigned(keys);
+        LiveCoapServer sluiceTls = sluiceSpec.tls(io.netty.handler.ssl.SslContextBuilder.forServer(keys.getPrivate(), cert)
+                .applicationProtocolConfig(CoapServer.ALPN).build()).acceptMissingCsm(true).bind().block(TIMEOUT);
+        cleanup.add(sluiceTls::dispose);
+        LiveCoapServer sluicePsk = sluiceSpec.tls(io.sluice.dtls.session.TlsPsk.server(null, id -> KEY)).bind().block(TIMEOUT);
+        cleanup.add(sluicePsk::dispose);
+        javax.net.ssl.SSLContext jdkTls = jdkTls(keys, cert);
+        config.set(org.eclipse.californium.elements.config.TcpConfig.TLS_CLIENT_AUTHENTICATION_MODE,
+                org.eclipse.californium.elements.config.CertificateAuthenticationMode.NONE);
+        config.set(org.eclipse.californium.elements.config.TcpConfig.TLS_VERIFY_SERVER_CERTIFICATES_SUBJECT, false);
+        org.eclipse.californium.core.CoapServer cfTls = californiumServer(config, new CoapEndpoint.Builder().setConfiguration(config)
+                .setConnector(new org.eclipse.californium.elements.tcp.netty.TlsServerConnector(jdkTls, LOOPBACK, config)).build());
+        cleanup.add(cfTls::destroy);
+        int cfTlsPort = cfTls.getEndpoints().get(0).getAddress().getPort();
         // The reference for a request/response over one TCP connection: HTTP/1.1 on reactor-netty, keep-alive.
         reactor.netty.DisposableServer http = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
                 .route(r -> r.get("/bench", (req, res) -> res.sendByteArray(Mono.just(BODY)))).bindNow(TIMEOUT);
@@ -129,6 +147,13 @@ final class CoapBenchmark {
         Mono<CoapSession> s2cT = sluiceClient.acceptMissingCsm(true).connect("coap+tcp://127.0.0.1:" + cfTcpPort)
                 .cacheInvalidateIf(s -> s.state() == io.sluice.coap.CoapSessionState.CLOSED);
         CoapSession s2sW = sluiceClient.connect("coap+ws://127.0.0.1:" + sluiceWs.localAddress().getPort()).block(TIMEOUT);
+        CoapClient tlsClient = sluiceClient.tls(io.netty.handler.ssl.SslContextBuilder.forClient().trustManager(cert)
+                .endpointIdentificationAlgorithm(null).applicationProtocolConfig(CoapServer.ALPN).build());
+        CoapSession s2sTls = tlsClient.connect("coaps+tcp://127.0.0.1:" + sluiceTls.localAddress().getPort()).block(TIMEOUT);
+        Mono<CoapSession> s2cTls = tlsClient.acceptMissingCsm(true).connect("coaps+tcp://127.0.0.1:" + cfTlsPort)
+                .cacheInvalidateIf(s -> s.state() == io.sluice.coap.CoapSessionState.CLOSED);
+        CoapSession s2sPsk = sluiceClient.tls(io.sluice.dtls.session.TlsPsk.client("bench", KEY))
+                .connect("coaps+tcp://127.0.0.1:" + sluicePsk.localAddress().getPort()).block(TIMEOUT);
         reactor.netty.http.client.HttpClient httpClient = reactor.netty.http.client.HttpClient.create(
                         reactor.netty.resources.ConnectionProvider.builder("bench").maxConnections(IN_FLIGHT).build())
                 .baseUrl("http://127.0.0.1:" + http.port());
@@ -138,7 +163,10 @@ final class CoapBenchmark {
         CaliforniumCaller c2sD = new CaliforniumCaller(dtlsEndpoint(config, false), "coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort() + "/bench");
         CaliforniumCaller c2cT = new CaliforniumCaller(tcpClientEndpoint(config), "coap+tcp://127.0.0.1:" + cfTcpPort + "/bench");
         CaliforniumCaller c2sT = new CaliforniumCaller(tcpClientEndpoint(config), "coap+tcp://127.0.0.1:" + sluiceTcp.localAddress().getPort() + "/bench");
-        List.of(c2c, c2s, c2cD, c2sD, c2cT, c2sT).forEach(c -> cleanup.add(c::close));
+        CaliforniumCaller c2cTls = new CaliforniumCaller(tlsClientEndpoint(config, jdkTls), "coaps+tcp://127.0.0.1:" + cfTlsPort + "/bench");
+        CaliforniumCaller c2sTls = new CaliforniumCaller(tlsClientEndpoint(config, jdkTls),
+                "coaps+tcp://127.0.0.1:" + sluiceTls.localAddress().getPort() + "/bench");
+        List.of(c2c, c2s, c2cD, c2sD, c2cT, c2sT, c2cTls, c2sTls).forEach(c -> cleanup.add(c::close));
         java.util.Map<String, java.util.concurrent.atomic.LongAdder> lost = new java.util.LinkedHashMap<>();
         java.util.function.BiConsumer<String, java.util.function.Supplier<Mono<?>>> add = (name, call) -> {
             java.util.concurrent.atomic.LongAdder l = new java.util.concurrent.atomic.LongAdder();
@@ -158,6 +186,11 @@ final class CoapBenchmark {
         add.accept("TCP Californium -> Californium", c2cT::call);
         add.accept("TCP Sluice -> Californium", () -> s2cT.flatMap(session -> session.request(get)));
         add.accept("TCP Californium -> Sluice", c2sT::call);
+        add.accept("TLS Sluice -> Sluice", () -> s2sTls.request(get));
+        add.accept("TLS Californium -> Californium", c2cTls::call);
+        add.accept("TLS Sluice -> Californium", () -> s2cTls.flatMap(session -> session.request(get)));
+        add.accept("TLS Californium -> Sluice", c2sTls::call);
+        add.accept("TLS-PSK Sluice -> Sluice (BouncyCastle)", () -> s2sPsk.request(get));
         add.accept("WS Sluice -> Sluice", () -> s2sW.request(get));
         add.accept("HTTP/1.1 reactor-netty (reference)", () -> httpClient.get().uri("/bench").responseContent().aggregate().asByteArray());
         add.accept("DTLS Sluice -> Sluice", () -> s2sD.request(get));
@@ -177,7 +210,7 @@ final class CoapBenchmark {
         System.out.println("exchanges that failed or went unanswered for 5 s (not counted above): " + lost);
         System.out.println("Californium clients' failures by reason: udp->cf " + c2c.failures() + ", udp->sluice " + c2s.failures()
                 + ", dtls->cf " + c2cD.failures() + ", dtls->sluice " + c2sD.failures() + ", tcp->cf " + c2cT.failures()
-                + ", tcp->sluice " + c2sT.failures());
+                + ", tcp->sluice " + c2sT.failures() + ", tls->cf " + c2cTls.failures() + ", tls->sluice " + c2sTls.failures());
         System.out.println();
         for (String t : new String[] {"UDP", "DTLS"}) {
             LoadRun.Result sl = find(results, t + " Sluice -> Sluice");
@@ -189,11 +222,15 @@ final class CoapBenchmark {
         LoadRun.Result cfTcpRow = find(results, "TCP Californium -> Californium");
         System.out.println(String.format(Locale.ROOT, "TCP  throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
                 tcp.perSecond() / cfTcpRow.perSecond(), tcp.p99Nanos() / 1000.0, cfTcpRow.p99Nanos() / 1000.0));
+        LoadRun.Result tls = find(results, "TLS Sluice -> Sluice");
+        LoadRun.Result cfTlsRow = find(results, "TLS Californium -> Californium");
+        System.out.println(String.format(Locale.ROOT, "TLS  throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
+                tls.perSecond() / cfTlsRow.perSecond(), tls.p99Nanos() / 1000.0, cfTlsRow.p99Nanos() / 1000.0));
         LoadRun.Result udp = find(results, "UDP Sluice -> Sluice");
         LoadRun.Result httpRef = find(results, "HTTP/1.1 reactor-netty (reference)");
         System.out.println(String.format(Locale.ROOT, "TCP  throughput TCP/UDP (Sluice) %.2fx (target 1.0x); CoAP over TCP/HTTP/1.1 %.2fx; p99 %.0f µs vs %.0f µs",
                 tcp.perSecond() / udp.perSecond(), tcp.perSecond() / httpRef.perSecond(), tcp.p99Nanos() / 1000.0, httpRef.p99Nanos() / 1000.0));
-        List.of(s2s, s2c, s2sD, s2cD, s2sT, s2sW).forEach(CoapSession::release);
+        List.of(s2s, s2c, s2sD, s2cD, s2sT, s2sW, s2sTls, s2sPsk).forEach(CoapSession::release);
 
         System.out.println();
         sluiceUdp.dispose();
@@ -312,6 +349,26 @@ final class CoapBenchmark {
     static CoapEndpoint tcpClientEndpoint(Configuration config) {
         return new CoapEndpoint.Builder().setConfiguration(config)
                 .setConnector(new org.eclipse.californium.elements.tcp.netty.TcpClientConnector(config)).build();
+    }
+
+    static CoapEndpoint tlsClientEndpoint(Configuration config, javax.net.ssl.SSLContext context) {
+        return new CoapEndpoint.Builder().setConfiguration(config)
+                .setConnector(new org.eclipse.californium.elements.tcp.netty.TlsClientConnector(context, config)).build();
+    }
+
+    /** A JDK context holding {@code keys} under {@code cert} and trusting {@code cert}: one identity both sides share. */
+    static javax.net.ssl.SSLContext jdkTls(java.security.KeyPair keys, java.security.cert.X509Certificate cert) throws Exception {
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("bench", keys.getPrivate(), new char[0], new java.security.cert.Certificate[] {cert});
+        store.setCertificateEntry("anchor", cert);
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, new char[0]);
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return context;
     }
 
     static CoapEndpoint dtlsEndpoint(Configuration config, boolean server) {

@@ -319,7 +319,7 @@ final class DtlsBenchmark {
         return ByteBuffer.allocate(size).putInt(id).array();
     }
 
-    private static X509Certificate selfSigned(KeyPair keys) throws Exception {
+    static X509Certificate selfSigned(KeyPair keys) throws Exception {
         X500Name name = new X500Name("CN=bench");
         Instant now = Instant.now();
         return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name, BigInteger.ONE,

@@ -14,7 +14,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * The server under attack, in a JVM of its own with a small heap: a default {@code CoapServer}
- * over UDP ({@code coap}) or over DTLS with a pre-shared key ({@code coaps}) with one route,
+ * over UDP ({@code coap}), over TCP ({@code coap+tcp}) or over DTLS with a pre-shared key ({@code coaps}) with one route,
  * {@code /hello}. It prints {@code PORT n}, then answers each {@code stats} line on its standard
  * input with the heap used after a full collection and the server's counters, and ends on
  * {@code quit} or at the end of its input.
@@ -29,7 +29,11 @@ public final class FloodedServer {
 
     public static void main(String[] args) throws Exception {
         boolean secure = args.length > 0 && args[0].equals("coaps");
+        boolean stream = args.length > 0 && args[0].equals("coap+tcp");
         CoapServer spec = CoapServer.create().port(0).route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hello"))));
+        if (stream) {
+            spec = spec.tcp(); // default caps: maxSessions 50,000, maxIdleSessions 10,000, CSM timeout 10 s
+        }
         if (secure) {
             spec = spec.dtls(DtlsServer.psk("flood", id -> IDENTITY.equals(new String(id, StandardCharsets.UTF_8)) ? KEY.clone() : null));
         }

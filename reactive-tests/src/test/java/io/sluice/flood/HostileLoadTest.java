@@ -64,6 +64,110 @@ class HostileLoadTest {
     }
 
     /**
+     * Connections to a CoAP-over-TCP server from 2,540 source addresses, opened as fast as the
+     * attacker can and held (up to 12,000 at a time, older ones closed to make way), half of them
+     * sending their CSM and then falling silent, half never sending one; two legitimate clients, one
+     * connected before the flood and one during it, must be served throughout. The server runs with
+     * its default caps (50,000 sessions, 10,000 idle): past them each new connection takes the place
+     * of a silent one.
+     */
+    @Test
+    void aTcpConnectionFloodIsCappedAndLegitimateClientsAreServed() throws Exception {
+        int connections = Integer.getInteger("flood.connections", 100_000);
+        try (FloodedServerProcess server = new FloodedServerProcess("coap+tcp")) {
+            InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port);
+            String uri = "coap+tcp://127.0.0.1:" + server.port;
+            CoapSession early = CoapClient.create().connect(uri).block(WAIT);
+            Legitimate legitimate = new Legitimate(() -> early.request(CoapRequest.get("/hello")).block(WAIT));
+            long started = System.nanoTime();
+            long opened;
+            String lateAnswer;
+            Map<String, Long> during;
+            try {
+                AtomicBoolean halfway = new AtomicBoolean();
+                Thread attacker = new Thread(() -> connectionFlood(to, connections, 12_000, halfway), "connection-flood");
+                attacker.start();
+                while (!halfway.get() && attacker.isAlive()) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
+                CoapSession late = CoapClient.create().connect(uri).block(WAIT);
+                try {
+                    lateAnswer = late.request(CoapRequest.get("/hello")).block(WAIT).bodyText();
+                } finally {
+                    late.release();
+                }
+                during = server.stats(); // with the flood's connections held
+                attacker.join(TimeUnit.MINUTES.toMillis(5));
+                opened = connectionsOpened.get();
+            } finally {
+                legitimate.stop();
+            }
+            Map<String, Long> stats = server.stats();
+            assertThat(legitimate.failures).as("the early client's requests").isEmpty();
+            early.release();
+            report("CoAP/TCP connections", (int) opened, started, legitimate, stats);
+            System.out.printf("halfway through, with the flood's connections held: server heap after GC %.1f MB, sessions %d, idle %d,"
+                    + " evicted %d, refused %d%n", during.get("heap") / 1048576.0, during.get("sessions"), during.get("idle"),
+                    during.get("evicted"), during.get("refused"));
+            assertThat(opened).isEqualTo(connections);
+            // The caps are checked on each event loop without a lock: accepts racing on several loops can
+            // pass them together, so the count may stand a little above the cap, never far.
+            assertThat(during.get("sessions")).isLessThanOrEqualTo(io.sluice.coap.CoapServer.DEFAULT_MAX_IDLE_SESSIONS + 64L);
+            assertThat(during.get("heap")).isLessThan(96L << 20);
+            assertThat(lateAnswer).isEqualTo("hello");
+            assertThat(legitimate.failures).isEmpty();
+            assertThat(legitimate.latencies.size()).isGreaterThan(10);
+            assertThat(stats.get("evicted")).isPositive();
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong connectionsOpened = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Opens {@code total} connections from 127.3.0.0/16, holding at most {@code open} (the oldest is
+     * closed to make way); every other one sends a CSM and nothing more. Never reads.
+     */
+    private static void connectionFlood(InetSocketAddress to, int total, int open, AtomicBoolean halfway) {
+        io.netty.buffer.ByteBuf frame = io.netty.buffer.Unpooled.buffer();
+        io.sluice.codec.coap.CoapReliableCodec.TCP.encode(io.sluice.codec.coap.CoapSignals.csm(1152, false), frame);
+        byte[] csm = new byte[frame.readableBytes()];
+        frame.readBytes(csm);
+        frame.release();
+        java.util.ArrayDeque<java.nio.channels.SocketChannel> held = new java.util.ArrayDeque<>();
+        connectionsOpened.set(0);
+        try {
+            for (int i = 0; i < total; i++) {
+                java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open();
+                ch.setOption(java.net.StandardSocketOptions.SO_LINGER, 0); // closed with a reset: no TIME_WAIT pile-up
+                ch.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 3, (byte) (i / 254 % 10), (byte) (i % 254 + 1)}), 0));
+                ch.connect(to);
+                if (i % 2 == 0) {
+                    ch.write(java.nio.ByteBuffer.wrap(csm));
+                }
+                held.add(ch);
+                if (held.size() > open) {
+                    held.poll().close();
+                }
+                connectionsOpened.incrementAndGet();
+                if (i == total / 2) {
+                    halfway.set(true);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            halfway.set(true);
+            for (java.nio.channels.SocketChannel ch : held) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // closing what the flood held
+                }
+            }
+        }
+    }
+
+    /**
      * ClientHellos from a million spoofed peers, without a cookie or with a forged one: the
      * server's cookie exchange (RFC 6347 §4.2.1) is stateless, so neither kind makes it keep
      * anything; a forged cookie fails the check and is dropped, a missing one earns a

@@ -132,6 +132,7 @@ class CoapTlsInteropTest {
         assertThat(store.get("wss")).isEqualTo(body);
         String out = run(concat(auth, "-B", "10", "-s", "2", wss("/ticks")));
         assertThat(out.lines().filter(l -> l.startsWith("tick ")).count()).as(out).isGreaterThanOrEqualTo(5);
+        assertThat(run(concat(auth, "-B", "10", wss("/.well-known/core")))).contains("</ticks>");
         assertThat(sluiceWss.sessions()).allSatisfy(s -> assertThat(s.protocol()).isEqualTo(CoapProtocol.WSS));
     }
 
@@ -163,7 +164,13 @@ class CoapTlsInteropTest {
                         .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
                 StepVerifier.create(session.request(CoapRequest.get("/example_data")))
                         .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.discover(""))
+                        .assertNext(links -> assertThat(links).extracting(io.sluice.codec.coap.CoreLink::target).contains("/time"))
+                        .expectComplete().verify(TIMEOUT);
                 StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
+                // libcoap's /time notifies once a second.
+                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
+                        .expectComplete().verify(Duration.ofSeconds(30));
             } finally {
                 session.release();
             }
@@ -231,6 +238,7 @@ class CoapTlsInteropTest {
         assertThat(store.get("up")).isEqualTo(body);
         String out = run(concat(auth, "-B", "10", "-s", "2", uri("/ticks")));
         assertThat(out.lines().filter(l -> l.startsWith("tick ")).count()).as(out).isGreaterThanOrEqualTo(5);
+        assertThat(run(concat(auth, "-B", "10", uri("/.well-known/core")))).contains("</ticks>").contains("</hello>");
     }
 
     @Test
@@ -258,8 +266,11 @@ class CoapTlsInteropTest {
                         .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
                 StepVerifier.create(session.request(CoapRequest.get("/example_data")))
                         .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
+                StepVerifier.create(session.discover(""))
+                        .assertNext(links -> assertThat(links).extracting(io.sluice.codec.coap.CoreLink::target).contains("/time"))
+                        .expectComplete().verify(TIMEOUT);
                 StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(2)).expectNextCount(2)
+                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
                         .expectComplete().verify(Duration.ofSeconds(30));
             } finally {
                 session.release();

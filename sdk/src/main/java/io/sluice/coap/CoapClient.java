@@ -310,6 +310,7 @@ public final class CoapClient {
                 Channel channel = bound.channel();
                 endpoint.link = new UdpLink(channel, true, CLIENT_UNSENT);
                 SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, multicast ? remote : null, 1);
+                session.openedBy(this);
                 if (multicast && multicastInterface != null) {
                     session.setInterfaceIndex(multicastInterface.getIndex());
                 }
@@ -329,6 +330,7 @@ public final class CoapClient {
             EventLoop loop = CoapLoops.LOOPS.onClient(true).next();
             CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.DTLS, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
             SessionImpl session = new SessionImpl(endpoint, CoapSessionType.HELLO, remote, null, 1);
+            session.openedBy(this);
             endpoint.attach(session);
             session.handshaking();
             onSession.accept(session);
@@ -369,6 +371,7 @@ public final class CoapClient {
             EventLoop loop = group.next();
             CoapEndpoint endpoint = new CoapEndpoint(loop, config, settings.protocol(), false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
             SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, null, 1);
+            session.openedBy(this);
             endpoint.attach(session);
             loop.execute(() -> {
                 session.connecting();

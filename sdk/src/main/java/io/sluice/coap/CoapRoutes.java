@@ -24,6 +24,11 @@ public final class CoapRoutes {
 
     record Route(CoapCode method, String path, boolean prefix, CoapHandler handler, ObservableHandler observable) {
 
+        /** @return the path as declared, normalized: {@code a/b} or {@code a/**} */
+        String pattern() {
+            return patternOf(path, prefix);
+        }
+
         boolean matchesPath(String requestPath) {
             return prefix ? requestPath.equals(path) || requestPath.startsWith(path + "/") || path.isEmpty() : requestPath.equals(path);
         }
@@ -41,6 +46,7 @@ public final class CoapRoutes {
 
     private final List<Route> routes = new ArrayList<>();
     private final java.util.Map<String, ResourceAttributes> descriptions = new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, EtagLookup> etags = new java.util.LinkedHashMap<>();
 
     CoapRoutes() {
     }
@@ -93,6 +99,29 @@ public final class CoapRoutes {
         Objects.requireNonNull(handler, "handler");
         add(CoapCode.GET, path, null, handler);
         return this;
+    }
+
+    /**
+     * Declares how to learn the current ETag of the resources under a path, so that conditional
+     * requests there (If-Match, If-None-Match; RFC 7252 §5.10.8) are decided before the handler runs:
+     * a condition that does not hold is answered 4.12 Precondition Failed and the handler is not
+     * called. Without a lookup the handler sees the options and decides
+     * ({@link CoapServerRequest#preconditionsHold}). Declaring it again replaces it.
+     *
+     * @param path the path, as routed (a prefix route's pattern, e.g. {@code /files/**})
+     * @param lookup the current ETag of the request's target
+     * @return this
+     */
+    public CoapRoutes etags(String path, EtagLookup lookup) {
+        Objects.requireNonNull(path, "path");
+        boolean prefix = path.endsWith("/**") || path.equals("**");
+        etags.put(patternOf(normalize(prefix ? path.substring(0, path.length() - 2) : path), prefix), Objects.requireNonNull(lookup, "lookup"));
+        return this;
+    }
+
+    /** @return the lookup declared for a route's path, or null */
+    EtagLookup etagLookup(Route route) {
+        return etags.get(route.pattern());
     }
 
     /**
@@ -164,6 +193,10 @@ public final class CoapRoutes {
         routes.add(new Route(method, normalize(base), prefix, handler, observable));
     }
 
+    private static String patternOf(String normalizedBase, boolean prefix) {
+        return prefix ? normalizedBase + "/**" : normalizedBase;
+    }
+
     static String normalize(String path) {
         String p = path;
         while (p.startsWith("/")) {
@@ -183,6 +216,7 @@ public final class CoapRoutes {
         CoapRoutes copy = new CoapRoutes();
         copy.routes.addAll(routes);
         copy.descriptions.putAll(descriptions);
+        copy.etags.putAll(etags);
         return copy;
     }
 

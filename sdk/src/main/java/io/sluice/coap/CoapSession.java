@@ -47,9 +47,17 @@ public interface CoapSession extends Retainable {
      * {@code coap_session_get_context}: the server whose session this is.
      *
      * @return the live server for a server session (also after {@link #becomeClient()}); empty for
-     *     a session a {@link CoapClient} made, which no live object owns
+     *     a session a {@link CoapClient} made (see {@link #client()})
      */
     Optional<LiveCoapServer> server();
+
+    /**
+     * {@code coap_session_get_context} for a client session: the client spec that opened it, with the
+     * settings it runs under (transmission parameters, security, block size).
+     *
+     * @return the {@link CoapClient} for a session it made; empty for a server session
+     */
+    Optional<CoapClient> client();
 
     /**
      * Resource discovery (RFC 6690 §4): GETs {@code /.well-known/core} with an optional filter and

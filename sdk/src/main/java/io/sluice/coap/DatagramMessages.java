@@ -52,7 +52,8 @@ final class DatagramMessages implements MessageLayer {
         if (code.isRequest()) {
             onRequest(message, viaGroup);
         } else if (code.isResponse()) {
-            boolean awaited = session.asClient.onResponse(message);
+            ClientExchanges client = session.existingClient();
+            boolean awaited = client != null && client.onResponse(message);
             if (type == CoapType.CON) {
                 // RFC 7252 §5.3.2 / RFC 7641 §3.6: a response nobody waits for is rejected.
                 sendRaw(awaited ? CoapMessage.emptyAck(message.messageId()) : CoapMessage.reset(message.messageId()));

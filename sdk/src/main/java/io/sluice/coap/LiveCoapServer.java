@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import reactor.core.Disposable;
@@ -33,7 +35,14 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     private final LongAdder evicted = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final Set<SessionImpl> sessions = ConcurrentHashMap.newKeySet();
-    private final List<CoapEndpoint> endpoints = new CopyOnWriteArrayList<>();
+    /** Every endpoint, a connection's among them: a set, since connections come and go by the thousand under a flood. */
+    private final Set<CoapEndpoint> endpoints = ConcurrentHashMap.newKeySet();
+    /**
+     * Connection sessions in the order the eviction hand visits them (CLOCK, an approximation of
+     * least-recently-active): oldest first; one active since the hand last passed goes round again.
+     */
+    private final ConcurrentLinkedQueue<Tick> clock = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger clockSize = new AtomicInteger();
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
     private final Sinks.Empty<Void> disposed = Sinks.empty();
     private volatile SecureDatagramListener listener;
@@ -127,7 +136,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
      * at its cap with nothing to evict (the connection is then closed, counted, before a byte is read).
      */
     private SessionImpl connectionSession(Channel channel, EndpointConfig config, CoapProtocol protocol) {
-        if (isDisposed || (sessions.size() >= maxSessions && !evictUnestablished())) {
+        if (isDisposed || !makeRoomForConnection()) {
             refused.increment();
             channel.close();
             return null;
@@ -137,33 +146,112 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         endpoint.attach(session);
         endpoints.add(endpoint);
         channel.closeFuture().addListener(f -> endpoints.remove(endpoint));
+        enterClock(session);
         return session;
     }
 
-    /** How many sessions a full server looks at for one that has not finished its CSM exchange. */
+    /**
+     * A connection's place in the eviction clock, emptied when its session ends so that the queue
+     * never keeps an ended session (its endpoint, link and channel) reachable.
+     */
+    static final class Tick {
+        volatile SessionImpl session;
+        /** When the hand last passed (or the connection came). */
+        volatile long mark = System.nanoTime();
+
+        Tick(SessionImpl session) {
+            this.session = session;
+        }
+    }
+
+    private void enterClock(SessionImpl session) {
+        Tick tick = new Tick(session);
+        session.clockTick = tick;
+        clock.offer(tick);
+        clockSize.incrementAndGet();
+        // Ended sessions leave an empty tick in the queue until the hand reaches it; without eviction
+        // pressure the hand never moves, so each arrival also passes two ticks along, dropping empty ones.
+        if (clockSize.get() > 2 * sessions.size() + EVICTION_SCAN) {
+            for (int i = 0; i < 2; i++) {
+                Tick t = clock.poll();
+                if (t == null) {
+                    break;
+                }
+                if (t.session != null) {
+                    clock.offer(t);
+                } else {
+                    clockSize.decrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** How many sessions a full server's eviction hand visits at most for one new connection, a multiple of this. */
     private static final int EVICTION_SCAN = 64;
 
     /**
-     * At the cap, a new connection takes the place of one that connected but has not sent its CSM
-     * (or finished its TLS handshake or upgrade) and is not retained: a flood of silent connections
-     * cannot lock clients out for the CSM timeout. Established sessions are never evicted for room.
+     * Makes room for one more connection within {@code maxSessions} and {@code maxIdleSessions}, as
+     * for UDP peers: past either cap, a new connection takes the place of a session that nobody
+     * retains and nobody observes through and that has been silent since the eviction hand last
+     * passed it (CLOCK: the hand goes round the connections oldest first, and gives one that was
+     * active a second chance), or that has not finished its TLS handshake, upgrade or CSM exchange.
+     * The one displaced is sent a Release and counted in {@link #evictedSessions()}. A flood of
+     * connections therefore displaces the silent ones, and clients that keep talking keep their place.
      *
-     * @return whether one was freed
+     * @return false when the hand found nothing to displace and the server is at {@code maxSessions}
      */
-    private boolean evictUnestablished() {
-        int looked = 0;
-        for (SessionImpl s : sessions) {
-            if (++looked > EVICTION_SCAN) {
+    private boolean makeRoomForConnection() {
+        if (sessions.size() < maxSessions && idle.size() < maxIdleSessions) {
+            return true;
+        }
+        // At most one turn, so a call never passes the same session twice, and at most 4 x 64 live
+        // sessions; if every live one it passes was active since its last visit, the least recently
+        // active of them goes. Entries of sessions that ended are dropped on the way and not counted:
+        // a stretch of them (a flood's connections, closed together) must not make a sample of one.
+        int turn = clockSize.get();
+        int live = 0;
+        SessionImpl leastActive = null;
+        for (int polled = 0; polled < turn && live < 4 * EVICTION_SCAN; polled++) {
+            Tick tick = clock.poll();
+            if (tick == null) {
                 break;
             }
-            CoapSessionState state = s.state();
-            boolean unestablished = state == CoapSessionState.NONE || state == CoapSessionState.CSM
-                    || state == CoapSessionState.HANDSHAKE || state == CoapSessionState.CONNECTING;
-            if (unestablished && s.expireIfIdle(evicted::increment, "a new connection took the place of one that sent no CSM")) {
+            clockSize.decrementAndGet();
+            SessionImpl s = tick.session;
+            if (s == null || !sessions.contains(s)) {
+                continue; // it ended: it leaves the clock
+            }
+            live++;
+            boolean inUse = s.refCount() != 0 || s.observerCount() > 0;
+            boolean established = s.state() == CoapSessionState.ESTABLISHED;
+            if (!inUse && (!established || !s.activeSince(tick.mark)) && displace(s, established
+                    ? "a new connection took the place of this idle session, silent since the server last looked"
+                    : "a new connection took the place of one that had not finished its CSM exchange")) {
                 return true;
             }
+            if (!inUse && (leastActive == null || s.idleNanos() > leastActive.idleNanos())) {
+                leastActive = s;
+            }
+            tick.mark = System.nanoTime(); // a second chance
+            clock.offer(tick);
+            clockSize.incrementAndGet();
         }
-        return false;
+        if (leastActive != null && displace(leastActive, "a new connection took the place of this idle session, the least recently active")) {
+            return true; // it stays in the queue until the hand drops it as ended
+        }
+        return sessions.size() < maxSessions;
+    }
+
+    /** Frees {@code s} to make room, out of the counts at once. @return false when it was revived or freed meanwhile */
+    private boolean displace(SessionImpl s, String why) {
+        // Out of the counts now, not when its own loop gets to free it: the next connection, perhaps
+        // on another loop, must see the room as taken and the victim as gone.
+        return s.expireIfIdle(() -> {
+            evicted.increment();
+            sessions.remove(s);
+            idle.unpark(s);
+            leaveClock(s);
+        }, why);
     }
 
     private volatile EndpointConfig upgradeConfig;
@@ -223,10 +311,18 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         }
     }
 
+    private static void leaveClock(SessionImpl session) {
+        Tick tick = session.clockTick;
+        if (tick != null) {
+            tick.session = null;
+        }
+    }
+
     @Override
     public void sessionFreed(SessionImpl session) {
         sessions.remove(session);
         idle.unpark(session);
+        leaveClock(session);
     }
 
     @Override

@@ -386,7 +386,10 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
             if (code.isRequest()) {
                 session.asServer.onRequest(new FrameInbound(message));
             } else if (code.isResponse()) {
-                session.asClient.onResponse(message); // one nobody waits for is dropped: a stream has no Reset
+                ClientExchanges client = session.existingClient();
+                if (client != null) {
+                    client.onResponse(message); // one nobody waits for is dropped: a stream has no Reset
+                }
             }
         } catch (RuntimeException e) {
             // A bug must not take the event loop down with it: log, answer what can be answered.
@@ -585,11 +588,20 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
     /** Says Release (§5.5) and closes once it is written; after an Abort or the peer's close, just closes. */
     @Override
     public void close() {
+        close("");
+    }
+
+    /**
+     * As {@link #close()}, the Release carrying {@code diagnostic} (§5.5: a diagnostic payload says
+     * why, for the peer's logs), trimmed to what a peer's smallest Max-Message-Size leaves room for.
+     */
+    void close(String diagnostic) {
         boolean open = channel.isActive() && !ended;
         stop(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session was closed"));
         if (open) {
             ByteBuf out = channel.alloc().ioBuffer();
-            codec.encode(CoapSignals.release(List.of(), null, ""), out);
+            String said = diagnostic.length() > 256 ? diagnostic.substring(0, 256) : diagnostic;
+            codec.encode(CoapSignals.release(List.of(), null, said), out);
             channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
         } else {
             channel.close();

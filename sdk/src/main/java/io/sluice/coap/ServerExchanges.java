@@ -11,7 +11,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import reactor.core.publisher.BaseSubscriber;
@@ -158,13 +160,23 @@ final class ServerExchanges {
             registerObserver(inbound, match.observable(), serverRequest);
             return;
         }
-        Mono<CoapResponse> answer;
-        try {
-            answer = match.handler() != null ? match.handler().handle(serverRequest) : match.observable().observe(serverRequest).next();
-        } catch (RuntimeException e) {
-            answer = Mono.error(e);
-        }
+        CoapOptions options = request.options();
+        EtagLookup lookup = options.has(CoapOptions.IF_MATCH) || options.has(CoapOptions.IF_NONE_MATCH) ? routes.etagLookup(match) : null;
+        CoapRoutes.Route route = match;
+        Mono<CoapResponse> answer = lookup == null ? invoke(route, serverRequest)
+                // RFC 7252 §5.10.8: a condition that does not hold means the method is not performed.
+                : Mono.defer(() -> lookup.current(serverRequest)).map(Optional::of).defaultIfEmpty(Optional.empty())
+                        .flatMap(current -> serverRequest.preconditionsHold(current.orElse(null)) ? invoke(route, serverRequest)
+                                : Mono.just(CoapResponse.of(CoapCode.PRECONDITION_FAILED)));
         answerWith(inbound, request, answer);
+    }
+
+    private static Mono<CoapResponse> invoke(CoapRoutes.Route route, CoapServerRequest request) {
+        try {
+            return route.handler() != null ? route.handler().handle(request) : route.observable().observe(request).next();
+        } catch (RuntimeException e) {
+            return Mono.error(e);
+        }
     }
 
     /** Answers with what the handler's {@code Mono} gives, or the method's default code when it completes empty. */
@@ -231,8 +243,36 @@ final class ServerExchanges {
         if (suppressed) {
             inbound.answerNothing();
         } else {
-            inbound.answer(shape(request, response, observeSeq, inbound.block1Ack));
+            inbound.answer(shape(request, observeSeq < 0 ? negotiated(request, response) : response, observeSeq, inbound.block1Ack));
         }
+    }
+
+    /**
+     * What a 2.05 answer to a GET or FETCH becomes under the request's Accept and ETag options: 4.06
+     * when its Content-Format is not the one accepted (RFC 7252 §5.10.4), 2.03 Valid without a body
+     * when its ETag is one the client already has (§5.10.6.2).
+     */
+    private static CoapResponse negotiated(CoapMessage request, CoapResponse response) {
+        if (!response.code().equals(CoapCode.CONTENT)) {
+            return response;
+        }
+        CoapOptions asked = request.options();
+        int accept = asked.accept();
+        int format = response.options().contentFormat();
+        if (accept >= 0 && format >= 0 && accept != format) {
+            return CoapResponse.of(CoapCode.NOT_ACCEPTABLE).body("the representation is Content-Format " + format + ", not " + accept);
+        }
+        List<byte[]> known = asked.etags();
+        if (!known.isEmpty() && (request.code().equals(CoapCode.GET) || request.code().equals(CoapCode.FETCH))) {
+            for (byte[] etag : response.options().etags()) {
+                for (byte[] k : known) {
+                    if (Arrays.equals(etag, k)) {
+                        return CoapResponse.of(CoapCode.VALID).options(o -> response.options().toBuilder().remove(CoapOptions.CONTENT_FORMAT));
+                    }
+                }
+            }
+        }
+        return response;
     }
 
     // ------------------------------------------------------------------ block-wise

@@ -53,8 +53,8 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
      */
     volatile boolean registered = true;
 
-    /** The exchange layer, client role: the requests this session makes. */
-    final ClientExchanges asClient;
+    /** The exchange layer, client role: the requests this session makes; made on first use (most server sessions make none). */
+    private volatile ClientExchanges asClient;
     /** The exchange layer, server role: the requests this session serves. */
     final ServerExchanges asServer;
     /** The datagram message layer over UDP and DTLS; null over a stream, whose message layer is its {@link ReliableLink}. */
@@ -66,7 +66,6 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         this.remote = remote;
         this.multicastGroup = multicastGroup;
         this.refs = RefCount.create(this, initialRefs, this);
-        this.asClient = new ClientExchanges(this);
         this.asServer = new ServerExchanges(this);
         this.datagram = endpoint.reliable ? null : new DatagramMessages(this);
     }
@@ -137,6 +136,14 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         }
     }
 
+    /** A connection's place in its server's eviction clock; null for other sessions. */
+    volatile LiveCoapServer.Tick clockTick;
+
+    /** @return whether a message came from the peer after {@code mark} (a {@link System#nanoTime()}) */
+    boolean activeSince(long mark) {
+        return lastActivity - mark > 0;
+    }
+
     long idleNanos() {
         return System.nanoTime() - lastActivity;
     }
@@ -196,7 +203,11 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         setState(CoapSessionState.CLOSED);
         Link link = endpoint.link;
         if (link != null) {
-            link.close(); // a client's own socket or a DTLS session; a server's shared socket stays open
+            if (link instanceof ReliableLink stream) {
+                stream.close(why.getMessage()); // the Release says why
+            } else {
+                link.close(); // a client's own socket or a DTLS session; a server's shared socket stays open
+            }
         }
         Sinks.Empty<Void> c = closedSink();
         c.tryEmitEmpty();
@@ -206,7 +217,10 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         if (datagram != null) {
             datagram.drop();
         }
-        asClient.fail(why);
+        ClientExchanges client = asClient;
+        if (client != null) {
+            client.fail(why);
+        }
         asServer.end();
     }
 
@@ -268,6 +282,18 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
         }
         refs.retain();
         return true;
+    }
+
+    /** Set once, by the client that made this session, before anyone else sees it. */
+    private volatile CoapClient openedBy;
+
+    void openedBy(CoapClient client) {
+        this.openedBy = client;
+    }
+
+    @Override
+    public Optional<CoapClient> client() {
+        return Optional.ofNullable(openedBy);
     }
 
     @Override
@@ -393,17 +419,17 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
 
     @Override
     public Mono<CoapResponse> request(CoapRequest request) {
-        return asClient.request(request);
+        return asClient().request(request);
     }
 
     @Override
     public Flux<CoapResponse> observe(CoapRequest request) {
-        return asClient.observe(request);
+        return asClient().observe(request);
     }
 
     @Override
     public Flux<CoapResponse> multicast(CoapRequest request, Duration window) {
-        return asClient.multicast(request, window);
+        return asClient().multicast(request, window);
     }
 
     @Override
@@ -414,6 +440,25 @@ final class SessionImpl implements CoapSession, RefCount.Listener {
     /** @return the message layer under this session: its datagram layer, or the stream's {@link ReliableLink} */
     MessageLayer messages() {
         return datagram != null ? datagram : (ReliableLink) endpoint.link;
+    }
+
+    /** @return the exchange layer's client role if this session ever made a request, else null: a response then has nobody waiting */
+    ClientExchanges existingClient() {
+        return asClient;
+    }
+
+    /** @return the exchange layer's client role, made on first use */
+    ClientExchanges asClient() {
+        ClientExchanges c = asClient;
+        if (c == null) {
+            synchronized (this) {
+                if (asClient == null) {
+                    asClient = new ClientExchanges(this);
+                }
+                c = asClient;
+            }
+        }
+        return c;
     }
 
     /** @return the datagram message layer (UDP, DTLS) */

@@ -66,6 +66,24 @@ class CoapExchangeTest {
     }
 
     @Test
+    void aClientSessionNamesTheClientThatOpenedItAndAServerSessionItsServer() {
+        // coap_session_get_context, both ways.
+        CoapClient client = CoapClient.create().blockSize(256);
+        CoapSession mine = client.connect("coap://127.0.0.1:" + server.localAddress().getPort()).block(WAIT);
+        try {
+            assertThat(mine.client()).containsSame(client);
+            assertThat(mine.server()).isEmpty();
+            assertThat(mine.request(CoapRequest.get("/hello")).block(WAIT).code()).isEqualTo(CoapCode.CONTENT);
+            assertThat(server.sessions()).isNotEmpty().allSatisfy(s -> {
+                assertThat(s.server()).containsSame(server);
+                assertThat(s.client()).isEmpty();
+            });
+        } finally {
+            mine.release();
+        }
+    }
+
+    @Test
     void getPiggyBacked() {
         StepVerifier.create(session.request(CoapRequest.get("/hello?name=x")))
                 .assertNext(r -> {

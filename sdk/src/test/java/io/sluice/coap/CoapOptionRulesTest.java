@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
-/** RFC 7252 §5.4 and §5.7.2 and RFC 7959 §4, clause by clause, against a server. */
+/** RFC 7252 §5.4 and §5.7.2 and RFC 7959 §2.9 and §4, clause by clause, against a server. */
 class CoapOptionRulesTest {
 
     private final AtomicInteger handled = new AtomicInteger();
@@ -105,6 +105,57 @@ class CoapOptionRulesTest {
         assertThat(peer.exchange(request(CoapCode.GET, CoapOptions.builder().uriPath("hello").addString(CoapOptions.PROXY_SCHEME, "coap")), to)
                 .code()).isEqualTo(CoapCode.PROXYING_NOT_SUPPORTED);
         assertThat(handled).hasValue(0);
+    }
+
+    private CoapMessage block1(int num, boolean more, int length) {
+        return request(CoapCode.PUT, CoapOptions.builder().uriPath("store").block1(new io.sluice.codec.coap.BlockOption(num, more, 6)))
+                .withPayload(new byte[length]);
+    }
+
+    @Test
+    void aBlock1BlockWithMoreIsA231ContinueAndTheLastGetsTheFinalCode() throws IOException {
+        // RFC 7959 §2.9.1: 2.31 Continue says the server took the block and wants the rest; its Block1 echoes the block.
+        CoapMessage first = peer.exchange(block1(0, true, 1024), to);
+        assertThat(first.code()).isEqualTo(CoapCode.CONTINUE);
+        assertThat(first.options().block1()).hasValueSatisfying(b -> {
+            assertThat(b.num()).isZero();
+            assertThat(b.more()).isTrue();
+        });
+        CoapMessage last = peer.exchange(block1(1, false, 10), to);
+        assertThat(last.code()).isEqualTo(CoapCode.CHANGED);
+        assertThat(last.options().block1()).hasValueSatisfying(b -> {
+            assertThat(b.num()).isEqualTo(1);
+            assertThat(b.more()).isFalse();
+        });
+    }
+
+    @Test
+    void aBlock1BlockThatDoesNotFollowWhatCameBeforeIs408() throws IOException {
+        // RFC 7959 §2.9.2: 4.08 Request Entity Incomplete for a block without the ones before it.
+        assertThat(peer.exchange(block1(2, true, 1024), to).code()).isEqualTo(CoapCode.REQUEST_ENTITY_INCOMPLETE);
+        assertThat(peer.exchange(block1(0, true, 1024), to).code()).isEqualTo(CoapCode.CONTINUE);
+        assertThat(peer.exchange(block1(3, false, 1024), to).code()).isEqualTo(CoapCode.REQUEST_ENTITY_INCOMPLETE);
+    }
+
+    @Test
+    void anUploadThatGrowsPastTheLimitIs413WithSize1() throws IOException {
+        // RFC 7959 §2.9.3: 4.13 Request Entity Too Large, with Size1 saying how much the server takes.
+        for (int num = 0; num < 4; num++) {
+            assertThat(peer.exchange(block1(num, true, 1024), to).code()).isEqualTo(CoapCode.CONTINUE);
+        }
+        CoapMessage refused = peer.exchange(block1(4, false, 1024), to);
+        assertThat(refused.code()).isEqualTo(CoapCode.REQUEST_ENTITY_TOO_LARGE);
+        assertThat(refused.options().uint(CoapOptions.SIZE1)).hasValue(4096);
+    }
+
+    @Test
+    void uriHostAndUriPortNamingAnotherEndpointAreServedAsLocal() throws IOException {
+        // RFC 7252 §5.10.1: Uri-Host and Uri-Port name the endpoint; a server without virtual hosts serves
+        // the path, it does not proxy (only Proxy-Uri and Proxy-Scheme ask for that, §5.7.2).
+        CoapMessage answer = peer.exchange(request(CoapCode.GET, CoapOptions.builder().addString(CoapOptions.URI_HOST, "example.org")
+                .setUint(CoapOptions.URI_PORT, 9999).uriPath("hello")), to);
+        assertThat(answer.code()).isEqualTo(CoapCode.CONTENT);
+        assertThat(handled).hasValue(1);
     }
 
     @Test

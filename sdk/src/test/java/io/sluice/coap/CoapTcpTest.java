@@ -336,16 +336,17 @@ class CoapTcpTest {
     }
 
     @Test
-    void connectionsPastMaxSessionsAreClosedAndCountedWhenAllAreEstablished() throws IOException {
+    void connectionsPastMaxSessionsAreClosedAndCountedWhenAllAreInUse() throws IOException {
         LiveCoapServer small = CoapServer.create().port(0).tcp().maxSessions(2)
-                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))).bind().block(WAIT);
+                .route(r -> r.observable("/ticks", req -> Flux.concat(Mono.just(CoapResponse.content("t")), Flux.never())))
+                .bind().block(WAIT);
         try (RawTcpPeer a = RawTcpPeer.connect(small.localAddress()); RawTcpPeer b = RawTcpPeer.connect(small.localAddress())) {
             for (RawTcpPeer p : List.of(a, b)) {
                 assertThat(p.read().code()).isEqualTo(CoapCode.CSM);
                 p.send(CoapSignals.csm(1152, false));
-                // A request answered proves the server has taken the CSM: the session is established.
+                // An observation answered: the session is established and in use.
                 p.send(CoapMessage.of(io.sluice.codec.coap.CoapType.NON, CoapCode.GET, 0).withToken(new byte[] {3})
-                        .withOptions(CoapOptions.builder().uriPath("hello").build()));
+                        .withOptions(CoapOptions.builder().uriPath("ticks").observe(0).build()));
                 assertThat(p.read().code()).isEqualTo(CoapCode.CONTENT);
             }
             try (RawTcpPeer c = RawTcpPeer.connect(small.localAddress())) {
@@ -353,6 +354,38 @@ class CoapTcpTest {
             }
             assertThat(small.refusedSessions()).isEqualTo(1);
             assertThat(small.evictedSessions()).isZero();
+        } finally {
+            small.dispose();
+        }
+    }
+
+    @Test
+    void theLeastRecentlyActiveIdleSessionGivesWayToANewConnectionWithARelease() throws IOException {
+        LiveCoapServer small = CoapServer.create().port(0).tcp().maxSessions(2)
+                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi")))).bind().block(WAIT);
+        CoapMessage hello = CoapMessage.of(io.sluice.codec.coap.CoapType.NON, CoapCode.GET, 0).withToken(new byte[] {3})
+                .withOptions(CoapOptions.builder().uriPath("hello").build());
+        try (RawTcpPeer a = RawTcpPeer.connect(small.localAddress()); RawTcpPeer b = RawTcpPeer.connect(small.localAddress())) {
+            for (RawTcpPeer p : List.of(a, b)) {
+                assertThat(p.read().code()).isEqualTo(CoapCode.CSM);
+                p.send(CoapSignals.csm(1152, false));
+                p.send(hello);
+                assertThat(p.read().code()).isEqualTo(CoapCode.CONTENT);
+            }
+            a.send(hello); // a talks again: b is now the least recently active
+            assertThat(a.read().code()).isEqualTo(CoapCode.CONTENT);
+            try (RawTcpPeer c = RawTcpPeer.connect(small.localAddress())) {
+                assertThat(c.read().code()).isEqualTo(CoapCode.CSM);
+                assertThat(b.read().code()).isEqualTo(CoapCode.RELEASE);
+                assertThat(b.readEnd()).isTrue();
+                c.send(CoapSignals.csm(1152, false));
+                c.send(hello);
+                assertThat(c.read().code()).isEqualTo(CoapCode.CONTENT);
+                a.send(hello);
+                assertThat(a.read().code()).isEqualTo(CoapCode.CONTENT);
+            }
+            assertThat(small.evictedSessions()).isEqualTo(1);
+            assertThat(small.refusedSessions()).isZero();
         } finally {
             small.dispose();
         }
