@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.codec.coap.CoapCode;
 import io.sluice.coap.CoapClient;
-import io.sluice.coap.CoapProtocol;
 import io.sluice.coap.CoapRequest;
 import io.sluice.coap.CoapResponse;
 import io.sluice.coap.CoapServer;

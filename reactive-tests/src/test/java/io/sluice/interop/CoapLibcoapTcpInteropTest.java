@@ -148,20 +148,7 @@ class CoapLibcoapTcpInteropTest {
                     .block(TIMEOUT);
             try {
                 assertThat(session.protocol()).isEqualTo(CoapProtocol.WS);
-                StepVerifier.create(session.request(CoapRequest.get("/")))
-                        .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
-                byte[] body = new byte[100 * 1024];
-                new Random(6).nextBytes(body);
-                StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
-                        .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.request(CoapRequest.get("/example_data")))
-                        .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.discover(""))
-                        .assertNext(links -> assertThat(links).extracting(CoreLink::target).contains("/time"))
-                        .expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
-                        .expectComplete().verify(Duration.ofSeconds(30));
+                Libcoap.exerciseServer(session, 6);
             } finally {
                 session.release();
             }
@@ -186,22 +173,7 @@ class CoapLibcoapTcpInteropTest {
                 assertThat(session.protocol()).isEqualTo(CoapProtocol.TCP);
                 assertThat(session.state()).isEqualTo(CoapSessionState.ESTABLISHED);
                 assertThat(session.peerCsm()).isPresent();
-                StepVerifier.create(session.request(CoapRequest.get("/")))
-                        .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
-                byte[] body = new byte[100 * 1024];
-                new Random(2).nextBytes(body);
-                StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
-                        .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.request(CoapRequest.get("/example_data")))
-                        .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.discover(""))
-                        .assertNext(links -> assertThat(links).extracting(CoreLink::target).contains("/time", "/example_data"))
-                        .expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.ping()).assertNext(rtt -> assertThat(rtt).isPositive()).expectComplete().verify(TIMEOUT);
-                // libcoap's /time notifies once a second.
-                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5))
-                        .expectNextCount(5)
-                        .expectComplete().verify(Duration.ofSeconds(30));
+                Libcoap.exerciseServer(session, 2);
             } finally {
                 session.release();
             }
@@ -230,6 +202,28 @@ class CoapLibcoapTcpInteropTest {
 
         static String server() {
             return bin().resolve("coap-server").toString();
+        }
+
+        /**
+         * What every test of a Sluice client against {@code coap-server} checks, on any transport: GET
+         * of the index, PUT and GET of 100 KB, discovery, Ping, and five notifications of its
+         * {@code /time}, which notifies once a second.
+         */
+        static void exerciseServer(CoapSession session, long seed) {
+            StepVerifier.create(session.request(CoapRequest.get("/")))
+                    .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
+            byte[] body = new byte[100 * 1024];
+            new Random(seed).nextBytes(body);
+            StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
+                    .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
+            StepVerifier.create(session.request(CoapRequest.get("/example_data")))
+                    .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
+            StepVerifier.create(session.discover(""))
+                    .assertNext(links -> assertThat(links).extracting(CoreLink::target).contains("/time", "/example_data"))
+                    .expectComplete().verify(TIMEOUT);
+            StepVerifier.create(session.ping()).assertNext(rtt -> assertThat(rtt).isPositive()).expectComplete().verify(TIMEOUT);
+            StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
+                    .expectComplete().verify(Duration.ofSeconds(30));
         }
     }
 }

@@ -156,21 +156,7 @@ class CoapTlsInteropTest {
                     .block(TIMEOUT);
             try {
                 assertThat(session.protocol()).isEqualTo(CoapProtocol.WSS);
-                StepVerifier.create(session.request(CoapRequest.get("/")))
-                        .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
-                byte[] body = new byte[100 * 1024];
-                new Random(45).nextBytes(body);
-                StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
-                        .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.request(CoapRequest.get("/example_data")))
-                        .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.discover(""))
-                        .assertNext(links -> assertThat(links).extracting(io.sluice.codec.coap.CoreLink::target).contains("/time"))
-                        .expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
-                // libcoap's /time notifies once a second.
-                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
-                        .expectComplete().verify(Duration.ofSeconds(30));
+                CoapLibcoapTcpInteropTest.Libcoap.exerciseServer(session, 45);
             } finally {
                 session.release();
             }
@@ -258,20 +244,7 @@ class CoapTlsInteropTest {
                     .block(TIMEOUT);
             try {
                 assertThat(session.protocol()).isEqualTo(CoapProtocol.TLS);
-                StepVerifier.create(session.request(CoapRequest.get("/")))
-                        .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
-                byte[] body = new byte[100 * 1024];
-                new Random(5).nextBytes(body);
-                StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
-                        .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.request(CoapRequest.get("/example_data")))
-                        .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.discover(""))
-                        .assertNext(links -> assertThat(links).extracting(io.sluice.codec.coap.CoreLink::target).contains("/time"))
-                        .expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
-                StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
-                        .expectComplete().verify(Duration.ofSeconds(30));
+                CoapLibcoapTcpInteropTest.Libcoap.exerciseServer(session, 5);
             } finally {
                 session.release();
             }

@@ -3,12 +3,10 @@ package io.sluice.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.codec.coap.CoapCode;
-import io.sluice.codec.coap.CoreLink;
 import io.sluice.coap.CoapClient;
 import io.sluice.coap.CoapErrorCode;
 import io.sluice.coap.CoapException;
 import io.sluice.coap.CoapProtocol;
-import io.sluice.coap.CoapRequest;
 import io.sluice.coap.CoapResponse;
 import io.sluice.coap.CoapServer;
 import io.sluice.coap.CoapSession;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
 
 /**
@@ -130,21 +127,7 @@ class CoapTlsPskInteropTest {
                 try {
                     assertThat(session.secureStream()).hasValueSatisfying(s -> assertThat(s.cipherSuite()).hasValueSatisfying(
                             c -> assertThat(c).contains("PSK")));
-                    StepVerifier.create(session.request(CoapRequest.get("/")))
-                            .assertNext(r -> assertThat(r.bodyText()).contains("libcoap")).expectComplete().verify(TIMEOUT);
-                    byte[] body = new byte[100 * 1024];
-                    new Random(9).nextBytes(body);
-                    StepVerifier.create(session.request(CoapRequest.put("/example_data", body)))
-                            .assertNext(r -> assertThat(r.code().codeClass()).isEqualTo(2)).expectComplete().verify(TIMEOUT);
-                    StepVerifier.create(session.request(CoapRequest.get("/example_data")))
-                            .assertNext(r -> assertThat(r.body()).isEqualTo(body)).expectComplete().verify(TIMEOUT);
-                    StepVerifier.create(session.discover(""))
-                            .assertNext(links -> assertThat(links).extracting(CoreLink::target).contains("/time"))
-                            .expectComplete().verify(TIMEOUT);
-                    StepVerifier.create(session.ping()).expectNextCount(1).expectComplete().verify(TIMEOUT);
-                    // libcoap's /time notifies once a second.
-                    StepVerifier.create(session.observe(CoapRequest.get("/time")).take(5)).expectNextCount(5)
-                            .expectComplete().verify(Duration.ofSeconds(30));
+                    CoapLibcoapTcpInteropTest.Libcoap.exerciseServer(session, 9);
                 } finally {
                     session.release();
                 }
