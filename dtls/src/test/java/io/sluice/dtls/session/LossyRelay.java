@@ -9,9 +9,10 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A UDP relay on loopback that loses and reorders datagrams: clients talk to it as if it were the
- * server. Each datagram is dropped with probability {@code loss}; otherwise, with probability
- * {@code reorder}, it is held back and sent after the next one. Runs on the socket's event loop.
+ * A UDP relay on loopback that loses, duplicates and reorders datagrams: clients talk to it as if it
+ * were the server. Each datagram is dropped with probability {@code loss}; otherwise it is sent twice
+ * with probability {@code duplicate}, and with probability {@code reorder} held back and sent after
+ * the next one. Runs on the socket's event loop.
  */
 final class LossyRelay implements DatagramTarget, AutoCloseable {
 
@@ -19,14 +20,21 @@ final class LossyRelay implements DatagramTarget, AutoCloseable {
     private final InetSocketAddress server;
     private final double loss;
     private final double reorder;
+    private final double duplicate;
     private final Random random;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong reordered = new AtomicLong();
+    private final AtomicLong duplicated = new AtomicLong();
     private InetSocketAddress client;
     private ByteBuf held;
     private InetSocketAddress heldTo;
 
     LossyRelay(InetSocketAddress server, double loss, double reorder, long seed) {
+        this(server, loss, 0, reorder, seed);
+    }
+
+    LossyRelay(InetSocketAddress server, double loss, double duplicate, double reorder, long seed) {
+        this.duplicate = duplicate;
         this.socket = UdpSocket.bind(new InetSocketAddress("127.0.0.1", 0)).block(DtlsPskTest.TIMEOUT);
         this.server = server;
         this.loss = loss;
@@ -47,6 +55,10 @@ final class LossyRelay implements DatagramTarget, AutoCloseable {
         return reordered.get();
     }
 
+    long duplicated() {
+        return duplicated.get();
+    }
+
     @Override
     public void onDatagram(DatagramPacket packet) {
         InetSocketAddress to;
@@ -62,6 +74,10 @@ final class LossyRelay implements DatagramTarget, AutoCloseable {
             content.release();
             dropped.incrementAndGet();
             return;
+        }
+        if (random.nextDouble() < duplicate) {
+            socket.write(content.retainedDuplicate(), to);
+            duplicated.incrementAndGet();
         }
         if (held == null && random.nextDouble() < reorder) {
             held = content;
