@@ -124,6 +124,8 @@ final class ClientExchanges {
         boolean holdsSlot;
         MessageLayer.Transmission transmission = MessageLayer.Transmission.NONE;
         ScheduledFuture<?> responseTimer;
+        /** Over a datagram transport: when the last notification stops being fresh (its Max-Age). */
+        ScheduledFuture<?> freshnessTimer;
         int block1Offset;
         int block1Size;
         int block1Sent;
@@ -249,6 +251,9 @@ final class ClientExchanges {
             }
             if (responseTimer != null) {
                 responseTimer.cancel(false);
+            }
+            if (freshnessTimer != null) {
+                freshnessTimer.cancel(false);
             }
             transmission.cancel();
             releaseSlot(this);
@@ -458,6 +463,53 @@ final class ClientExchanges {
         deliver(ex, CoapResponse.received(message.code(), options, message.payloadArray(), source));
     }
 
+    /**
+     * RFC 7641 §3.3.1: a notification is fresh for its Max-Age. Most notifications are NON and may be
+     * lost, the last of a burst among them; when Max-Age passes without a newer one, the client
+     * registers again under the same token and so hears the current state. Max-Age 0 promises
+     * nothing and arms nothing.
+     */
+    private void armReRegistration(Exchange ex, long maxAgeSeconds) {
+        if (ex.freshnessTimer != null) {
+            ex.freshnessTimer.cancel(false);
+            ex.freshnessTimer = null;
+        }
+        if (maxAgeSeconds <= 0) {
+            return;
+        }
+        // Half an ACK_TIMEOUT past the age: a notification the server sends as the age runs out wins.
+        long delay = TimeUnit.SECONDS.toNanos(maxAgeSeconds) + endpoint.config.transmission().ackTimeout().toNanos() / 2;
+        ex.freshnessTimer = endpoint.loop.schedule(() -> reRegister(ex, maxAgeSeconds), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void reRegister(Exchange ex, long maxAgeSeconds) {
+        if (ex.finished || session.state() != CoapSessionState.ESTABLISHED) {
+            return;
+        }
+        ex.lastObserve = -1; // the server numbers the new registration's notifications afresh
+        CoapMessage m = CoapMessage.of(CoapType.CON, ex.request.method(), 0).withToken(ex.tokenBytes)
+                .withOptions(ex.request.options().toBuilder().observe(0).build()).withPayload(ex.request.bodyArray());
+        session.messages().send(m, true, new MessageLayer.Delivery() {
+            @Override
+            public void delivered(CoapMessage ack) {
+                if (!ex.finished && ack != null && !ack.isEmpty()) {
+                    handleResponse(ex, ack);
+                }
+            }
+
+            @Override
+            public void reset() {
+                ex.reset();
+            }
+
+            @Override
+            public void timedOut() {
+                ex.timedOut();
+            }
+        });
+        armReRegistration(ex, maxAgeSeconds); // should the answer be lost too
+    }
+
     private boolean acceptNotification(Exchange ex, CoapOptions options) {
         long v2 = options.observe();
         long now = System.nanoTime();
@@ -487,6 +539,9 @@ final class ClientExchanges {
                     }
                     if (acceptNotification(ex, response.options())) {
                         ex.flux.next(response);
+                        if (!endpoint.reliable) {
+                            armReRegistration(ex, response.options().maxAge());
+                        }
                     }
                 } else {
                     ex.finish();

@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * A UDP relay on loopback that loses, duplicates and reorders datagrams: clients talk to it as if it
  * were the server. Each datagram is dropped with probability {@code loss}; otherwise it is sent twice
  * with probability {@code duplicate}, and with probability {@code reorder} held back and sent after
- * the next one. Runs on the socket's event loop.
+ * the next one (or after 3 ms, when no next one comes). Runs on the socket's event loop.
  */
 final class LossyRelay implements DatagramTarget, AutoCloseable {
+
+    /** The longest a reordered datagram waits for the one it is to follow. */
+    private static final long HOLD_MILLIS = 3;
 
     private final UdpSocket socket;
     private final InetSocketAddress server;
@@ -83,6 +86,14 @@ final class LossyRelay implements DatagramTarget, AutoCloseable {
             held = content;
             heldTo = to;
             reordered.incrementAndGet();
+            // Late, not lost: it goes after the next datagram, or after a few milliseconds when none comes.
+            ByteBuf late = content;
+            socket.eventLoop().schedule(() -> {
+                if (held == late) {
+                    held = null;
+                    socket.write(late, heldTo);
+                }
+            }, HOLD_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             return;
         }
         socket.write(content, to);
