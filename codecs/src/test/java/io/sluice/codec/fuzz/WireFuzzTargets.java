@@ -1,0 +1,141 @@
+package io.sluice.codec.fuzz;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.codec.CodecException;
+import io.sluice.codec.Limits;
+import io.sluice.codec.coap.CoapMessage;
+import io.sluice.codec.coap.CoapMessageCodec;
+import io.sluice.codec.coap.CoapReliableCodec;
+import io.sluice.codec.coap.CoreLink;
+import io.sluice.codec.coap.CoreLinkFormat;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Fuzz targets for the wire formats (CoAP, CoRE Link Format, ICE, call frames): each takes bytes as the network would deliver them and
+ * checks what a decoder promises, not only that it does not crash: it returns a value or throws
+ * {@link CodecException} (anything else is a finding), and what it returns re-encodes to bytes
+ * that decode to an equal value. Run by {@link CodecFuzzTest} (the committed corpus, in
+ * {@code mvn verify}) and by {@link FuzzRun} (coverage-guided, for a count of executions).
+ */
+public final class WireFuzzTargets {
+
+    private static final Limits LIMITS = Limits.defaults();
+
+    private WireFuzzTargets() {
+    }
+
+    /** A UDP datagram (RFC 7252 §3). */
+    public static void coapUdp(byte[] data) {
+        roundTrip(data, CoapMessageCodec.INSTANCE::decode, CoapMessageCodec.INSTANCE::encode);
+    }
+
+    /** One frame of CoAP over TCP (RFC 8323 §3.2), length header included. */
+    public static void coapTcp(byte[] data) {
+        roundTrip(data, CoapReliableCodec.TCP::decode, CoapReliableCodec.TCP::encode);
+    }
+
+    /** One WebSocket message of CoAP (RFC 8323 §4.2). */
+    public static void coapWebSocket(byte[] data) {
+        roundTrip(data, CoapReliableCodec.WEBSOCKET::decode, CoapReliableCodec.WEBSOCKET::encode);
+    }
+
+    /** A CoRE Link Format document (RFC 6690 §2): what parses writes back to a document that parses equal. */
+    public static void coreLinkFormat(byte[] data) {
+        String document = new String(data, StandardCharsets.UTF_8);
+        List<CoreLink> links;
+        try {
+            links = CoreLinkFormat.read(document, LIMITS);
+        } catch (CodecException e) {
+            return;
+        }
+        List<CoreLink> again = CoreLinkFormat.read(CoreLinkFormat.write(links), LIMITS);
+        if (!again.equals(links)) {
+            throw new AssertionError("link format did not survive a round trip: " + links + " became " + again);
+        }
+    }
+
+    /** An ICE message frame (X11 ICE, header and body), in the byte order its first input byte picks. */
+    public static void iceFrame(byte[] data) {
+        if (data.length == 0) {
+            return;
+        }
+        java.nio.ByteOrder order = (data[0] & 1) == 0 ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
+        ByteBuf in = Unpooled.wrappedBuffer(data, 1, data.length - 1);
+        io.sluice.codec.ice.IceMessage message;
+        try {
+            message = io.sluice.codec.ice.IceMessageCodec.decode(in, order, LIMITS);
+        } catch (CodecException e) {
+            return;
+        } finally {
+            in.release();
+        }
+        ByteBuf out = Unpooled.buffer();
+        try {
+            io.sluice.codec.ice.IceMessageCodec.encode(message, order, out);
+            io.sluice.codec.ice.IceMessage again = io.sluice.codec.ice.IceMessageCodec.decode(out, order, LIMITS);
+            if (!again.equals(message)) {
+                throw new AssertionError("decoded " + message + " re-encoded and decoded as " + again);
+            }
+        } finally {
+            out.release();
+        }
+    }
+
+    /** A Sluice call frame (the peer protocol's wire format). */
+    public static void callFrame(byte[] data) {
+        ByteBuf in = Unpooled.wrappedBuffer(data);
+        io.sluice.codec.call.CallFrame frame;
+        try {
+            frame = io.sluice.codec.call.CallFrameCodec.INSTANCE.decode(in, LIMITS);
+        } catch (CodecException e) {
+            return;
+        } finally {
+            in.release();
+        }
+        ByteBuf out = Unpooled.buffer();
+        io.sluice.codec.call.CallFrame again = null;
+        try {
+            io.sluice.codec.call.CallFrameCodec.INSTANCE.encode(frame, out);
+            again = io.sluice.codec.call.CallFrameCodec.INSTANCE.decode(out, LIMITS);
+            if (!again.equals(frame)) {
+                throw new AssertionError("decoded " + frame + " re-encoded and decoded as " + again);
+            }
+        } finally {
+            io.netty.util.ReferenceCountUtil.release(frame);
+            io.netty.util.ReferenceCountUtil.release(again);
+            out.release();
+        }
+    }
+
+    interface Decoder {
+        CoapMessage decode(ByteBuf in, Limits limits);
+    }
+
+    interface Encoder {
+        void encode(CoapMessage message, ByteBuf out);
+    }
+
+    private static void roundTrip(byte[] data, Decoder decoder, Encoder encoder) {
+        ByteBuf in = Unpooled.wrappedBuffer(data);
+        CoapMessage message;
+        try {
+            message = decoder.decode(in, LIMITS);
+        } catch (CodecException e) {
+            return;
+        } finally {
+            in.release();
+        }
+        ByteBuf out = Unpooled.buffer();
+        try {
+            encoder.encode(message, out);
+            CoapMessage again = decoder.decode(out, LIMITS);
+            if (!again.equals(message)) {
+                throw new AssertionError("decoded " + message + " re-encoded and decoded as " + again);
+            }
+        } finally {
+            out.release();
+        }
+    }
+}
