@@ -38,4 +38,9 @@ class CodecFuzzTest {
     void callFrame(byte[] data) {
         WireFuzzTargets.callFrame(data);
     }
+
+    @FuzzTest
+    void streamFramer(byte[] data) {
+        WireFuzzTargets.streamFramer(data);
+    }
 }

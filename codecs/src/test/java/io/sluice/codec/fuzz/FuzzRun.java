@@ -39,6 +39,7 @@ public final class FuzzRun {
         TARGETS.put("coreLinkFormat", FuzzTargets.CoreLinkFormat.class);
         TARGETS.put("iceFrame", FuzzTargets.IceFrame.class);
         TARGETS.put("callFrame", FuzzTargets.CallFrame.class);
+        TARGETS.put("streamFramer", FuzzTargets.StreamFramer.class);
     }
 
     private static final Pattern DONE = Pattern.compile("#(\\d+)\\s+DONE\\s+cov: (\\d+) ft: (\\d+) corp: (\\d+)/");

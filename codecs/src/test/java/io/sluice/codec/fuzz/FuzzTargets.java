@@ -44,6 +44,13 @@ public final class FuzzTargets {
         }
     }
 
+    /** {@link WireFuzzTargets#streamFramer}. */
+    public static final class StreamFramer {
+        public static void fuzzerTestOneInput(byte[] data) {
+            WireFuzzTargets.streamFramer(data);
+        }
+    }
+
     /** {@link WireFuzzTargets#coreLinkFormat}. */
     public static final class CoreLinkFormat {
         public static void fuzzerTestOneInput(byte[] data) {

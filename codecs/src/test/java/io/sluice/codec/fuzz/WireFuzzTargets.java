@@ -109,6 +109,44 @@ public final class WireFuzzTargets {
         }
     }
 
+    /**
+     * A byte stream as TCP might deliver it (the first input byte sets the chunk size) cut into
+     * frames by a 2-byte length prefix: the frames, end to end, are a prefix of the stream, and the
+     * stream ends in frames or a {@link CodecException}, with every buffer released.
+     */
+    public static void streamFramer(byte[] data) {
+        if (data.length == 0) {
+            return;
+        }
+        int chunk = 1 + (data[0] & 0x3F);
+        java.util.List<ByteBuf> chunks = new java.util.ArrayList<>();
+        for (int at = 1; at < data.length; at += chunk) {
+            chunks.add(Unpooled.wrappedBuffer(data, at, Math.min(chunk, data.length - at)));
+        }
+        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        try {
+            reactor.core.publisher.Flux.fromIterable(chunks)
+                    .transform(io.sluice.codec.stream.StreamFramer.of(io.sluice.codec.LengthFieldFraming.prefix(2), LIMITS))
+                    .doOnNext(frame -> {
+                        try {
+                            byte[] bytes = new byte[frame.readableBytes()];
+                            frame.readBytes(bytes);
+                            framed.writeBytes(bytes);
+                        } finally {
+                            frame.release();
+                        }
+                    })
+                    .blockLast();
+        } catch (CodecException e) {
+            // a malformed or truncated stream: the framer says so
+        }
+        byte[] out = framed.toByteArray();
+        byte[] prefix = java.util.Arrays.copyOfRange(data, 1, 1 + Math.min(out.length, data.length - 1));
+        if (out.length > data.length - 1 || !java.util.Arrays.equals(out, prefix)) {
+            throw new AssertionError("the frames are not the stream's own bytes");
+        }
+    }
+
     interface Decoder {
         CoapMessage decode(ByteBuf in, Limits limits);
     }
