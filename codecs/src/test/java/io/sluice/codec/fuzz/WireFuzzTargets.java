@@ -28,17 +28,17 @@ public final class WireFuzzTargets {
 
     /** A UDP datagram (RFC 7252 §3). */
     public static void coapUdp(byte[] data) {
-        roundTrip(data, CoapMessageCodec.INSTANCE::decode, CoapMessageCodec.INSTANCE::encode);
+        roundTrip(Unpooled.wrappedBuffer(data), CoapMessageCodec.INSTANCE::decode, CoapMessageCodec.INSTANCE::encode);
     }
 
     /** One frame of CoAP over TCP (RFC 8323 §3.2), length header included. */
     public static void coapTcp(byte[] data) {
-        roundTrip(data, CoapReliableCodec.TCP::decode, CoapReliableCodec.TCP::encode);
+        roundTrip(Unpooled.wrappedBuffer(data), CoapReliableCodec.TCP::decode, CoapReliableCodec.TCP::encode);
     }
 
     /** One WebSocket message of CoAP (RFC 8323 §4.2). */
     public static void coapWebSocket(byte[] data) {
-        roundTrip(data, CoapReliableCodec.WEBSOCKET::decode, CoapReliableCodec.WEBSOCKET::encode);
+        roundTrip(Unpooled.wrappedBuffer(data), CoapReliableCodec.WEBSOCKET::decode, CoapReliableCodec.WEBSOCKET::encode);
     }
 
     /** A CoRE Link Format document (RFC 6690 §2): what parses writes back to a document that parses equal. */
@@ -62,51 +62,14 @@ public final class WireFuzzTargets {
             return;
         }
         java.nio.ByteOrder order = (data[0] & 1) == 0 ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
-        ByteBuf in = Unpooled.wrappedBuffer(data, 1, data.length - 1);
-        io.sluice.codec.ice.IceMessage message;
-        try {
-            message = io.sluice.codec.ice.IceMessageCodec.decode(in, order, LIMITS);
-        } catch (CodecException e) {
-            return;
-        } finally {
-            in.release();
-        }
-        ByteBuf out = Unpooled.buffer();
-        try {
-            io.sluice.codec.ice.IceMessageCodec.encode(message, order, out);
-            io.sluice.codec.ice.IceMessage again = io.sluice.codec.ice.IceMessageCodec.decode(out, order, LIMITS);
-            if (!again.equals(message)) {
-                throw new AssertionError("decoded " + message + " re-encoded and decoded as " + again);
-            }
-        } finally {
-            out.release();
-        }
+        roundTrip(Unpooled.wrappedBuffer(data, 1, data.length - 1), (in, limits) -> io.sluice.codec.ice.IceMessageCodec.decode(in, order, limits),
+                (message, out) -> io.sluice.codec.ice.IceMessageCodec.encode(message, order, out));
     }
 
     /** A Sluice call frame (the peer protocol's wire format). */
     public static void callFrame(byte[] data) {
-        ByteBuf in = Unpooled.wrappedBuffer(data);
-        io.sluice.codec.call.CallFrame frame;
-        try {
-            frame = io.sluice.codec.call.CallFrameCodec.INSTANCE.decode(in, LIMITS);
-        } catch (CodecException e) {
-            return;
-        } finally {
-            in.release();
-        }
-        ByteBuf out = Unpooled.buffer();
-        io.sluice.codec.call.CallFrame again = null;
-        try {
-            io.sluice.codec.call.CallFrameCodec.INSTANCE.encode(frame, out);
-            again = io.sluice.codec.call.CallFrameCodec.INSTANCE.decode(out, LIMITS);
-            if (!again.equals(frame)) {
-                throw new AssertionError("decoded " + frame + " re-encoded and decoded as " + again);
-            }
-        } finally {
-            io.netty.util.ReferenceCountUtil.release(frame);
-            io.netty.util.ReferenceCountUtil.release(again);
-            out.release();
-        }
+        roundTrip(Unpooled.wrappedBuffer(data), io.sluice.codec.call.CallFrameCodec.INSTANCE::decode,
+                io.sluice.codec.call.CallFrameCodec.INSTANCE::encode);
     }
 
     /**
@@ -147,17 +110,17 @@ public final class WireFuzzTargets {
         }
     }
 
-    interface Decoder {
-        CoapMessage decode(ByteBuf in, Limits limits);
+    interface Decoder<T> {
+        T decode(ByteBuf in, Limits limits);
     }
 
-    interface Encoder {
-        void encode(CoapMessage message, ByteBuf out);
+    interface Encoder<T> {
+        void encode(T message, ByteBuf out);
     }
 
-    private static void roundTrip(byte[] data, Decoder decoder, Encoder encoder) {
-        ByteBuf in = Unpooled.wrappedBuffer(data);
-        CoapMessage message;
+    /** Decodes {@code in} (released here); what decodes must re-encode to bytes that decode equal. Values that hold buffers are released. */
+    private static <T> void roundTrip(ByteBuf in, Decoder<T> decoder, Encoder<T> encoder) {
+        T message;
         try {
             message = decoder.decode(in, LIMITS);
         } catch (CodecException e) {
@@ -166,13 +129,16 @@ public final class WireFuzzTargets {
             in.release();
         }
         ByteBuf out = Unpooled.buffer();
+        T again = null;
         try {
             encoder.encode(message, out);
-            CoapMessage again = decoder.decode(out, LIMITS);
+            again = decoder.decode(out, LIMITS);
             if (!again.equals(message)) {
                 throw new AssertionError("decoded " + message + " re-encoded and decoded as " + again);
             }
         } finally {
+            io.netty.util.ReferenceCountUtil.release(message);
+            io.netty.util.ReferenceCountUtil.release(again);
             out.release();
         }
     }

@@ -71,75 +71,66 @@ class CoapLossyNetworkTest {
         return client.connect("coap://127.0.0.1:" + relay.address().getPort()).block(WAIT);
     }
 
-    @ParameterizedTest(name = "dtls={0}")
-    @ValueSource(booleans = {false, true})
-    void everyConfirmableRequestIsAnsweredAndItsHandlerRunsOnce(boolean dtls) {
+    /** Runs {@code body} with a session to a fresh server through a lossy relay (20% loss, 10% duplication, 10% reordering). */
+    private void throughLossyRelay(boolean dtls, long seed, java.util.function.BiConsumer<CoapSession, LossyRelay> body) {
         LiveCoapServer server = server(dtls);
-        try (LossyRelay relay = new LossyRelay(server.localAddress(), 0.2, 0.1, 0.1, 17)) {
+        try (LossyRelay relay = new LossyRelay(server.localAddress(), 0.2, 0.1, 0.1, seed)) {
             CoapSession session = connect(dtls, relay);
             try {
-                List<String> answers = Flux.range(0, 300)
-                        .flatMap(i -> session.request(CoapRequest.post("/once", ("r" + i).getBytes(StandardCharsets.UTF_8)))
-                                .map(CoapResponse::bodyText), 8)
-                        .collectList().block(WAIT);
-                assertThat(answers).hasSize(300);
-                assertThat(handled).hasSize(300).allSatisfy((id, times) -> assertThat(times).as(id).isEqualTo(1));
-                assertThat(relay.dropped()).isPositive();
-                assertThat(relay.duplicated()).isPositive();
-                assertThat(relay.reordered()).isPositive();
+                body.accept(session, relay);
             } finally {
                 session.release();
             }
         } finally {
             server.dispose();
         }
+    }
+
+    @ParameterizedTest(name = "dtls={0}")
+    @ValueSource(booleans = {false, true})
+    void everyConfirmableRequestIsAnsweredAndItsHandlerRunsOnce(boolean dtls) {
+        throughLossyRelay(dtls, 17, (session, relay) -> {
+            List<String> answers = Flux.range(0, 300)
+                    .flatMap(i -> session.request(CoapRequest.post("/once", ("r" + i).getBytes(StandardCharsets.UTF_8)))
+                            .map(CoapResponse::bodyText), 8)
+                    .collectList().block(WAIT);
+            assertThat(answers).hasSize(300);
+            assertThat(handled).hasSize(300).allSatisfy((id, times) -> assertThat(times).as(id).isEqualTo(1));
+            assertThat(relay.dropped()).isPositive();
+            assertThat(relay.duplicated()).isPositive();
+            assertThat(relay.reordered()).isPositive();
+        });
     }
 
     @ParameterizedTest(name = "dtls={0}")
     @ValueSource(booleans = {false, true})
     void aMegabyteTravelsBlockWiseIntactBothWays(boolean dtls) {
-        LiveCoapServer server = server(dtls);
-        try (LossyRelay relay = new LossyRelay(server.localAddress(), 0.2, 0.1, 0.1, 23)) {
-            CoapSession session = connect(dtls, relay);
-            try {
-                byte[] body = new byte[1 << 20];
-                new Random(5).nextBytes(body);
-                assertThat(session.request(CoapRequest.put("/blob", body)).block(WAIT).code()).isEqualTo(CoapCode.CHANGED);
-                assertThat(blob.get()).isEqualTo(body);
-                assertThat(session.request(CoapRequest.get("/blob")).block(WAIT).body()).isEqualTo(body);
-            } finally {
-                session.release();
-            }
-        } finally {
-            server.dispose();
-        }
+        throughLossyRelay(dtls, 23, (session, relay) -> {
+            byte[] body = new byte[1 << 20];
+            new Random(5).nextBytes(body);
+            assertThat(session.request(CoapRequest.put("/blob", body)).block(WAIT).code()).isEqualTo(CoapCode.CHANGED);
+            assertThat(blob.get()).isEqualTo(body);
+            assertThat(session.request(CoapRequest.get("/blob")).block(WAIT).body()).isEqualTo(body);
+        });
     }
 
     @ParameterizedTest(name = "dtls={0}")
     @ValueSource(booleans = {false, true})
     void anObserverConvergesOnTheNewestState(boolean dtls) {
-        LiveCoapServer server = server(dtls);
-        try (LossyRelay relay = new LossyRelay(server.localAddress(), 0.2, 0.1, 0.1, 29)) {
-            CoapSession session = connect(dtls, relay);
-            try {
-                state.tryEmitNext(0);
-                StepVerifier.create(session.observe(CoapRequest.get("/state")).map(CoapResponse::bodyText))
-                        .expectNext("state 0")
-                        .then(() -> {
-                            for (int i = 1; i <= 100; i++) {
-                                state.tryEmitNext(i); // a burst: most notifications are NON, some are lost
-                            }
-                        })
-                        .thenConsumeWhile(s -> !s.equals("state 100"))
-                        .expectNext("state 100")
-                        .thenCancel()
-                        .verify(WAIT);
-            } finally {
-                session.release();
-            }
-        } finally {
-            server.dispose();
-        }
+        throughLossyRelay(dtls, 29, (session, relay) -> {
+            state.tryEmitNext(0);
+            StepVerifier.create(session.observe(CoapRequest.get("/state")).map(CoapResponse::bodyText))
+                    .expectNext("state 0")
+                    .then(() -> {
+                        for (int i = 1; i <= 100; i++) {
+                            state.tryEmitNext(i); // a burst: most notifications are NON, some are lost
+                        }
+                    })
+                    .thenConsumeWhile(s -> !s.equals("state 100"))
+                    .expectNext("state 100")
+                    .thenCancel()
+                    .verify(WAIT);
+        });
     }
 
     @Test
