@@ -120,14 +120,7 @@ public final class IceAuthority {
      * @param file the file
      */
     public void write(Path file) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (IceAuthEntry e : entries) {
-            counted(out, e.protocolName().getBytes(StandardCharsets.ISO_8859_1));
-            counted(out, e.protocolData());
-            counted(out, e.networkId().getBytes(StandardCharsets.ISO_8859_1));
-            counted(out, e.authName().getBytes(StandardCharsets.ISO_8859_1));
-            counted(out, e.authData());
-        }
+        byte[] bytes = bytes();
         try {
             Path dir = file.toAbsolutePath().getParent();
             Path tmp = Files.createTempFile(dir, ".iceauth", ".tmp");
@@ -137,7 +130,7 @@ public final class IceAuthority {
                 } catch (UnsupportedOperationException ignored) {
                     // not a POSIX file system: the platform's defaults apply
                 }
-                Files.write(tmp, out.toByteArray());
+                Files.write(tmp, bytes);
                 try {
                     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -149,6 +142,19 @@ public final class IceAuthority {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The file's content: each entry as five counted strings, as libICE writes them. */
+    byte[] bytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (IceAuthEntry e : entries) {
+            counted(out, e.protocolName().getBytes(StandardCharsets.ISO_8859_1));
+            counted(out, e.protocolData());
+            counted(out, e.networkId().getBytes(StandardCharsets.ISO_8859_1));
+            counted(out, e.authName().getBytes(StandardCharsets.ISO_8859_1));
+            counted(out, e.authData());
+        }
+        return out.toByteArray();
     }
 
     private static void counted(ByteArrayOutputStream out, byte[] b) {

@@ -43,4 +43,14 @@ class CodecFuzzTest {
     void streamFramer(byte[] data) {
         WireFuzzTargets.streamFramer(data);
     }
+
+    @FuzzTest
+    void fields(byte[] data) {
+        WireFuzzTargets.fields(data);
+    }
+
+    @FuzzTest
+    void packetClassifier(byte[] data) {
+        WireFuzzTargets.packetClassifier(data);
+    }
 }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,31 +15,32 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Runs each fuzz target under Jazzer's coverage-guided fuzzer for a number of executions, each in a
- * JVM of its own, and prints a table: target, executions, seconds, coverage (edges reached in
- * Sluice's classes), features, corpus size, findings. The corpus starts from the committed inputs
- * and grows under {@code codecs/target/fuzz/corpus/<target>}; a finding is written to
- * {@code codecs/target/fuzz/findings/<target>/} and ends that target's run (commit it, as a
- * regression input, beside the others under {@code src/test/resources/.../CodecFuzzTestInputs/}).
+ * Runs each fuzz target of a module under Jazzer's coverage-guided fuzzer for a number of
+ * executions, each in a JVM of its own, and prints a table: target, executions, seconds, coverage
+ * (edges reached in Sluice's classes), features, corpus size, findings.
+ *
+ * <p>A module's targets are the nested classes of its suite ({@code fuzz.suite}, set in the
+ * module's pom: {@link FuzzTargets} here) that have a static {@code fuzzerTestOneInput(byte[])};
+ * a target's name is its class name with a lower-case initial, which is also the name of the
+ * JUnit {@code @FuzzTest} method that replays it and of its input folder under
+ * {@code src/test/resources/<fuzz.inputs>/}. Coverage is measured in the classes {@code fuzz.instrument}
+ * names (Sluice's; the dtls module adds BouncyCastle's, whose PEM and ASN.1 parsers its targets
+ * reach; the JDK's own classes, such as its PKCS#12 parser, cannot be instrumented). The corpus starts from the committed inputs and grows
+ * under {@code target/fuzz/corpus/<target>}; a finding is written to
+ * {@code target/fuzz/findings/<target>/} and ends that target's run (commit it, as a regression
+ * input, beside the others).
  *
  * <pre>
- * mvn -B -q -pl codecs -am -DskipTests test-compile exec:java -Dfuzz [-Dfuzz.runs=10000000] [-Dfuzz.targets=coapUdp,coapTcp]
+ * mvn -B -q -pl codecs,sdk,dtls,samples -am -DskipTests package exec:java -Dfuzz [-Dfuzz.runs=10000000] [-Dfuzz.seconds=1800] [-Dfuzz.targets=coapUdp,sasl]
  * </pre>
+ *
+ * <p>{@code -Dfuzz.seconds} bounds each target's time as well (0, the default, does not): a run
+ * ends at whichever limit comes first.
+ *
+ * <p>{@code -Dfuzz.targets} picks targets by name across the modules; a module none of whose
+ * targets is named runs nothing.
  */
 public final class FuzzRun {
-
-    /** Target name (the {@link CodecFuzzTest} method and input folder) to its standalone class. */
-    static final Map<String, Class<?>> TARGETS = new LinkedHashMap<>();
-
-    static {
-        TARGETS.put("coapUdp", FuzzTargets.CoapUdp.class);
-        TARGETS.put("coapTcp", FuzzTargets.CoapTcp.class);
-        TARGETS.put("coapWebSocket", FuzzTargets.CoapWebSocket.class);
-        TARGETS.put("coreLinkFormat", FuzzTargets.CoreLinkFormat.class);
-        TARGETS.put("iceFrame", FuzzTargets.IceFrame.class);
-        TARGETS.put("callFrame", FuzzTargets.CallFrame.class);
-        TARGETS.put("streamFramer", FuzzTargets.StreamFramer.class);
-    }
 
     private static final Pattern DONE = Pattern.compile("#(\\d+)\\s+DONE\\s+cov: (\\d+) ft: (\\d+) corp: (\\d+)/");
     private static final Pattern LAST = Pattern.compile("#(\\d+)\\s+\\S+\\s+cov: (\\d+) ft: (\\d+) corp: (\\d+)/");
@@ -51,20 +51,23 @@ public final class FuzzRun {
 
     public static void main(String[] args) throws Exception {
         long runs = Long.getLong("fuzz.runs", 10_000_000L);
-        List<String> names = new ArrayList<>(TARGETS.keySet());
+        Path home = Path.of(System.getProperty("fuzz.home", "codecs"));
+        Map<String, Class<?>> targets = targets(Class.forName(System.getProperty("fuzz.suite", FuzzTargets.class.getName())));
+        List<String> names = new ArrayList<>(targets.keySet());
         String only = System.getProperty("fuzz.targets", "");
         if (!only.isBlank()) {
-            names = List.of(only.split(","));
+            names.retainAll(List.of(only.split(",")));
+            if (names.isEmpty()) {
+                System.out.println("none of " + only + " is among " + home.getFileName() + "'s fuzz targets " + targets.keySet());
+                return;
+            }
         }
-        Path base = Path.of(System.getProperty("fuzz.dir", "codecs/target/fuzz"));
-        Path inputs = Path.of(System.getProperty("fuzz.inputs", "codecs/src/test/resources/io/sluice/codec/fuzz/CodecFuzzTestInputs"));
+        Path base = home.resolve("target").resolve("fuzz");
+        Path inputs = home.resolve("src/test/resources").resolve(System.getProperty("fuzz.inputs", "io/sluice/codec/fuzz/CodecFuzzTestInputs"));
         String classpath = classpath();
         List<String> rows = new ArrayList<>();
         for (String name : names) {
-            Class<?> target = TARGETS.get(name);
-            if (target == null) {
-                throw new IllegalArgumentException("no fuzz target " + name + "; there are " + TARGETS.keySet());
-            }
+            Class<?> target = targets.get(name);
             Path corpus = Files.createDirectories(base.resolve("corpus").resolve(name));
             Path findings = Files.createDirectories(base.resolve("findings").resolve(name));
             if (Files.isDirectory(inputs.resolve(name))) {
@@ -75,9 +78,12 @@ public final class FuzzRun {
                 }
             }
             Path log = base.resolve(name + ".log");
+            long started = System.currentTimeMillis() - 1000;
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", classpath,
-                    "com.code_intelligence.jazzer.Jazzer", "--target_class=" + target.getName(), "--instrumentation_includes=io.sluice.**",
-                    "-runs=" + runs, "-rss_limit_mb=4096", "-artifact_prefix=" + findings.toAbsolutePath() + File.separator, corpus.toString())
+                    "com.code_intelligence.jazzer.Jazzer", "--target_class=" + target.getName(), "--instrumentation_includes=" + String.join(File.pathSeparator, System.getProperty("fuzz.instrument", "io.sluice.**").split(",")),
+                    "--reproducer_path=" + findings.toAbsolutePath(), "-runs=" + runs, "-max_total_time=" + Long.getLong("fuzz.seconds", 0), "-rss_limit_mb=4096",
+                    // An input that takes this long is a finding too: a peer could send it.
+                    "-timeout=" + Integer.getInteger("fuzz.timeout", 20), "-artifact_prefix=" + findings.toAbsolutePath() + File.separator, corpus.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             int exit = p.waitFor();
             String out = Files.readString(log, StandardCharsets.ISO_8859_1);
@@ -86,20 +92,20 @@ public final class FuzzRun {
             String cov = "?";
             String ft = "?";
             String corp = "?";
+            // The DONE line of a finished run, or else the last status line before a finding ended it.
             Matcher m = DONE.matcher(out);
-            boolean done = m.find();
-            if (!done) {
+            java.util.regex.MatchResult status = m.find() ? m.toMatchResult() : null;
+            if (status == null) {
                 Matcher last = LAST.matcher(out);
                 while (last.find()) {
-                    m = last;
-                    done = true;
+                    status = last.toMatchResult();
                 }
             }
-            if (done) {
-                executions = Long.parseLong(m.group(1));
-                cov = m.group(2);
-                ft = m.group(3);
-                corp = m.group(4);
+            if (status != null) {
+                executions = Long.parseLong(status.group(1));
+                cov = status.group(2);
+                ft = status.group(3);
+                corp = status.group(4);
             }
             Matcher s = SECONDS.matcher(out);
             if (s.find()) {
@@ -107,18 +113,38 @@ public final class FuzzRun {
             }
             long found;
             try (Stream<Path> f = Files.list(findings)) {
-                found = f.count();
+                // This run's inputs only (the fuzzer also writes a .java reproducer beside each).
+                found = f.filter(x -> !x.toString().endsWith(".java") && x.toFile().lastModified() >= started).count();
             }
             rows.add(String.format(Locale.ROOT, "| %s | %,d | %d | %s | %s | %s | %d%s |", name, executions, seconds, cov, ft, corp, found,
                     exit == 0 ? "" : " (exit " + exit + ", see " + log + ")"));
             System.out.println(rows.get(rows.size() - 1));
         }
         System.out.println();
-        System.out.println("Jazzer " + System.getProperty("fuzz.jazzer", "0.24.0") + ", " + runs + " runs per target, "
+        System.out.println(home.getFileName() + ": Jazzer " + System.getProperty("fuzz.jazzer", "0.24.0") + ", " + runs + " runs per target, "
                 + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         System.out.println("| target | executions | seconds | coverage (edges) | features | corpus | findings |");
         System.out.println("|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+    }
+
+    /** The suite's nested classes with a static {@code fuzzerTestOneInput(byte[])}, by target name, sorted. */
+    static Map<String, Class<?>> targets(Class<?> suite) {
+        Map<String, Class<?>> targets = new java.util.TreeMap<>();
+        for (Class<?> nested : suite.getDeclaredClasses()) {
+            try {
+                if (java.lang.reflect.Modifier.isStatic(nested.getMethod("fuzzerTestOneInput", byte[].class).getModifiers())) {
+                    String simple = nested.getSimpleName();
+                    targets.put(Character.toLowerCase(simple.charAt(0)) + simple.substring(1), nested);
+                }
+            } catch (NoSuchMethodException e) {
+                // not a target
+            }
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException(suite.getName() + " has no nested class with a static fuzzerTestOneInput(byte[])");
+        }
+        return targets;
     }
 
     private static String classpath() {

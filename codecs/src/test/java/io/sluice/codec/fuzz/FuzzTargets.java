@@ -57,4 +57,18 @@ public final class FuzzTargets {
             WireFuzzTargets.coreLinkFormat(data);
         }
     }
+
+    /** {@link WireFuzzTargets#fields}. */
+    public static final class Fields {
+        public static void fuzzerTestOneInput(byte[] data) {
+            WireFuzzTargets.fields(data);
+        }
+    }
+
+    /** {@link WireFuzzTargets#packetClassifier}. */
+    public static final class PacketClassifier {
+        public static void fuzzerTestOneInput(byte[] data) {
+            WireFuzzTargets.packetClassifier(data);
+        }
+    }
 }

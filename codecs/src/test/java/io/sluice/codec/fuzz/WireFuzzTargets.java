@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Fuzz targets for the wire formats (CoAP, CoRE Link Format, ICE, call frames): each takes bytes as the network would deliver them and
+ * Fuzz targets for the wire formats (CoAP, CoRE Link Format, ICE, call frames, {@code Fields}
+ * records, the RFC 7983/9443 packet classifier): each takes bytes as the network would deliver them and
  * checks what a decoder promises, not only that it does not crash: it returns a value or throws
  * {@link CodecException} (anything else is a finding), and what it returns re-encodes to bytes
  * that decode to an equal value. Run by {@link CodecFuzzTest} (the committed corpus, in
@@ -107,6 +108,132 @@ public final class WireFuzzTargets {
         byte[] prefix = java.util.Arrays.copyOfRange(data, 1, 1 + Math.min(out.length, data.length - 1));
         if (out.length > data.length - 1 || !java.util.Arrays.equals(out, prefix)) {
             throw new AssertionError("the frames are not the stream's own bytes");
+        }
+    }
+
+    /** The field kinds {@link #fields} reads, picked by input bytes. */
+    private static final int KINDS = 7;
+
+    /**
+     * A {@link io.sluice.codec.Fields} record whose layout the input picks: the first byte gives the
+     * field count (1–4), the next bytes each field's kind (int32, int64, bool, string, bytes, list of
+     * strings, list of int32); the rest is the record. What reads re-writes with the matching
+     * writers to bytes that read equal, and a record is refused when bytes are left over.
+     */
+    public static void fields(byte[] data) {
+        if (data.length < 2) {
+            return;
+        }
+        int count = 1 + (data[0] & 3);
+        if (data.length < 1 + count) {
+            return;
+        }
+        int[] kinds = new int[count];
+        for (int i = 0; i < count; i++) {
+            kinds[i] = (data[1 + i] & 0xFF) % KINDS;
+        }
+        Decoder<List<Object>> decoder = (in, limits) -> {
+            io.sluice.codec.Fields.Reader reader = io.sluice.codec.Fields.reader(in, limits);
+            List<Object> values = new java.util.ArrayList<>();
+            for (int kind : kinds) {
+                values.add(switch (kind) {
+                    case 0 -> reader.int32("int32");
+                    case 1 -> reader.int64("int64");
+                    case 2 -> reader.bool("bool");
+                    case 3 -> reader.string("string");
+                    // As a list, so that equality compares the contents.
+                    case 4 -> toList(reader.bytes("bytes"));
+                    case 5 -> reader.list("strings", r -> r.string("string"));
+                    default -> reader.list("ints", r -> r.int32("int"));
+                });
+            }
+            reader.end();
+            return values;
+        };
+        Encoder<List<Object>> encoder = (values, out) -> {
+            for (int i = 0; i < kinds.length; i++) {
+                Object v = values.get(i);
+                switch (kinds[i]) {
+                    case 0 -> io.sluice.codec.Fields.writeInt32(out, (Integer) v);
+                    case 1 -> io.sluice.codec.Fields.writeInt64(out, (Long) v);
+                    case 2 -> io.sluice.codec.Fields.writeBool(out, (Boolean) v);
+                    case 3 -> io.sluice.codec.Fields.writeString(out, (String) v);
+                    case 4 -> io.sluice.codec.Fields.writeBytes(out, toArray(v));
+                    case 5 -> io.sluice.codec.Fields.writeList(out, strings(v), io.sluice.codec.Fields::writeString);
+                    default -> io.sluice.codec.Fields.writeList(out, ints(v), io.sluice.codec.Fields::writeInt32);
+                }
+            }
+        };
+        roundTrip(Unpooled.wrappedBuffer(data, 1 + count, data.length - 1 - count), decoder, encoder);
+    }
+
+    private static List<Byte> toList(byte[] bytes) {
+        List<Byte> list = new java.util.ArrayList<>(bytes.length);
+        for (byte b : bytes) {
+            list.add(b);
+        }
+        return list;
+    }
+
+    private static byte[] toArray(Object list) {
+        List<?> bytes = (List<?>) list;
+        byte[] out = new byte[bytes.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (Byte) bytes.get(i);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Object list) {
+        return (List<String>) list;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Integer> ints(Object list) {
+        return (List<Integer>) list;
+    }
+
+    /**
+     * A datagram on a multiplexed port: the classifier never throws, reads nothing, and agrees with
+     * the table of RFC 9443 §3 (first byte 0–3 STUN, 16–19 ZRTP, 20–63 DTLS, 64–79 TURN channel when
+     * enabled, 128–191 RTP or RTCP by the second byte's 192–223 payload types, the rest QUIC or
+     * unknown), computed here independently.
+     */
+    public static void packetClassifier(byte[] data) {
+        boolean turn = data.length > 0 && (data[0] & 1) == 1;
+        io.sluice.codec.demux.PacketClassifier classifier = turn ? io.sluice.codec.demux.PacketClassifier.rfc9443()
+                : io.sluice.codec.demux.PacketClassifier.withoutTurnChannels();
+        ByteBuf datagram = Unpooled.wrappedBuffer(data, Math.min(1, data.length), Math.max(0, data.length - 1));
+        int before = datagram.readerIndex();
+        io.sluice.codec.demux.PacketClass got = classifier.classify(datagram);
+        if (datagram.readerIndex() != before) {
+            throw new AssertionError("the classifier consumed bytes");
+        }
+        io.sluice.codec.demux.PacketClass expected;
+        if (data.length < 2) {
+            expected = io.sluice.codec.demux.PacketClass.UNKNOWN;
+        } else {
+            int b = data[1] & 0xFF;
+            int second = data.length > 2 ? data[2] & 0xFF : -1;
+            if (b < 4) {
+                expected = io.sluice.codec.demux.PacketClass.STUN;
+            } else if (b < 16) {
+                expected = io.sluice.codec.demux.PacketClass.UNKNOWN;
+            } else if (b < 20) {
+                expected = io.sluice.codec.demux.PacketClass.ZRTP;
+            } else if (b < 64) {
+                expected = io.sluice.codec.demux.PacketClass.DTLS;
+            } else if (b < 80 && turn) {
+                expected = io.sluice.codec.demux.PacketClass.TURN_CHANNEL;
+            } else if (b >= 128 && b < 192) {
+                expected = second >= 192 && second < 224 ? io.sluice.codec.demux.PacketClass.RTCP : io.sluice.codec.demux.PacketClass.RTP;
+            } else {
+                expected = io.sluice.codec.demux.PacketClass.QUIC;
+            }
+        }
+        if (got != expected) {
+            throw new AssertionError("classified " + got + ", RFC 9443 says " + expected);
         }
     }
 

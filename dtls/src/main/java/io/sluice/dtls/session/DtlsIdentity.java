@@ -77,7 +77,8 @@ public final class DtlsIdentity {
                 }
             }
             throw new IOException(file + " holds no private key entry");
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // RuntimeException: the JDK's parser lets some malformed structures through unchecked.
             throw new IOException("cannot read the PKCS#12 file " + file + ": " + e.getMessage(), e);
         }
     }
@@ -106,6 +107,9 @@ public final class DtlsIdentity {
                         + (o == null ? "nothing" : o.getClass().getSimpleName()) + ")");
             }
             return new DtlsIdentity(key, chain);
+        } catch (RuntimeException e) {
+            // BouncyCastle's PEM reader fails on bad base64 or ASN.1 with unchecked exceptions.
+            throw new IOException("cannot read a private key from " + privateKey + ": " + e.getMessage(), e);
         }
     }
 

@@ -102,7 +102,7 @@ public final class DtlsTrust {
                 throw new IOException(pem + " holds no certificate");
             }
             return out;
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
             throw new IOException("cannot read certificates from " + pem + ": " + e.getMessage(), e);
         }
     }

@@ -1,5 +1,6 @@
 package io.sluice.samples.xsmp;
 
+import io.sluice.codec.CodecException;
 import io.sluice.codec.ice.IceVersion;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,7 +12,8 @@ import java.util.List;
  * XSMP's wire facts: the minor opcodes of SM.h, the save-type and interact-style values, and the
  * ARRAY8 / LISTofARRAY8 encodings (a CARD32 length, the bytes, padding to a multiple of 8; a
  * list is a CARD32 count and 4 unused bytes before its items). Numbers are written in the sender's
- * byte order, so a reader decodes them in the peer's. Stateless; thread-safe.
+ * byte order, so a reader decodes them in the peer's. A malformed or oversized body is a
+ * {@code CodecException}. Stateless; thread-safe.
  */
 public final class Xsmp {
 
@@ -72,12 +74,13 @@ public final class Xsmp {
 
     static String readArray8(ByteBuffer in) {
         if (in.remaining() < 4) {
-            throw new IllegalArgumentException("an ARRAY8 needs 4 bytes of length, " + in.remaining() + " left");
+            throw CodecException.truncated(in.position(), "an ARRAY8 needs 4 bytes of length, " + in.remaining() + " left");
         }
         int start = in.position();
         long n = Integer.toUnsignedLong(in.getInt());
         if (n > MAX_ARRAY8 || padded((int) n) - 4 > in.remaining()) {
-            throw new IllegalArgumentException("an ARRAY8 of " + n + " bytes does not fit in " + in.remaining());
+            throw n > MAX_ARRAY8 ? CodecException.limitExceeded(start, "an ARRAY8 of " + n + " bytes is more than " + MAX_ARRAY8)
+                    : CodecException.truncated(start, "an ARRAY8 of " + n + " bytes does not fit in " + in.remaining());
         }
         byte[] data = new byte[(int) n];
         in.get(data);
@@ -92,12 +95,12 @@ public final class Xsmp {
     /** A LISTof anything: CARD32 count, 4 unused, then the items, at most {@code max} of them. */
     private static <T> List<T> readList(ByteBuffer in, String type, String items, int max, java.util.function.Function<ByteBuffer, T> item) {
         if (in.remaining() < 8) {
-            throw new IllegalArgumentException("a " + type + " needs 8 bytes of header");
+            throw CodecException.truncated(in.position(), "a " + type + " needs 8 bytes of header");
         }
         long count = Integer.toUnsignedLong(in.getInt());
         in.getInt();
         if (count > max) {
-            throw new IllegalArgumentException("a " + type + " of " + count + " " + items + " is more than " + max);
+            throw CodecException.limitExceeded(in.position() - 8, "a " + type + " of " + count + " " + items + " is more than " + max);
         }
         List<T> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -239,7 +239,7 @@ public final class XsmpSessionManager implements Disposable {
                             IceError.CAN_CONTINUE, new byte[0]).subscribe(v -> { }, e -> { });
                 }
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | io.sluice.codec.CodecException e) {
             // A malformed body: the client is broken; it goes, and the session carries on without it.
             emit("malformed XSMP message " + m.minorOpcode() + " from " + (client == null ? "an unregistered client" : client.id) + ": "
                     + e.getMessage());

@@ -20,6 +20,14 @@ import javax.security.sasl.SaslClient;
  */
 public final class SaslClientExchange {
 
+    /**
+     * The highest SCRAM iteration count the client accepts from a server. The count is the
+     * server's to choose (RFC 5802 §5.1) and costs the client that many HMACs; without a cap one
+     * server-first message could make the client hash for hours. About 25 times the 4096 RFC 7677
+     * asks as a minimum, which leaves room for servers that raise it.
+     */
+    public static final int MAX_ITERATIONS = 100_000;
+
     /** Mechanisms this class speaks, strongest first: the order in which a client picks one. */
     public static final List<String> PREFERENCE = List.of(SaslServerExchange.SCRAM_SHA_256, SaslServerExchange.CRAM_MD5,
             SaslServerExchange.PLAIN);
@@ -115,14 +123,20 @@ public final class SaslClientExchange {
                 if (step != 1) {
                     throw new SaslException(SaslErrorCode.MALFORMED, "SCRAM has one challenge, got " + step);
                 }
-                scram.serverFirstMessage(new String(challenge, StandardCharsets.UTF_8));
+                int iterations = scram.serverFirstMessage(new String(challenge, StandardCharsets.UTF_8)).getIterationCount();
+                if (iterations > MAX_ITERATIONS) {
+                    throw new SaslException(SaslErrorCode.MALFORMED, "the server asks for an iteration count " + iterations
+                            + "; this client hashes at most " + MAX_ITERATIONS + " iterations");
+                }
                 return scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8);
             }
             if (jdk != null) {
                 return jdk.evaluateChallenge(challenge);
             }
             throw new SaslException(SaslErrorCode.MALFORMED, mechanism + " takes no challenge");
-        } catch (ScramException | IllegalArgumentException | javax.security.sasl.SaslException e) {
+        } catch (ScramException | IllegalArgumentException | javax.security.sasl.SaslException | AssertionError e) {
+            // AssertionError: the SCRAM library's own checks (a server-first-message without an
+            // iteration count, say) fail that way rather than with its parse exception.
             throw new SaslException(SaslErrorCode.MALFORMED, mechanism + " challenge rejected: " + e.getMessage());
         }
     }
@@ -140,7 +154,7 @@ public final class SaslClientExchange {
         }
         try {
             scram.serverFinalMessage(new String(additionalData, StandardCharsets.UTF_8));
-        } catch (ScramException | IllegalArgumentException e) {
+        } catch (ScramException | IllegalArgumentException | AssertionError e) {
             throw new SaslException(SaslErrorCode.SERVER_NOT_VERIFIED, "the server's SCRAM signature did not verify: " + e.getMessage());
         }
     }

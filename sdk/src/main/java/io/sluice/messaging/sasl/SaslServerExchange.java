@@ -46,6 +46,7 @@ public final class SaslServerExchange {
     public static final String CRAM_MD5 = "CRAM-MD5";
     /** RFC 4616 §2 and RFC 4505 §3: identities, passwords and traces are at most 255 octets. */
     static final int MAX_FIELD = 255;
+    private static final int SHA_256_BYTES = 32;
     private static final SecureRandom RANDOM = Nonces.RANDOM;
 
     private final String mechanism;
@@ -228,7 +229,8 @@ public final class SaslServerExchange {
         clientFirstBare = text.substring(secondComma + 1);
         try {
             clientFirst = ClientFirstMessage.parseFrom(text);
-        } catch (ScramParseException | IllegalArgumentException e) {
+        } catch (ScramParseException | IllegalArgumentException | AssertionError e) {
+            // AssertionError: the SCRAM library's own checks fail that way on some malformed messages.
             return Mono.error(malformed("SCRAM client-first-message: " + e.getMessage()));
         }
         if (clientFirst.getGs2Header().getChannelBindingFlag() == Gs2CbindFlag.CHANNEL_BINDING_REQUIRED) {
@@ -260,6 +262,10 @@ public final class SaslServerExchange {
             proof = Base64.getDecoder().decode(text.substring(proofAt + 3));
         } catch (IllegalArgumentException e) {
             return Mono.error(malformed("SCRAM proof is not base64"));
+        }
+        if (proof.length != SHA_256_BYTES) {
+            // ClientKey XOR ClientSignature (RFC 5802 §3): as long as the hash, or the library throws.
+            return Mono.error(malformed("SCRAM proof is " + proof.length + " bytes, SCRAM-SHA-256's is " + SHA_256_BYTES));
         }
         String expectedBinding = Base64.getEncoder().encodeToString(gs2Header.getBytes(StandardCharsets.UTF_8));
         if (parts.length < 2 || !parts[0].equals("c=" + expectedBinding)) {

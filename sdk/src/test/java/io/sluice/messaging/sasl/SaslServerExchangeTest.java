@@ -60,6 +60,18 @@ class SaslServerExchangeTest {
     }
 
     @Test
+    void aScramProofOfTheWrongLengthIsMalformedNotAnException() throws Exception {
+        // Found by the sasl fuzz target: the SCRAM library threw IllegalArgumentException out of respond.
+        ScramClient client = scram("alice", "pencil", null);
+        SaslServerExchange server = start("SCRAM-SHA-256", false);
+        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+        String good = client.clientFinalMessage().toString();
+        String shortProof = good.substring(0, good.lastIndexOf(",p=")) + ",p=AAAAAAAA";
+        failsWith(server, shortProof.getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
+    }
+
+    @Test
     void scramWithARoleTheUserHasAndOneItHasNot() throws Exception {
         ScramClient operator = scram("alice", "pencil", "operator");
         SaslServerExchange server = start("SCRAM-SHA-256", false);
