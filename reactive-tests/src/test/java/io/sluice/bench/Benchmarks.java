@@ -8,6 +8,7 @@ import java.util.Locale;
  * ({@code -Dbench=all} runs every benchmark). System properties {@code bench.warmup} and
  * {@code bench.seconds} set the warm-up and measuring time per scenario (defaults 2 and 4), and
  * {@code bench.rounds} how many rounds each scenario runs (default 3; the median is reported).
+ * {@code -Dbench=soak} runs the soak instead ({@link io.sluice.soak.SoakRun}; not part of {@code all}).
  */
 public final class Benchmarks {
 
@@ -15,7 +16,7 @@ public final class Benchmarks {
     }
 
     /**
-     * @param args the benchmark to run: {@code peer}, {@code dtls}, {@code coap}, {@code ice} or {@code all}
+     * @param args the benchmark to run: {@code peer}, {@code dtls}, {@code coap}, {@code ice}, {@code all} or {@code soak}
      * @throws Exception if a benchmark fails
      */
     public static void main(String[] args) throws Exception {
@@ -26,13 +27,14 @@ public final class Benchmarks {
             case "dtls" -> DtlsBenchmark.run(settings);
             case "coap" -> CoapBenchmark.run(settings);
             case "ice" -> IceBenchmark.run(settings);
+            case "soak" -> io.sluice.soak.SoakRun.run();
             case "all" -> {
                 PeerBenchmark.run(settings);
                 DtlsBenchmark.run(settings);
                 CoapBenchmark.run(settings);
                 IceBenchmark.run(settings);
             }
-            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, coap, ice, all");
+            default -> throw new IllegalArgumentException("unknown benchmark " + which + "; known: peer, dtls, coap, ice, all, soak");
         }
         System.exit(0);
     }
