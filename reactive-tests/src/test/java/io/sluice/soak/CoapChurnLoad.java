@@ -54,7 +54,9 @@ final class CoapChurnLoad extends SoakLoad {
 
     @Override
     void start() {
-        CoapServer spec = CoapServer.create().host("127.0.0.1").port(0).idleTimeout(idleTimeout).maxSessions(peers * 2)
+        // Room for every peer and the replaced ones still waiting out the idle timeout, so that the
+        // timeout, not the idle-session cap, is what frees them.
+        CoapServer spec = CoapServer.create().host("127.0.0.1").port(0).idleTimeout(idleTimeout).maxSessions(peers * 2).maxIdleSessions(peers * 2)
                 .route(r -> r.get("/soak", request -> Mono.just(CoapResponse.content("ok"))));
         CoapClient c = CoapClient.create();
         if (dtls) {
@@ -105,6 +107,15 @@ final class CoapChurnLoad extends SoakLoad {
     @Override
     int live() {
         return server.sessions().size();
+    }
+
+    @Override
+    java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> c = new java.util.LinkedHashMap<>();
+        c.put("expired", server.expiredSessions());
+        c.put("evicted", server.evictedSessions());
+        c.put("refused", server.refusedSessions());
+        return c;
     }
 
     @Override

@@ -65,6 +65,14 @@ final class IceLoad extends SoakLoad {
     }
 
     @Override
+    java.util.Map<String, Long> counters() {
+        java.util.Map<String, Long> c = new java.util.LinkedHashMap<>();
+        c.put("refused", listener.refused());
+        c.put("rejected", listener.rejected());
+        return c;
+    }
+
+    @Override
     void stop() throws Exception {
         accepting.dispose();
         listener.dispose();

@@ -101,6 +101,11 @@ final class PeerLoad extends SoakLoad {
     }
 
     @Override
+    java.util.Map<String, Long> counters() {
+        return java.util.Map.of("stalled", server.stalledConnections());
+    }
+
+    @Override
     void stop() {
         client.dispose();
         server.dispose();

@@ -14,7 +14,8 @@ import java.util.List;
  * @param errors errors per load since the start
  * @param skipped ticks each load skipped because it was behind
  * @param leaks buffer leaks the paranoid detector reported since the previous sample
+ * @param counters each load's server counters ({@link SoakLoad#counters()}), in load order
  */
 record Sample(long seconds, double heapMib, double directMib, int threads, List<Integer> live, List<Long> operations, List<Long> errors,
-        List<Long> skipped, int leaks) {
+        List<Long> skipped, int leaks, List<java.util.Map<String, Long>> counters) {
 }

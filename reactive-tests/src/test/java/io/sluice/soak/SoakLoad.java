@@ -51,6 +51,11 @@ abstract class SoakLoad implements AutoCloseable {
     /** What the server side holds now (sessions, connections). */
     abstract int live();
 
+    /** The server's own counters worth watching (sessions expired, evicted...), by name, the same names every time. */
+    java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     /** Operations in flight above which a tick skips its slice. */
     int maxInFlight() {
         return 2_000;

@@ -28,11 +28,14 @@ final class SoakReport {
 
     // ---- CSV -------------------------------------------------------------------------------
 
-    static String csvHeader(List<String> loads) {
+    static String csvHeader(List<String> loads, List<java.util.Map<String, Long>> counters) {
         StringBuilder b = new StringBuilder("seconds,heap_mib,direct_mib,threads,leaks");
-        for (String l : loads) {
-            String k = key(l);
+        for (int i = 0; i < loads.size(); i++) {
+            String k = key(loads.get(i));
             b.append(',').append(k).append("_live,").append(k).append("_ops,").append(k).append("_errors,").append(k).append("_skipped");
+            for (String counter : counters.get(i).keySet()) {
+                b.append(',').append(k).append('_').append(counter);
+            }
         }
         return b.toString();
     }
@@ -43,6 +46,9 @@ final class SoakReport {
         for (int i = 0; i < s.live().size(); i++) {
             b.append(',').append(s.live().get(i)).append(',').append(s.operations().get(i)).append(',').append(s.errors().get(i))
                     .append(',').append(s.skipped().get(i));
+            for (long value : s.counters().get(i).values()) {
+                b.append(',').append(value);
+            }
         }
         return b.toString();
     }
@@ -120,13 +126,17 @@ final class SoakReport {
         List<String> rows = new ArrayList<>();
         Sample last = samples.get(samples.size() - 1);
         double minutes = last.seconds() / 60.0;
-        rows.add("| load | live at end | live max | operations | per second | errors | skipped ticks |");
-        rows.add("|---|---|---|---|---|---|---|");
+        rows.add("| load | live at end | live max | operations | per second | errors | skipped ticks | server counters |");
+        rows.add("|---|---|---|---|---|---|---|---|");
         for (int i = 0; i < loads.size(); i++) {
             int index = i;
             int max = samples.stream().mapToInt(s -> s.live().get(index)).max().orElse(0);
-            rows.add(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.0f | %d | %d |", loads.get(i), last.live().get(i), max,
-                    last.operations().get(i), last.operations().get(i) / (minutes * 60), last.errors().get(i), last.skipped().get(i)));
+            StringBuilder counters = new StringBuilder();
+            last.counters().get(i).forEach((k, v) -> counters.append(counters.length() == 0 ? "" : ", ").append(k).append(' ')
+                    .append(String.format(Locale.ROOT, "%,d", v)));
+            rows.add(String.format(Locale.ROOT, "| %s | %,d | %,d | %,d | %.0f | %d | %d | %s |", loads.get(i), last.live().get(i), max,
+                    last.operations().get(i), last.operations().get(i) / (minutes * 60), last.errors().get(i), last.skipped().get(i),
+                    counters.length() == 0 ? "-" : counters));
         }
         return rows;
     }

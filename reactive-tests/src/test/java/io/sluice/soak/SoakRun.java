@@ -18,7 +18,8 @@ import java.util.Locale;
  * The soak: all five families at once in this JVM, with Netty's paranoid leak detector, for
  * {@code soak.minutes} (default 30):
  * <ul>
- *   <li>CoAP over UDP: 10,000 peers, 1,000 requests/s, 20 peers/s replaced, server idle timeout 20 s;</li>
+ *   <li>CoAP over UDP: 10,000 peers, 1,000 requests/s, 20 peers/s replaced, server idle timeout 20 s (the
+ *       server's expired, evicted and refused counts are sampled too);</li>
  *   <li>CoAP over DTLS (PSK): 1,000 peers, 200 requests/s, 2 peers/s replaced (each a new handshake);</li>
  *   <li>peers over TCP: 200 connections, 200 unary calls/s and 50 streams/s cancelled after 8 elements, one disconnect a second;</li>
  *   <li>ICE over a UNIX socket: 5 connections/s opened, pinged three times and closed with negotiation;</li>
@@ -66,7 +67,7 @@ public final class SoakRun {
         long t0 = System.nanoTime();
         loads.forEach(SoakLoad::run);
         try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(out.resolve("soak.csv"), StandardCharsets.UTF_8))) {
-            csv.println(SoakReport.csvHeader(names));
+            csv.println(SoakReport.csvHeader(names, loads.stream().map(SoakLoad::counters).toList()));
             long end = t0 + Duration.ofMinutes(minutes).toNanos();
             for (long next = t0 + every.toNanos(); next <= end; next += every.toNanos()) {
                 long wait = next - System.nanoTime();
@@ -77,8 +78,8 @@ public final class SoakRun {
                 samples.add(s);
                 csv.println(SoakReport.csvRow(s));
                 csv.flush();
-                System.out.println(String.format(Locale.ROOT, "soak: %5.1f min heap %.1f MiB direct %.1f MiB threads %d leaks %d live %s errors %s",
-                        s.seconds() / 60.0, s.heapMib(), s.directMib(), s.threads(), s.leaks(), s.live(), s.errors()));
+                System.out.println(String.format(Locale.ROOT, "soak: %5.1f min heap %.1f MiB direct %.1f MiB threads %d leaks %d live %s errors %s %s",
+                        s.seconds() / 60.0, s.heapMib(), s.directMib(), s.threads(), s.leaks(), s.live(), s.errors(), s.counters()));
             }
         }
         for (SoakLoad load : loads) {
@@ -126,6 +127,7 @@ public final class SoakRun {
         }
         return new Sample(seconds, heap, direct / 1048576.0, ManagementFactory.getThreadMXBean().getThreadCount(),
                 loads.stream().map(SoakLoad::live).toList(), loads.stream().map(SoakLoad::operations).toList(),
-                loads.stream().map(SoakLoad::errors).toList(), loads.stream().map(SoakLoad::skipped).toList(), leaks);
+                loads.stream().map(SoakLoad::errors).toList(), loads.stream().map(SoakLoad::skipped).toList(), leaks,
+                loads.stream().map(SoakLoad::counters).toList());
     }
 }
