@@ -30,36 +30,56 @@ public final class DtlsClient implements SecureDatagramClient {
     /** The handshake timeout unless configured. */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
-    private final byte[] pskIdentity;
-    private final byte[] pskKey;
-    private final DtlsTrust trust;
-    private final DtlsIdentity identity;
-    private final Duration handshakeTimeout;
-    private final List<KeyingExport> exports;
-    private final List<SrtpProfile> srtpProfiles;
-    private final boolean connectionIds;
-    /** Null: the defaults for the spec's kind. */
-    private final int[] cipherSuites;
+    /**
+     * Everything a spec holds, in one place: each setter makes a copy with one part changed.
+     *
+     * @param cipherSuites null for the defaults of the spec's kind
+     */
+    private record Settings(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
+            List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds, int[] cipherSuites) {
 
-    private DtlsClient(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
-                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds,
-                       int[] cipherSuites) {
-        this.cipherSuites = cipherSuites;
-        this.srtpProfiles = srtpProfiles;
-        this.connectionIds = connectionIds;
-        this.pskIdentity = pskIdentity;
-        this.pskKey = pskKey;
-        this.trust = trust;
-        this.identity = identity;
-        this.handshakeTimeout = handshakeTimeout;
-        this.exports = exports;
+        static Settings of(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust) {
+            return new Settings(pskIdentity, pskKey, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null);
+        }
+
+        Settings withIdentity(DtlsIdentity i) {
+            return new Settings(pskIdentity, pskKey, trust, i, handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites);
+        }
+
+        Settings withHandshakeTimeout(Duration t) {
+            return new Settings(pskIdentity, pskKey, trust, identity, t, exports, srtpProfiles, connectionIds, cipherSuites);
+        }
+
+        Settings withExports(List<KeyingExport> e) {
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, e, srtpProfiles, connectionIds, cipherSuites);
+        }
+
+        Settings withSrtpProfiles(List<SrtpProfile> p) {
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, p, connectionIds, cipherSuites);
+        }
+
+        Settings withConnectionIds(boolean offer) {
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, offer, cipherSuites);
+        }
+
+        Settings withCipherSuites(int[] suites) {
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds, suites);
+        }
+    }
+
+    private final Settings settings;
+
+    private DtlsClient(Settings settings) {
+        this.settings = settings;
     }
 
     private TlsClient newPeer() {
-        int[] suites = cipherSuites != null ? cipherSuites : CipherSuites.defaults(kind());
-        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionIds ? new byte[0] : null, suites);
-        return trust != null ? new Peers.CertClient(trust, identity, state)
-                : new Peers.PskClient(pskIdentity.clone(), pskKey.clone(), state);
+        Settings s = settings;
+        int[] suites = s.cipherSuites() != null ? s.cipherSuites() : CipherSuites.defaults(kind());
+        HandshakeState state = new HandshakeState(s.handshakeTimeout(), s.exports(), s.srtpProfiles(), s.connectionIds() ? new byte[0] : null,
+                suites);
+        return s.trust() != null ? new Peers.CertClient(s.trust(), s.identity(), state)
+                : new Peers.PskClient(s.pskIdentity().clone(), s.pskKey().clone(), state);
     }
 
     /**
@@ -75,7 +95,7 @@ public final class DtlsClient implements SecureDatagramClient {
         if (key.length == 0) {
             throw new IllegalArgumentException("a PSK must not be empty");
         }
-        return new DtlsClient(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null);
+        return new DtlsClient(Settings.of(identity.getBytes(StandardCharsets.UTF_8), key.clone(), null));
     }
 
     /**
@@ -87,7 +107,7 @@ public final class DtlsClient implements SecureDatagramClient {
      */
     public static DtlsClient certificates(DtlsTrust trust) {
         Objects.requireNonNull(trust, "trust");
-        return new DtlsClient(null, null, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null);
+        return new DtlsClient(Settings.of(null, null, trust));
     }
 
     /**
@@ -98,11 +118,10 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return the new spec
      */
     public DtlsClient identity(DtlsIdentity clientIdentity) {
-        if (trust == null) {
+        if (settings.trust() == null) {
             throw new IllegalStateException("a client identity goes with certificates(...), not with a PSK");
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, Objects.requireNonNull(clientIdentity, "clientIdentity"),
-                handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites);
+        return new DtlsClient(settings.withIdentity(Objects.requireNonNull(clientIdentity, "clientIdentity")));
     }
 
     /**
@@ -115,7 +134,7 @@ public final class DtlsClient implements SecureDatagramClient {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, timeout, exports, srtpProfiles, connectionIds, cipherSuites);
+        return new DtlsClient(settings.withHandshakeTimeout(timeout));
     }
 
     /**
@@ -128,9 +147,9 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return the new spec
      */
     public DtlsClient exportKeyingMaterial(String label, byte[] context, int length) {
-        List<KeyingExport> more = new ArrayList<>(exports);
+        List<KeyingExport> more = new ArrayList<>(settings.exports());
         more.add(new KeyingExport(label, context, length));
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, List.copyOf(more), srtpProfiles, connectionIds, cipherSuites);
+        return new DtlsClient(settings.withExports(List.copyOf(more)));
     }
 
     /**
@@ -145,7 +164,7 @@ public final class DtlsClient implements SecureDatagramClient {
         if (profiles.length == 0) {
             throw new IllegalArgumentException("offer at least one SRTP profile");
         }
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, List.of(profiles), connectionIds, cipherSuites);
+        return new DtlsClient(settings.withSrtpProfiles(List.of(profiles)));
     }
 
     /**
@@ -159,12 +178,11 @@ public final class DtlsClient implements SecureDatagramClient {
      * @throws IllegalArgumentException naming a suite that cannot be used
      */
     public DtlsClient cipherSuites(String... ianaNames) {
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds,
-                CipherSuites.select(kind(), ianaNames));
+        return new DtlsClient(settings.withCipherSuites(CipherSuites.select(kind(), ianaNames)));
     }
 
     private CipherSuites.Kind kind() {
-        return trust != null ? CipherSuites.Kind.CERTIFICATE : CipherSuites.Kind.PSK;
+        return settings.trust() != null ? CipherSuites.Kind.CERTIFICATE : CipherSuites.Kind.PSK;
     }
 
     /**
@@ -176,7 +194,7 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return the new spec
      */
     public DtlsClient offerConnectionId() {
-        return new DtlsClient(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, true, cipherSuites);
+        return new DtlsClient(settings.withConnectionIds(true));
     }
 
     /**
@@ -276,7 +294,8 @@ public final class DtlsClient implements SecureDatagramClient {
 
     @Override
     public String toString() {
-        return "DtlsClient[" + (trust != null ? "certificates, " + trust + (identity != null ? ", " + identity : "")
-                : "PSK identity " + new String(pskIdentity, StandardCharsets.UTF_8)) + ", handshake timeout " + handshakeTimeout + "]";
+        Settings s = settings;
+        return "DtlsClient[" + (s.trust() != null ? "certificates, " + s.trust() + (s.identity() != null ? ", " + s.identity() : "")
+                : "PSK identity " + new String(s.pskIdentity(), StandardCharsets.UTF_8)) + ", handshake timeout " + s.handshakeTimeout() + "]";
     }
 }

@@ -30,42 +30,60 @@ public final class DtlsServer implements SecureDatagramServer {
     /** The longest connection ID the server assigns; 8 bytes already make collisions negligible. */
     public static final int MAX_CONNECTION_ID = 32;
 
-    private final String pskHint;
-    private final PskStore pskStore;
-    private final DtlsIdentity identity;
-    private final ClientAuth clientAuth;
-    private final DtlsTrust clientTrust;
-    private final int maxHandshakes;
-    private final int maxSessions;
-    private final Duration handshakeTimeout;
-    private final Duration secondFlightTimeout;
-    private final List<KeyingExport> exports;
-    private final List<SrtpProfile> srtpProfiles;
-    private final int connectionIdLength;
-    /** Null: the defaults for the spec's kind. */
-    private final int[] cipherSuites;
+    /**
+     * Everything a spec holds, in one place: each setter makes a copy with one part changed.
+     *
+     * @param cipherSuites null for the defaults of the spec's kind
+     */
+    private record Settings(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
+            int maxHandshakes, int maxSessions, Duration handshakeTimeout, Duration secondFlightTimeout, List<KeyingExport> exports,
+            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites) {
 
-    private DtlsServer(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
-                       int maxHandshakes, int maxSessions, Duration handshakeTimeout, Duration secondFlightTimeout,
-                       List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites) {
-        this.secondFlightTimeout = secondFlightTimeout;
-        this.cipherSuites = cipherSuites;
-        this.srtpProfiles = srtpProfiles;
-        this.connectionIdLength = connectionIdLength;
-        this.pskHint = pskHint;
-        this.pskStore = pskStore;
-        this.identity = identity;
-        this.clientAuth = clientAuth;
-        this.clientTrust = clientTrust;
-        this.maxHandshakes = maxHandshakes;
-        this.maxSessions = maxSessions;
-        this.handshakeTimeout = handshakeTimeout;
-        this.exports = exports;
+        static Settings of(String pskHint, PskStore pskStore, DtlsIdentity identity) {
+            return new Settings(pskHint, pskStore, identity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
+                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null);
+        }
+
+        Settings withClientAuth(ClientAuth mode, DtlsTrust trust) {
+            return new Settings(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
+                    exports, srtpProfiles, connectionIdLength, cipherSuites);
+        }
+
+        Settings withCaps(int handshakes, int sessions) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, handshakeTimeout,
+                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites);
+        }
+
+        Settings withTimeouts(Duration handshake, Duration secondFlight) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshake, secondFlight,
+                    exports, srtpProfiles, connectionIdLength, cipherSuites);
+        }
+
+        Settings withExports(List<KeyingExport> e) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                    secondFlightTimeout, e, srtpProfiles, connectionIdLength, cipherSuites);
+        }
+
+        Settings withSrtpProfiles(List<SrtpProfile> p) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                    secondFlightTimeout, exports, p, connectionIdLength, cipherSuites);
+        }
+
+        Settings withConnectionIdLength(int length) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                    secondFlightTimeout, exports, srtpProfiles, length, cipherSuites);
+        }
+
+        Settings withCipherSuites(int[] suites) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
+                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, suites);
+        }
     }
 
-    private DtlsServer with(int handshakes, int sessions, Duration timeout, List<KeyingExport> ex) {
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, timeout, secondFlightTimeout, ex, srtpProfiles,
-                connectionIdLength, cipherSuites);
+    private final Settings settings;
+
+    private DtlsServer(Settings settings) {
+        this.settings = settings;
     }
 
     /**
@@ -77,8 +95,7 @@ public final class DtlsServer implements SecureDatagramServer {
      */
     public static DtlsServer psk(String identityHint, PskStore store) {
         Objects.requireNonNull(store, "store");
-        return new DtlsServer(identityHint, store, null, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null);
+        return new DtlsServer(Settings.of(identityHint, store, null));
     }
 
     /**
@@ -90,8 +107,7 @@ public final class DtlsServer implements SecureDatagramServer {
      */
     public static DtlsServer certificate(DtlsIdentity serverIdentity) {
         Objects.requireNonNull(serverIdentity, "serverIdentity");
-        return new DtlsServer(null, null, serverIdentity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null);
+        return new DtlsServer(Settings.of(null, null, serverIdentity));
     }
 
     /**
@@ -103,15 +119,14 @@ public final class DtlsServer implements SecureDatagramServer {
      * @return the new spec
      */
     public DtlsServer clientAuth(ClientAuth mode, DtlsTrust trust) {
-        if (identity == null) {
+        if (settings.identity() == null) {
             throw new IllegalStateException("client authentication goes with certificate(...), not with a PSK");
         }
         Objects.requireNonNull(mode, "mode");
         if (mode != ClientAuth.NONE) {
             Objects.requireNonNull(trust, "trust");
         }
-        return new DtlsServer(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports,
-                srtpProfiles, connectionIdLength, cipherSuites);
+        return new DtlsServer(settings.withClientAuth(mode, trust));
     }
 
     /**
@@ -125,8 +140,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (profiles.length == 0) {
             throw new IllegalArgumentException("accept at least one SRTP profile");
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
-                exports, List.of(profiles), connectionIdLength, cipherSuites);
+        return new DtlsServer(settings.withSrtpProfiles(List.of(profiles)));
     }
 
     /**
@@ -141,7 +155,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxHandshakes must be at least 1, got " + max);
         }
-        return with(max, maxSessions, handshakeTimeout, exports);
+        return new DtlsServer(settings.withCaps(max, settings.maxSessions()));
     }
 
     /**
@@ -154,7 +168,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxSessions must be at least 1, got " + max);
         }
-        return with(maxHandshakes, max, handshakeTimeout, exports);
+        return new DtlsServer(settings.withCaps(settings.maxHandshakes(), max));
     }
 
     /**
@@ -167,7 +181,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout must be positive, got " + timeout);
         }
-        return with(maxHandshakes, maxSessions, timeout, exports);
+        return new DtlsServer(settings.withTimeouts(timeout, settings.secondFlightTimeout()));
     }
 
     /**
@@ -185,8 +199,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("secondFlightTimeout must be positive, got " + timeout);
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                timeout, exports, srtpProfiles, connectionIdLength, cipherSuites);
+        return new DtlsServer(settings.withTimeouts(settings.handshakeTimeout(), timeout));
     }
 
     /**
@@ -199,9 +212,9 @@ public final class DtlsServer implements SecureDatagramServer {
      * @return the new spec
      */
     public DtlsServer exportKeyingMaterial(String label, byte[] context, int length) {
-        List<KeyingExport> more = new ArrayList<>(exports);
+        List<KeyingExport> more = new ArrayList<>(settings.exports());
         more.add(new KeyingExport(label, context, length));
-        return with(maxHandshakes, maxSessions, handshakeTimeout, List.copyOf(more));
+        return new DtlsServer(settings.withExports(List.copyOf(more)));
     }
 
     /**
@@ -215,13 +228,13 @@ public final class DtlsServer implements SecureDatagramServer {
      * @throws IllegalArgumentException naming a suite that cannot be used
      */
     public DtlsServer cipherSuites(String... ianaNames) {
+        DtlsIdentity identity = settings.identity();
         int[] suites = CipherSuites.select(identity != null ? CipherSuites.Kind.CERTIFICATE : CipherSuites.Kind.PSK, ianaNames);
         if (identity != null && CipherSuites.servable(suites, identity.isEc()).length == 0) {
             throw new IllegalArgumentException("none of " + String.join(", ", ianaNames) + " can be served with the identity's "
                     + (identity.isEc() ? "EC" : "RSA") + " key");
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
-                exports, srtpProfiles, connectionIdLength, suites);
+        return new DtlsServer(settings.withCipherSuites(suites));
     }
 
     /**
@@ -238,8 +251,7 @@ public final class DtlsServer implements SecureDatagramServer {
         if (length < 0 || length > MAX_CONNECTION_ID) {
             throw new IllegalArgumentException("connectionIdLength must be 0 (off) to " + MAX_CONNECTION_ID + ", got " + length);
         }
-        return new DtlsServer(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
-                exports, srtpProfiles, length, cipherSuites);
+        return new DtlsServer(settings.withConnectionIdLength(length));
     }
 
     /**
@@ -255,13 +267,15 @@ public final class DtlsServer implements SecureDatagramServer {
                 .publishOn(DtlsRuntime.HANDSHAKES)
                 .map(socket -> {
                     int[] suites = effectiveSuites();
-                    return new LiveDtlsServer(socket, id -> newPeer(id, suites), maxHandshakes, maxSessions,
-                            secondFlightTimeout, connectionIdLength);
+                    return new LiveDtlsServer(socket, id -> newPeer(id, suites), settings.maxHandshakes(), settings.maxSessions(),
+                            settings.secondFlightTimeout(), settings.connectionIdLength());
                 });
     }
 
     /** The suites every handshake of this server accepts: the configured or default ones its key can serve. */
     private int[] effectiveSuites() {
+        DtlsIdentity identity = settings.identity();
+        int[] cipherSuites = settings.cipherSuites();
         if (identity != null) {
             return CipherSuites.servable(cipherSuites != null ? cipherSuites : CipherSuites.defaults(CipherSuites.Kind.CERTIFICATE),
                     identity.isEc());
@@ -270,12 +284,13 @@ public final class DtlsServer implements SecureDatagramServer {
     }
 
     private TlsServer newPeer(byte[] connectionId, int[] suites) {
-        if (identity != null) {
-            return new Peers.CertServer(identity, clientAuth, clientTrust,
-                    new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites));
+        Settings s = settings;
+        HandshakeState state = new HandshakeState(s.handshakeTimeout(), s.exports(), s.srtpProfiles(), connectionId, suites);
+        if (s.identity() != null) {
+            return new Peers.CertServer(s.identity(), s.clientAuth(), s.clientTrust(), state);
         }
-        byte[] hint = pskHint == null ? null : pskHint.getBytes(StandardCharsets.UTF_8);
-        HandshakeState state = new HandshakeState(handshakeTimeout, exports, srtpProfiles, connectionId, suites);
+        PskStore pskStore = s.pskStore();
+        byte[] hint = s.pskHint() == null ? null : s.pskHint().getBytes(StandardCharsets.UTF_8);
         state.pskHint = hint;
         return new Peers.PskServer(new TlsPSKIdentityManager() {
             @Override
@@ -296,7 +311,9 @@ public final class DtlsServer implements SecureDatagramServer {
 
     @Override
     public String toString() {
-        return "DtlsServer[" + (identity != null ? identity + ", client auth " + clientAuth : "PSK") + (connectionIdLength > 0 ? ", connection IDs of " + connectionIdLength + " bytes" : "") + ", maxHandshakes " + maxHandshakes + ", maxSessions " + maxSessions + ", handshake timeout "
-                + handshakeTimeout + "]";
+        Settings s = settings;
+        return "DtlsServer[" + (s.identity() != null ? s.identity() + ", client auth " + s.clientAuth() : "PSK")
+                + (s.connectionIdLength() > 0 ? ", connection IDs of " + s.connectionIdLength() + " bytes" : "") + ", maxHandshakes "
+                + s.maxHandshakes() + ", maxSessions " + s.maxSessions() + ", handshake timeout " + s.handshakeTimeout() + "]";
     }
 }
