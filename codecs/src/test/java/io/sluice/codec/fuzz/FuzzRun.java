@@ -1,6 +1,7 @@
 package io.sluice.codec.fuzz;
 
 import java.io.File;
+import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -62,63 +63,13 @@ public final class FuzzRun {
                 return;
             }
         }
-        Path base = home.resolve("target").resolve("fuzz");
         Path inputs = home.resolve("src/test/resources").resolve(System.getProperty("fuzz.inputs", "io/sluice/codec/fuzz/CodecFuzzTestInputs"));
-        String classpath = classpath();
         List<String> rows = new ArrayList<>();
         for (String name : names) {
-            Class<?> target = targets.get(name);
-            Path corpus = Files.createDirectories(base.resolve("corpus").resolve(name));
-            Path findings = Files.createDirectories(base.resolve("findings").resolve(name));
-            if (Files.isDirectory(inputs.resolve(name))) {
-                try (Stream<Path> seeds = Files.list(inputs.resolve(name))) {
-                    for (Path seed : (Iterable<Path>) seeds::iterator) {
-                        Files.copy(seed, corpus.resolve("seed-" + seed.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-            Path log = base.resolve(name + ".log");
-            long started = System.currentTimeMillis() - 1000;
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", classpath,
-                    "com.code_intelligence.jazzer.Jazzer", "--target_class=" + target.getName(), "--instrumentation_includes=" + String.join(File.pathSeparator, System.getProperty("fuzz.instrument", "io.sluice.**").split(",")),
-                    "--reproducer_path=" + findings.toAbsolutePath(), "-runs=" + runs, "-max_total_time=" + Long.getLong("fuzz.seconds", 0), "-rss_limit_mb=4096",
-                    // An input that takes this long is a finding too: a peer could send it.
-                    "-timeout=" + Integer.getInteger("fuzz.timeout", 20), "-artifact_prefix=" + findings.toAbsolutePath() + File.separator, corpus.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            int exit = p.waitFor();
-            String out = Files.readString(log, StandardCharsets.ISO_8859_1);
-            long executions = 0;
-            long seconds = 0;
-            String cov = "?";
-            String ft = "?";
-            String corp = "?";
-            // The DONE line of a finished run, or else the last status line before a finding ended it.
-            Matcher m = DONE.matcher(out);
-            java.util.regex.MatchResult status = m.find() ? m.toMatchResult() : null;
-            if (status == null) {
-                Matcher last = LAST.matcher(out);
-                while (last.find()) {
-                    status = last.toMatchResult();
-                }
-            }
-            if (status != null) {
-                executions = Long.parseLong(status.group(1));
-                cov = status.group(2);
-                ft = status.group(3);
-                corp = status.group(4);
-            }
-            Matcher s = SECONDS.matcher(out);
-            if (s.find()) {
-                seconds = Long.parseLong(s.group(2));
-            }
-            long found;
-            try (Stream<Path> f = Files.list(findings)) {
-                // This run's inputs only (the fuzzer also writes a .java reproducer beside each).
-                found = f.filter(x -> !x.toString().endsWith(".java") && x.toFile().lastModified() >= started).count();
-            }
-            rows.add(String.format(Locale.ROOT, "| %s | %,d | %d | %s | %s | %s | %d%s |", name, executions, seconds, cov, ft, corp, found,
-                    exit == 0 ? "" : " (exit " + exit + ", see " + log + ")"));
-            System.out.println(rows.get(rows.size() - 1));
+            Outcome o = fuzz(name, targets.get(name), inputs, home.resolve("target").resolve("fuzz"), runs, Long.getLong("fuzz.seconds", 0),
+                    System.getProperty("fuzz.instrument", "io.sluice.**"), -1);
+            rows.add(o.row());
+            System.out.println(o.row());
         }
         System.out.println();
         System.out.println(home.getFileName() + ": Jazzer " + System.getProperty("fuzz.jazzer", "0.24.0") + ", " + runs + " runs per target, "
@@ -126,6 +77,105 @@ public final class FuzzRun {
         System.out.println("| target | executions | seconds | coverage (edges) | features | corpus | findings |");
         System.out.println("|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
+    }
+
+    /**
+     * How one target's run went.
+     *
+     * @param exit the fuzzer's exit status (0 when it ran to its limit without a finding)
+     * @param log the fuzzer's output
+     */
+    public record Outcome(String name, long executions, long seconds, String coverage, String features, String corpus, long findings, int exit,
+                          Path log) {
+        String row() {
+            return String.format(Locale.ROOT, "| %s | %,d | %d | %s | %s | %s | %d%s |", name, executions, seconds, coverage, features, corpus,
+                    findings, exit == 0 ? "" : " (exit " + exit + ", see " + log + ")");
+        }
+    }
+
+    /**
+     * Fuzzes every target of a suite briefly from its committed inputs, as {@code mvn verify} does:
+     * a fixed seed and count, each target in a JVM of its own. Call it from a module's tests
+     * (their working directory is the module).
+     *
+     * @param suite the suite class
+     * @param inputs the input folder under {@code src/test/resources}
+     * @param runs executions per target
+     * @param instrument what to measure coverage in, comma-separated
+     * @return each target's outcome
+     * @throws Exception if the fuzzer cannot be started
+     */
+    public static List<Outcome> briefly(Class<?> suite, String inputs, long runs, String instrument) throws Exception {
+        List<Outcome> outcomes = new ArrayList<>();
+        for (Map.Entry<String, Class<?>> t : targets(suite).entrySet()) {
+            outcomes.add(fuzz(t.getKey(), t.getValue(), Path.of("src/test/resources").resolve(inputs), Path.of("target", "fuzz-brief"), runs, 0,
+                    instrument, 1));
+        }
+        return outcomes;
+    }
+
+    /**
+     * Runs one target under the standalone fuzzer: the corpus starts from the committed inputs and
+     * grows under {@code base/corpus/<name>}, findings land in {@code base/findings/<name>}.
+     *
+     * @param seed the fuzzer's random seed, or -1 for its own choice
+     */
+    static Outcome fuzz(String name, Class<?> target, Path inputs, Path base, long runs, long seconds, String instrument, long seed)
+            throws IOException, InterruptedException {
+        Path corpus = Files.createDirectories(base.resolve("corpus").resolve(name));
+        Path findings = Files.createDirectories(base.resolve("findings").resolve(name));
+        if (Files.isDirectory(inputs.resolve(name))) {
+            try (Stream<Path> seeds = Files.list(inputs.resolve(name))) {
+                for (Path input : (Iterable<Path>) seeds::iterator) {
+                    Files.copy(input, corpus.resolve("seed-" + input.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        Path log = base.resolve(name + ".log");
+        long started = System.currentTimeMillis() - 1000;
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
+                classpath(), "com.code_intelligence.jazzer.Jazzer", "--target_class=" + target.getName(),
+                "--instrumentation_includes=" + String.join(File.pathSeparator, instrument.split(",")),
+                "--reproducer_path=" + findings.toAbsolutePath(), "-runs=" + runs, "-max_total_time=" + seconds, "-rss_limit_mb=4096",
+                // An input that takes this long is a finding too: a peer could send it.
+                "-timeout=" + Integer.getInteger("fuzz.timeout", 20), "-artifact_prefix=" + findings.toAbsolutePath() + File.separator));
+        if (seed >= 0) {
+            command.add("-seed=" + seed);
+        }
+        command.add(corpus.toString());
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit = p.waitFor();
+        String out = Files.readString(log, StandardCharsets.ISO_8859_1);
+        long executions = 0;
+        long took = 0;
+        String cov = "?";
+        String ft = "?";
+        String corp = "?";
+        // The DONE line of a finished run, or else the last status line before a finding ended it.
+        Matcher m = DONE.matcher(out);
+        java.util.regex.MatchResult status = m.find() ? m.toMatchResult() : null;
+        if (status == null) {
+            Matcher last = LAST.matcher(out);
+            while (last.find()) {
+                status = last.toMatchResult();
+            }
+        }
+        if (status != null) {
+            executions = Long.parseLong(status.group(1));
+            cov = status.group(2);
+            ft = status.group(3);
+            corp = status.group(4);
+        }
+        Matcher s = SECONDS.matcher(out);
+        if (s.find()) {
+            took = Long.parseLong(s.group(2));
+        }
+        long found;
+        try (Stream<Path> f = Files.list(findings)) {
+            // This run's inputs only (the fuzzer also writes a .java reproducer beside each).
+            found = f.filter(x -> !x.toString().endsWith(".java") && x.toFile().lastModified() >= started).count();
+        }
+        return new Outcome(name, executions, took, cov, ft, corp, found, exit, log);
     }
 
     /** The suite's nested classes with a static {@code fuzzerTestOneInput(byte[])}, by target name, sorted. */

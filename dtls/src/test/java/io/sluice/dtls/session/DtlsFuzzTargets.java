@@ -21,7 +21,11 @@ public final class DtlsFuzzTargets {
     static {
         try {
             FILES = Files.createTempDirectory("sluice-fuzz-");
+            // Deleted in the reverse order of registration: the files, then the folder.
             FILES.toFile().deleteOnExit();
+            for (String name : new String[] {"chain.pem", "key.pem", "identity.p12"}) {
+                FILES.resolve(name).toFile().deleteOnExit();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
