@@ -11,7 +11,7 @@ import reactor.core.publisher.FluxSink;
 
 /**
  * The open ICE connections of one application — what libICE keeps in process globals — for
- * connection sharing ({@link IceConnector#open(String, Object, int)}) and watching
+ * connection sharing ({@link IceConnector#open(String, Object, IceProtocol)}) and watching
  * ({@code IceAddConnectionWatch}). Connectors and listeners use {@link #shared()} unless given
  * another. Thread-safe.
  */

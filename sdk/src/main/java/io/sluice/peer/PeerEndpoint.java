@@ -70,8 +70,9 @@ public sealed interface PeerEndpoint {
     }
 
     /**
+     * A TCP endpoint.
+     *
      * @param address the socket address
-     * @return the endpoint (TCP)
      */
     record Tcp(InetSocketAddress address) implements PeerEndpoint {
         InetSocketAddress resolved() {

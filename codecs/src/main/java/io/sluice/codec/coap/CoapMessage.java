@@ -8,8 +8,8 @@ import java.util.Objects;
  * One CoAP message (RFC 7252 §3): type, code, message ID, token, options and payload.
  *
  * <p>Immutable and thread-safe. The token and payload are held as arrays that this class never
- * changes and never hands out (accessors return copies, except {@link #payloadLength()} and
- * {@link #writePayload}), so a message owns no {@code ByteBuf} and needs no release.
+ * changes; accessors return copies, except {@link #payloadArray()}, which lets a hot path read the
+ * payload without one. A message owns no {@code ByteBuf} and needs no release.
  */
 public final class CoapMessage {
 
