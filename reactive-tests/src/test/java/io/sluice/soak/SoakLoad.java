@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -30,6 +31,9 @@ abstract class SoakLoad implements AutoCloseable {
     private final LongAdder errors = new LongAdder();
     private final LongAdder skipped = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Set once the ticks stop; from then the operation that brings {@link #inFlight} to zero completes {@link #drained}. */
+    private volatile boolean stopping;
+    private final Sinks.Empty<Void> drained = Sinks.empty();
     private final Queue<String> firstErrors = new ConcurrentLinkedQueue<>();
     private Disposable ticker;
     private long tick;
@@ -79,7 +83,11 @@ abstract class SoakLoad implements AutoCloseable {
     /** Runs one operation, counting it when it completes and any error it ends in. */
     final void track(Mono<?> operation) {
         inFlight.incrementAndGet();
-        operation.timeout(TIMEOUT).doFinally(s -> inFlight.decrementAndGet()).subscribe(v -> { }, this::error, operations::increment);
+        operation.timeout(TIMEOUT).doFinally(s -> {
+            if (inFlight.decrementAndGet() == 0 && stopping) {
+                drained.tryEmitEmpty();
+            }
+        }).subscribe(v -> { }, this::error, operations::increment);
     }
 
     final void error(Throwable e) {
@@ -111,14 +119,14 @@ abstract class SoakLoad implements AutoCloseable {
      *
      * @return the operations still out when the wait ended
      */
-    final int quiesce(Duration patience) throws InterruptedException {
+    final int quiesce(Duration patience) {
         if (ticker != null) {
             ticker.dispose();
         }
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            // The harness's main thread waits for in-flight work; nothing else runs on it.
-            Thread.sleep(50);
+        stopping = true;
+        if (inFlight.get() > 0) {
+            // Completed by the last operation to end (see track); a timeout leaves the count to report.
+            drained.asMono().timeout(patience, Mono.empty()).block();
         }
         return inFlight.get();
     }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import reactor.core.publisher.Flux;
 
 /**
  * The soak: all five families at once in this JVM, with Netty's paranoid leak detector, for
@@ -68,12 +69,9 @@ public final class SoakRun {
         loads.forEach(SoakLoad::run);
         try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(out.resolve("soak.csv"), StandardCharsets.UTF_8))) {
             csv.println(SoakReport.csvHeader(names, loads.stream().map(SoakLoad::counters).toList()));
-            long end = t0 + Duration.ofMinutes(minutes).toNanos();
-            for (long next = t0 + every.toNanos(); next <= end; next += every.toNanos()) {
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
+            long count = Duration.ofMinutes(minutes).toNanos() / every.toNanos();
+            // Reactor's timer paces the samples; this thread takes them one by one (a late one is skipped, not queued).
+            for (Long tick : Flux.interval(every).onBackpressureDrop().take(count).toIterable(1)) {
                 Sample s = sample((System.nanoTime() - t0) / 1_000_000_000L, loads);
                 samples.add(s);
                 csv.println(SoakReport.csvRow(s));

@@ -489,24 +489,10 @@ final class ClientExchanges {
         ex.lastObserve = -1; // the server numbers the new registration's notifications afresh
         CoapMessage m = CoapMessage.of(CoapType.CON, ex.request.method(), 0).withToken(ex.tokenBytes)
                 .withOptions(ex.request.options().toBuilder().observe(0).build()).withPayload(ex.request.bodyArray());
-        session.messages().send(m, true, new MessageLayer.Delivery() {
-            @Override
-            public void delivered(CoapMessage ack) {
-                if (!ex.finished && ack != null && !ack.isEmpty()) {
-                    handleResponse(ex, ack);
-                }
-            }
-
-            @Override
-            public void reset() {
-                ex.reset();
-            }
-
-            @Override
-            public void timedOut() {
-                ex.timedOut();
-            }
-        });
+        // The exchange is the delivery, as for its first request: an ACK carrying the answer is handled,
+        // an empty one waits for the separate response, Reset and timeout end the observation; and
+        // cancelling the observation stops this message's retransmission.
+        ex.transmission = session.messages().send(m, true, ex);
         armReRegistration(ex, maxAgeSeconds); // should the answer be lost too
     }
 

@@ -2,15 +2,27 @@ package io.sluice.codec.fuzz;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
 import io.sluice.codec.CodecException;
+import io.sluice.codec.Fields;
+import io.sluice.codec.LengthFieldFraming;
 import io.sluice.codec.Limits;
-import io.sluice.codec.coap.CoapMessage;
+import io.sluice.codec.call.CallFrameCodec;
 import io.sluice.codec.coap.CoapMessageCodec;
 import io.sluice.codec.coap.CoapReliableCodec;
 import io.sluice.codec.coap.CoreLink;
 import io.sluice.codec.coap.CoreLinkFormat;
+import io.sluice.codec.demux.PacketClass;
+import io.sluice.codec.demux.PacketClassifier;
+import io.sluice.codec.ice.IceMessageCodec;
+import io.sluice.codec.stream.StreamFramer;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import reactor.core.publisher.Flux;
 
 /**
  * Fuzz targets for the wire formats (CoAP, CoRE Link Format, ICE, call frames, {@code Fields}
@@ -62,15 +74,15 @@ public final class WireFuzzTargets {
         if (data.length == 0) {
             return;
         }
-        java.nio.ByteOrder order = (data[0] & 1) == 0 ? java.nio.ByteOrder.BIG_ENDIAN : java.nio.ByteOrder.LITTLE_ENDIAN;
-        roundTrip(Unpooled.wrappedBuffer(data, 1, data.length - 1), (in, limits) -> io.sluice.codec.ice.IceMessageCodec.decode(in, order, limits),
-                (message, out) -> io.sluice.codec.ice.IceMessageCodec.encode(message, order, out));
+        ByteOrder order = (data[0] & 1) == 0 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        roundTrip(Unpooled.wrappedBuffer(data, 1, data.length - 1), (in, limits) -> IceMessageCodec.decode(in, order, limits),
+                (message, out) -> IceMessageCodec.encode(message, order, out));
     }
 
     /** A Sluice call frame (the peer protocol's wire format). */
     public static void callFrame(byte[] data) {
-        roundTrip(Unpooled.wrappedBuffer(data), io.sluice.codec.call.CallFrameCodec.INSTANCE::decode,
-                io.sluice.codec.call.CallFrameCodec.INSTANCE::encode);
+        roundTrip(Unpooled.wrappedBuffer(data), CallFrameCodec.INSTANCE::decode,
+                CallFrameCodec.INSTANCE::encode);
     }
 
     /**
@@ -83,14 +95,14 @@ public final class WireFuzzTargets {
             return;
         }
         int chunk = 1 + (data[0] & 0x3F);
-        java.util.List<ByteBuf> chunks = new java.util.ArrayList<>();
+        List<ByteBuf> chunks = new ArrayList<>();
         for (int at = 1; at < data.length; at += chunk) {
             chunks.add(Unpooled.wrappedBuffer(data, at, Math.min(chunk, data.length - at)));
         }
-        java.io.ByteArrayOutputStream framed = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream framed = new ByteArrayOutputStream();
         try {
-            reactor.core.publisher.Flux.fromIterable(chunks)
-                    .transform(io.sluice.codec.stream.StreamFramer.of(io.sluice.codec.LengthFieldFraming.prefix(2), LIMITS))
+            Flux.fromIterable(chunks)
+                    .transform(StreamFramer.of(LengthFieldFraming.prefix(2), LIMITS))
                     .doOnNext(frame -> {
                         try {
                             byte[] bytes = new byte[frame.readableBytes()];
@@ -105,8 +117,8 @@ public final class WireFuzzTargets {
             // a malformed or truncated stream: the framer says so
         }
         byte[] out = framed.toByteArray();
-        byte[] prefix = java.util.Arrays.copyOfRange(data, 1, 1 + Math.min(out.length, data.length - 1));
-        if (out.length > data.length - 1 || !java.util.Arrays.equals(out, prefix)) {
+        byte[] prefix = Arrays.copyOfRange(data, 1, 1 + Math.min(out.length, data.length - 1));
+        if (out.length > data.length - 1 || !Arrays.equals(out, prefix)) {
             throw new AssertionError("the frames are not the stream's own bytes");
         }
     }
@@ -115,7 +127,7 @@ public final class WireFuzzTargets {
     private static final int KINDS = 7;
 
     /**
-     * A {@link io.sluice.codec.Fields} record whose layout the input picks: the first byte gives the
+     * A {@link Fields} record whose layout the input picks: the first byte gives the
      * field count (1–4), the next bytes each field's kind (int32, int64, bool, string, bytes, list of
      * strings, list of int32); the rest is the record. What reads re-writes with the matching
      * writers to bytes that read equal, and a record is refused when bytes are left over.
@@ -133,8 +145,8 @@ public final class WireFuzzTargets {
             kinds[i] = (data[1 + i] & 0xFF) % KINDS;
         }
         Decoder<List<Object>> decoder = (in, limits) -> {
-            io.sluice.codec.Fields.Reader reader = io.sluice.codec.Fields.reader(in, limits);
-            List<Object> values = new java.util.ArrayList<>();
+            Fields.Reader reader = Fields.reader(in, limits);
+            List<Object> values = new ArrayList<>();
             for (int kind : kinds) {
                 values.add(switch (kind) {
                     case 0 -> reader.int32("int32");
@@ -154,13 +166,13 @@ public final class WireFuzzTargets {
             for (int i = 0; i < kinds.length; i++) {
                 Object v = values.get(i);
                 switch (kinds[i]) {
-                    case 0 -> io.sluice.codec.Fields.writeInt32(out, (Integer) v);
-                    case 1 -> io.sluice.codec.Fields.writeInt64(out, (Long) v);
-                    case 2 -> io.sluice.codec.Fields.writeBool(out, (Boolean) v);
-                    case 3 -> io.sluice.codec.Fields.writeString(out, (String) v);
-                    case 4 -> io.sluice.codec.Fields.writeBytes(out, toArray(v));
-                    case 5 -> io.sluice.codec.Fields.writeList(out, strings(v), io.sluice.codec.Fields::writeString);
-                    default -> io.sluice.codec.Fields.writeList(out, ints(v), io.sluice.codec.Fields::writeInt32);
+                    case 0 -> Fields.writeInt32(out, (Integer) v);
+                    case 1 -> Fields.writeInt64(out, (Long) v);
+                    case 2 -> Fields.writeBool(out, (Boolean) v);
+                    case 3 -> Fields.writeString(out, (String) v);
+                    case 4 -> Fields.writeBytes(out, toArray(v));
+                    case 5 -> Fields.writeList(out, strings(v), Fields::writeString);
+                    default -> Fields.writeList(out, ints(v), Fields::writeInt32);
                 }
             }
         };
@@ -168,7 +180,7 @@ public final class WireFuzzTargets {
     }
 
     private static List<Byte> toList(byte[] bytes) {
-        List<Byte> list = new java.util.ArrayList<>(bytes.length);
+        List<Byte> list = new ArrayList<>(bytes.length);
         for (byte b : bytes) {
             list.add(b);
         }
@@ -202,34 +214,34 @@ public final class WireFuzzTargets {
      */
     public static void packetClassifier(byte[] data) {
         boolean turn = data.length > 0 && (data[0] & 1) == 1;
-        io.sluice.codec.demux.PacketClassifier classifier = turn ? io.sluice.codec.demux.PacketClassifier.rfc9443()
-                : io.sluice.codec.demux.PacketClassifier.withoutTurnChannels();
+        PacketClassifier classifier = turn ? PacketClassifier.rfc9443()
+                : PacketClassifier.withoutTurnChannels();
         ByteBuf datagram = Unpooled.wrappedBuffer(data, Math.min(1, data.length), Math.max(0, data.length - 1));
         int before = datagram.readerIndex();
-        io.sluice.codec.demux.PacketClass got = classifier.classify(datagram);
+        PacketClass got = classifier.classify(datagram);
         if (datagram.readerIndex() != before) {
             throw new AssertionError("the classifier consumed bytes");
         }
-        io.sluice.codec.demux.PacketClass expected;
+        PacketClass expected;
         if (data.length < 2) {
-            expected = io.sluice.codec.demux.PacketClass.UNKNOWN;
+            expected = PacketClass.UNKNOWN;
         } else {
             int b = data[1] & 0xFF;
             int second = data.length > 2 ? data[2] & 0xFF : -1;
             if (b < 4) {
-                expected = io.sluice.codec.demux.PacketClass.STUN;
+                expected = PacketClass.STUN;
             } else if (b < 16) {
-                expected = io.sluice.codec.demux.PacketClass.UNKNOWN;
+                expected = PacketClass.UNKNOWN;
             } else if (b < 20) {
-                expected = io.sluice.codec.demux.PacketClass.ZRTP;
+                expected = PacketClass.ZRTP;
             } else if (b < 64) {
-                expected = io.sluice.codec.demux.PacketClass.DTLS;
+                expected = PacketClass.DTLS;
             } else if (b < 80 && turn) {
-                expected = io.sluice.codec.demux.PacketClass.TURN_CHANNEL;
+                expected = PacketClass.TURN_CHANNEL;
             } else if (b >= 128 && b < 192) {
-                expected = second >= 192 && second < 224 ? io.sluice.codec.demux.PacketClass.RTCP : io.sluice.codec.demux.PacketClass.RTP;
+                expected = second >= 192 && second < 224 ? PacketClass.RTCP : PacketClass.RTP;
             } else {
-                expected = io.sluice.codec.demux.PacketClass.QUIC;
+                expected = PacketClass.QUIC;
             }
         }
         if (got != expected) {
@@ -264,8 +276,8 @@ public final class WireFuzzTargets {
                 throw new AssertionError("decoded " + message + " re-encoded and decoded as " + again);
             }
         } finally {
-            io.netty.util.ReferenceCountUtil.release(message);
-            io.netty.util.ReferenceCountUtil.release(again);
+            ReferenceCountUtil.release(message);
+            ReferenceCountUtil.release(again);
             out.release();
         }
     }

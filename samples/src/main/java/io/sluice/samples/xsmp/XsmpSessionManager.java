@@ -1,5 +1,6 @@
 package io.sluice.samples.xsmp;
 
+import io.sluice.codec.CodecException;
 import io.sluice.codec.ice.IceError;
 import io.sluice.codec.ice.IceMessage;
 import io.sluice.ice.IceAuthMethod;
@@ -239,7 +240,7 @@ public final class XsmpSessionManager implements Disposable {
                             IceError.CAN_CONTINUE, new byte[0]).subscribe(v -> { }, e -> { });
                 }
             }
-        } catch (IllegalArgumentException | io.sluice.codec.CodecException e) {
+        } catch (CodecException e) {
             // A malformed body: the client is broken; it goes, and the session carries on without it.
             emit("malformed XSMP message " + m.minorOpcode() + " from " + (client == null ? "an unregistered client" : client.id) + ": "
                     + e.getMessage());
@@ -267,7 +268,7 @@ public final class XsmpSessionManager implements Disposable {
 
     private void saveYourselfRequest(Client client, byte[] b) {
         if (b.length < 5) {
-            throw new IllegalArgumentException("a SaveYourselfRequest needs 8 bytes, got " + b.length);
+            throw CodecException.truncated(b.length, "a SaveYourselfRequest needs 8 bytes, got " + b.length);
         }
         int type = b[0];
         boolean shutdownToo = b[1] != 0;
@@ -385,7 +386,7 @@ public final class XsmpSessionManager implements Disposable {
     private void setProperties(Client c, List<XsmpProperty> properties) {
         for (XsmpProperty p : properties) {
             if (c.properties.size() >= Xsmp.MAX_PROPERTIES && !c.properties.containsKey(p.name())) {
-                throw new IllegalArgumentException("more than " + Xsmp.MAX_PROPERTIES + " properties");
+                throw CodecException.limitExceeded(0, "more than " + Xsmp.MAX_PROPERTIES + " properties");
             }
             c.properties.put(p.name(), p);
         }

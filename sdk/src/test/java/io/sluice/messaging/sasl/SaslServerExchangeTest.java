@@ -47,13 +47,18 @@ class SaslServerExchangeTest {
         return role == null ? b.build() : b.authzid(role).build();
     }
 
+    /** Takes the client through the server's first challenge; returns its client-final-message. */
+    private static String clientFinal(ScramClient client, SaslServerExchange server) throws Exception {
+        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
+        return client.clientFinalMessage().toString();
+    }
+
     @Test
     void scramWithTheScramLibrarysClientAuthenticatesBothWays() throws Exception {
         ScramClient client = scram("alice", "pencil", null);
         SaslServerExchange server = start("SCRAM-SHA-256", false);
-        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
-        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
-        SaslStep.Success done = (SaslStep.Success) step(server, client.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8));
+        SaslStep.Success done = (SaslStep.Success) step(server, clientFinal(client, server).getBytes(StandardCharsets.UTF_8));
         assertThat(done.who()).isEqualTo(new Authenticated("SCRAM-SHA-256", "alice", "alice", false));
         // The library checks the server's signature: the server proved it knows the credential.
         client.serverFinalMessage(new String(done.additionalData(), StandardCharsets.UTF_8));
@@ -64,9 +69,7 @@ class SaslServerExchangeTest {
         // Found by the sasl fuzz target: the SCRAM library threw IllegalArgumentException out of respond.
         ScramClient client = scram("alice", "pencil", null);
         SaslServerExchange server = start("SCRAM-SHA-256", false);
-        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
-        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
-        String good = client.clientFinalMessage().toString();
+        String good = clientFinal(client, server);
         String shortProof = good.substring(0, good.lastIndexOf(",p=")) + ",p=AAAAAAAA";
         failsWith(server, shortProof.getBytes(StandardCharsets.UTF_8), SaslErrorCode.MALFORMED);
     }
@@ -75,25 +78,19 @@ class SaslServerExchangeTest {
     void scramWithARoleTheUserHasAndOneItHasNot() throws Exception {
         ScramClient operator = scram("alice", "pencil", "operator");
         SaslServerExchange server = start("SCRAM-SHA-256", false);
-        SaslStep.Challenge first = (SaslStep.Challenge) step(server, operator.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
-        operator.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
-        assertThat(((SaslStep.Success) step(server, operator.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8))).who().role())
+        assertThat(((SaslStep.Success) step(server, clientFinal(operator, server).getBytes(StandardCharsets.UTF_8))).who().role())
                 .isEqualTo("operator");
 
         ScramClient admin = scram("alice", "pencil", "admin");
         SaslServerExchange refused = start("SCRAM-SHA-256", false);
-        first = (SaslStep.Challenge) step(refused, admin.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
-        admin.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
-        failsWith(refused, admin.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), SaslErrorCode.NOT_AUTHORIZED);
+        failsWith(refused, clientFinal(admin, refused).getBytes(StandardCharsets.UTF_8), SaslErrorCode.NOT_AUTHORIZED);
     }
 
     @Test
     void aWrongPasswordAndAnUnknownUserFailAlike() throws Exception {
         for (ScramClient client : List.of(scram("alice", "wrong", null), scram("mallory", "pencil", null))) {
             SaslServerExchange server = start("SCRAM-SHA-256", false);
-            SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
-            client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
-            failsWith(server, client.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8), SaslErrorCode.AUTHENTICATION_FAILED);
+            failsWith(server, clientFinal(client, server).getBytes(StandardCharsets.UTF_8), SaslErrorCode.AUTHENTICATION_FAILED);
         }
     }
 
@@ -139,9 +136,7 @@ class SaslServerExchangeTest {
     void aForgedServerSignatureIsCaughtByTheLibrarysClient() throws Exception {
         ScramClient client = scram("alice", "pencil", null);
         SaslServerExchange server = start("SCRAM-SHA-256", true);
-        SaslStep.Challenge first = (SaslStep.Challenge) step(server, client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
-        client.serverFirstMessage(new String(first.data(), StandardCharsets.UTF_8));
-        SaslStep.Success done = (SaslStep.Success) step(server, client.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8));
+        SaslStep.Success done = (SaslStep.Success) step(server, clientFinal(client, server).getBytes(StandardCharsets.UTF_8));
         String signature = new String(done.additionalData(), StandardCharsets.UTF_8);
         String forged = "v=" + (signature.charAt(2) == 'A' ? 'B' : 'A') + signature.substring(3);
         assertThatThrownBy(() -> client.serverFinalMessage(forged)).isInstanceOf(ScramInvalidServerSignatureException.class);
