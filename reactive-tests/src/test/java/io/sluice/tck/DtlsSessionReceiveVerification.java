@@ -27,7 +27,7 @@ import reactor.core.publisher.Mono;
 public class DtlsSessionReceiveVerification extends PublisherVerification<Integer> {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static final byte[] KEY = "tck-psk-01234567".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] KEY = "tck-psk-01234567".getBytes(StandardCharsets.US_ASCII);
     private LiveDtlsServer server;
     private final List<DtlsSession> sessions = new CopyOnWriteArrayList<>();
 
@@ -35,9 +35,19 @@ public class DtlsSessionReceiveVerification extends PublisherVerification<Intege
         super(TckEnvironment.create());
     }
 
+    /** The server under test; a subclass runs it over another packet path. */
+    protected LiveDtlsServer startServer(DtlsServer spec) {
+        return spec.bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+    }
+
+    /** A client session with the server; a subclass runs it over another packet path. */
+    protected DtlsSession connect(DtlsClient spec, InetSocketAddress server) {
+        return spec.connect(server).block(TIMEOUT);
+    }
+
     @BeforeClass
     public void startServer() {
-        server = DtlsServer.psk(null, id -> KEY).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        server = startServer(DtlsServer.psk(null, id -> KEY));
         server.sessions().subscribe(s -> s.receive().next()
                 .map(request -> {
                     try {
@@ -65,7 +75,7 @@ public class DtlsSessionReceiveVerification extends PublisherVerification<Intege
 
     @Override
     public Publisher<Integer> createPublisher(long elements) {
-        DtlsSession session = DtlsClient.psk("tck", KEY).connect(server.localAddress()).block(TIMEOUT);
+        DtlsSession session = connect(DtlsClient.psk("tck", KEY), server.localAddress());
         sessions.add(session);
         session.send(Mono.fromSupplier(() -> Unpooled.buffer(4).writeInt((int) elements))).block(TIMEOUT);
         return session.receive().map(DtlsSessionReceiveVerification::value);
@@ -73,7 +83,7 @@ public class DtlsSessionReceiveVerification extends PublisherVerification<Intege
 
     @Override
     public Publisher<Integer> createFailedPublisher() {
-        DtlsSession session = DtlsClient.psk("tck", KEY).connect(server.localAddress()).block(TIMEOUT);
+        DtlsSession session = connect(DtlsClient.psk("tck", KEY), server.localAddress());
         sessions.add(session);
         session.receive().subscribe(ByteBuf::release);
         // Records go to one subscriber: the second one fails.

@@ -2,6 +2,7 @@ package io.sluice.dtls.packet;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
 import io.sluice.event.EventStream;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -30,12 +31,17 @@ import reactor.core.publisher.Sinks;
  * bytes within {@link Spec#capacityBytes(int)}. A source that produces only on demand therefore
  * never outruns the network, and the queue never holds more than its capacity plus one packet.
  *
+ * <p>A tx is also a {@link PacketSink} to its destination, so a DTLS session can run over it
+ * ({@link PacketPipe#of(org.reactivestreams.Publisher, PacketSink)}): such sends go straight to the
+ * socket, beside whatever source {@link #send} runs, and count in {@link #sent()} and
+ * {@link #failed()}.
+ *
  * <p><b>Buffers:</b> every {@code ByteBuf} a source emits belongs to the endpoint from then on; it
  * is released once sent, or when the endpoint stops or is disposed before sending it.
  *
  * <p>Thread-safe. Sending runs on the socket's event loop; sources may emit on any thread.
  */
-public final class DtlsTx implements Disposable {
+public final class DtlsTx implements Disposable, PacketSink {
 
     /** Send-queue capacity unless configured. */
     public static final int DEFAULT_CAPACITY_BYTES = 64 * 1024;
@@ -120,6 +126,53 @@ public final class DtlsTx implements Disposable {
             sink.onCancel(() -> loop.execute(() -> sender.cancel(null)));
             source.subscribe(sender);
         });
+    }
+
+    /**
+     * Sends one packet to the destination now, outside any source (for a layer such as a DTLS
+     * session that has this tx as its {@link PacketSink}).
+     *
+     * @param content the payload; ownership passes to the endpoint
+     * @param to must be {@link #destination()}
+     * @return the send's completion; failed if the endpoint has stopped or {@code to} is another address
+     */
+    @Override
+    public Future<Void> write(ByteBuf content, InetSocketAddress to) {
+        if (status != Status.RUNNING || !destination.equals(to)) {
+            content.release();
+            return loop.newFailedFuture(new PacketEndpointException(PacketErrorCode.ENDPOINT_STATE, status != Status.RUNNING
+                    ? this + " is " + status : this + " sends to " + destination + " only, not to " + to));
+        }
+        int length = content.readableBytes();
+        return socket.write(content, destination).addListener(f -> {
+            if (f.isSuccess()) {
+                sent.incrementAndGet();
+                sentBytes.addAndGet(length);
+            } else {
+                long n = failed.incrementAndGet();
+                events.emit(new PacketEvent(PacketEvent.Kind.SEND_FAILED, n, destination, f.cause().toString()));
+            }
+        });
+    }
+
+    /**
+     * Whether the socket's outbound buffer has room, for {@link #write} callers.
+     *
+     * @return true while running and below the socket's high-water mark
+     */
+    @Override
+    public boolean isWritable() {
+        return status == Status.RUNNING && socket.isWritable();
+    }
+
+    /**
+     * The address packets leave from; the same as {@link #source()}.
+     *
+     * @return the socket's bound address
+     */
+    @Override
+    public InetSocketAddress localAddress() {
+        return socket.localAddress();
     }
 
     /**

@@ -35,7 +35,7 @@ import reactor.util.Loggers;
  *
  * <p>Thread-safe. Runs on a shared event loop ("sluice-udp"); nothing here blocks it.
  */
-public final class UdpSocket implements Disposable {
+public final class UdpSocket implements Disposable, PacketSink {
 
     private static final Logger LOG = Loggers.getLogger(UdpSocket.class);
 
@@ -120,6 +120,7 @@ public final class UdpSocket implements Disposable {
      *
      * @return the local address
      */
+    @Override
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) channel.localAddress();
     }
@@ -213,6 +214,7 @@ public final class UdpSocket implements Disposable {
      *
      * @return true if more can be written without queueing up
      */
+    @Override
     public boolean isWritable() {
         return channel.isWritable();
     }
@@ -224,6 +226,7 @@ public final class UdpSocket implements Disposable {
      * @param destination where to
      * @return the write's completion
      */
+    @Override
     public ChannelFuture write(ByteBuf content, InetSocketAddress destination) {
         return channel.writeAndFlush(new DatagramPacket(content, destination));
     }

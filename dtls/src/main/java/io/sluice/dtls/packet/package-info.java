@@ -14,6 +14,11 @@
  * {@code capacityBytes}/{@code notifyAt}; {@code send_packet} → the source given to
  * {@code send(Publisher)}; {@code sm_vmprx_config_dtls} → {@code RtpPort.configDtls(rx, port)}.
  *
+ * <p>{@link io.sluice.dtls.packet.PacketPipe} is the seam to the layer above: datagrams in (a
+ * socket, or any {@code Publisher} such as {@code DtlsRx.packets()}) and a
+ * {@link io.sluice.dtls.packet.PacketSink} out ({@code UdpSocket} or {@code DtlsTx}), so DTLS
+ * sessions run on an {@code RtpPort}'s DTLS class as well as on a socket of their own.
+ *
  * <p>Threading: every type is thread-safe; network I/O runs on the shared "sluice-udp" event
  * loops (native epoll when available) and never blocks. Buffer ownership is stated on each type:
  * packets delivered to a subscriber are the subscriber's to release; packets handed to a tx are

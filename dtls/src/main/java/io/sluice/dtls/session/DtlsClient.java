@@ -2,6 +2,8 @@ package io.sluice.dtls.session;
 
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.PacketEndpointException;
+import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramClient;
 import java.net.Inet6Address;
@@ -12,10 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.TlsClient;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 
 /**
@@ -208,12 +212,13 @@ public final class DtlsClient implements SecureDatagramClient {
     public Mono<DtlsSession> connect(InetSocketAddress server) {
         Objects.requireNonNull(server, "server");
         InetSocketAddress local = new InetSocketAddress(server.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0", 0);
-        return DtlsRuntime.ready().then(UdpSocket.bind(local)).flatMap(socket -> handshake(socket, server, true));
+        return DtlsRuntime.ready().then(UdpSocket.bind(local)).flatMap(socket -> handshake(PacketPipe.of(socket), server, socket::dispose));
     }
 
     /**
      * Runs the handshake with {@code server} over an existing socket (for example one that a
-     * {@code DtlsTx} shares); the socket must have no other receiver.
+     * {@code DtlsTx} shares); the socket must have no other receiver. The socket stays open when
+     * the session ends.
      *
      * @param socket the socket
      * @param server the server's address
@@ -221,25 +226,47 @@ public final class DtlsClient implements SecureDatagramClient {
      */
     public Mono<DtlsSession> connect(UdpSocket socket, InetSocketAddress server) {
         Objects.requireNonNull(socket, "socket");
-        Objects.requireNonNull(server, "server");
-        return DtlsRuntime.ready().then(handshake(socket, server, false));
+        return connect(PacketPipe.of(socket), server);
     }
 
-    private Mono<DtlsSession> handshake(UdpSocket socket, InetSocketAddress server, boolean ownsSocket) {
+    /**
+     * Runs the handshake with {@code server} over any packet path, for example the DTLS class of
+     * an {@link io.sluice.dtls.packet.RtpPort} with the port's socket sending: DTLS-SRTP on the
+     * media port, RTP and STUN flowing beside it on their own streams. Datagrams from anyone but
+     * {@code server} are dropped. When the session ends the pipe's inbound flow stops; its
+     * sources and sink stay open (they are the caller's), and when the inbound flow ends on its
+     * own, the session ends.
+     *
+     * @param pipe the datagrams in and the sink out; one layer at a time
+     * @param server the server's address
+     * @return the session, on subscription
+     */
+    public Mono<DtlsSession> connect(PacketPipe pipe, InetSocketAddress server) {
+        Objects.requireNonNull(pipe, "pipe");
+        Objects.requireNonNull(server, "server");
+        return DtlsRuntime.ready().then(handshake(pipe, server, () -> { }));
+    }
+
+    private Mono<DtlsSession> handshake(PacketPipe pipe, InetSocketAddress server, Runnable release) {
         return Mono.create(sink -> {
             Receiver receiver = new Receiver(server);
-            DtlsConnection connection = new DtlsConnection(socket, server, 0, () -> {
-                socket.detach(receiver);
-                if (ownsSocket) {
-                    socket.dispose();
+            AtomicReference<Disposable> flow = new AtomicReference<>();
+            DtlsConnection connection = new DtlsConnection(pipe, server, 0, () -> {
+                Disposable f = flow.getAndSet(Disposables.disposed());
+                if (f != null) {
+                    f.dispose();
                 }
+                release.run();
             }, null);
             receiver.connection = connection;
-            if (!socket.attach(receiver)) {
-                if (ownsSocket) {
-                    socket.dispose();
+            try {
+                Disposable opened = pipe.open(receiver, connection::closeTransport);
+                if (!flow.compareAndSet(null, opened)) {
+                    opened.dispose(); // the pipe ended while it opened
                 }
-                sink.error(new DtlsException(DtlsErrorCode.HANDSHAKE_FAILED, socket + " already delivers to another receiver"));
+            } catch (PacketEndpointException e) {
+                release.run();
+                sink.error(new DtlsException(DtlsErrorCode.HANDSHAKE_FAILED, e.getMessage(), e));
                 return;
             }
             AtomicBoolean done = new AtomicBoolean();

@@ -3,10 +3,11 @@ package io.sluice.dtls.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.Future;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.dtls.packet.PacketQueue;
-import io.sluice.dtls.packet.UdpSocket;
+import io.sluice.dtls.packet.PacketPipe;
+import io.sluice.dtls.packet.PacketSink;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,7 +53,8 @@ final class DtlsConnection implements DtlsSession {
     /** Application records buffered for a slow subscriber. */
     private static final int RECEIVE_BUFFER = 256;
 
-    private final UdpSocket socket;
+    private final PacketSink socket;
+    private final int receiveLimit;
     private final int connectionIdLength;
     private final Runnable onClosed;
     private final Moves moves;
@@ -67,7 +69,7 @@ final class DtlsConnection implements DtlsSession {
     private volatile Thread waiter;
     private volatile DTLSTransport dtls;
     private volatile HandshakeState handshake;
-    private volatile ChannelFuture lastWrite;
+    private volatile Future<Void> lastWrite;
     private volatile InetSocketAddress remote;
     /** The server's routing key for the connection ID it assigned, if any. */
     volatile ByteBuffer connectionIdKey;
@@ -95,8 +97,9 @@ final class DtlsConnection implements DtlsSession {
      * @param connectionIdLength the length of the connection ID this side receives, 0 if none
      * @param moves told of address changes, or null where the address cannot change
      */
-    DtlsConnection(UdpSocket socket, InetSocketAddress remote, int connectionIdLength, Runnable onClosed, Moves moves) {
-        this.socket = socket;
+    DtlsConnection(PacketPipe pipe, InetSocketAddress remote, int connectionIdLength, Runnable onClosed, Moves moves) {
+        this.socket = pipe.outbound();
+        this.receiveLimit = pipe.maxDatagramBytes();
         this.remote = remote;
         this.connectionIdLength = connectionIdLength;
         this.onClosed = onClosed;
@@ -164,7 +167,7 @@ final class DtlsConnection implements DtlsSession {
 
         @Override
         public int getReceiveLimit() {
-            return socket.maxDatagramBytes();
+            return receiveLimit;
         }
 
         @Override
@@ -260,7 +263,7 @@ final class DtlsConnection implements DtlsSession {
     }
 
     private void pump() {
-        byte[] buf = new byte[socket.maxDatagramBytes()];
+        byte[] buf = new byte[receiveLimit];
         try {
             for (;;) {
                 while (!datagrams.isEmpty() && !closed.get()) {
@@ -341,6 +344,11 @@ final class DtlsConnection implements DtlsSession {
     @Override
     public Optional<SrtpProfile> srtpProfile() {
         return handshake.srtpProfile();
+    }
+
+    @Override
+    public Optional<SrtpKeys> srtpKeys() {
+        return handshake.srtpKeys();
     }
 
     @Override
@@ -428,7 +436,7 @@ final class DtlsConnection implements DtlsSession {
     }
 
     private Mono<Void> sendOne(ByteBuf record) {
-        ChannelFuture write;
+        Future<Void> write;
         try {
             if (closed.get()) {
                 return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));

@@ -1,5 +1,6 @@
 package io.sluice.dtls.session;
 
+import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramServer;
 import java.net.InetSocketAddress;
@@ -266,10 +267,38 @@ public final class DtlsServer implements SecureDatagramServer {
                 .then(UdpSocket.bind(local))
                 .publishOn(DtlsRuntime.HANDSHAKES)
                 .map(socket -> {
-                    int[] suites = effectiveSuites();
-                    return new LiveDtlsServer(socket, id -> newPeer(id, suites), settings.maxHandshakes(), settings.maxSessions(),
-                            settings.secondFlightTimeout(), settings.connectionIdLength());
+                    try {
+                        return start(PacketPipe.of(socket), socket);
+                    } catch (RuntimeException e) {
+                        socket.dispose();
+                        throw e;
+                    }
                 });
+    }
+
+    /**
+     * Serves over any packet path, for example the DTLS class of an
+     * {@link io.sluice.dtls.packet.RtpPort} with the port's socket sending: the DTLS-SRTP handshake
+     * then runs on the media port while RTP, RTCP and STUN keep their own streams. The cookie
+     * exchange, caps and routing are those of {@link #bind}. Disposing the server stops the
+     * pipe's inbound flow and ends its sessions; the pipe's sources and sink stay the caller's.
+     * When the inbound flow ends on its own, the server stops.
+     *
+     * @param pipe the datagrams in and the sink out; one layer at a time
+     * @return the live server, on subscription; fails with {@link io.sluice.dtls.packet.PacketEndpointException}
+     *         if the pipe carries another layer already
+     */
+    public Mono<LiveDtlsServer> serve(PacketPipe pipe) {
+        Objects.requireNonNull(pipe, "pipe");
+        return DtlsRuntime.ready()
+                .publishOn(DtlsRuntime.HANDSHAKES)
+                .then(Mono.fromCallable(() -> start(pipe, null)));
+    }
+
+    private LiveDtlsServer start(PacketPipe pipe, UdpSocket ownSocket) {
+        int[] suites = effectiveSuites();
+        return new LiveDtlsServer(pipe, ownSocket, id -> newPeer(id, suites), settings.maxHandshakes(), settings.maxSessions(),
+                settings.secondFlightTimeout(), settings.connectionIdLength());
     }
 
     /** The suites every handshake of this server accepts: the configured or default ones its key can serve. */

@@ -25,6 +25,14 @@ public interface DtlsSession extends SecureDatagramSession {
     Optional<SrtpProfile> srtpProfile();
 
     /**
+     * The SRTP master keys and salts, when use_srtp was negotiated: exported at the end of the
+     * handshake with the profile's length, with no need to declare the export.
+     *
+     * @return the keys, split per RFC 5764 §4.2
+     */
+    Optional<SrtpKeys> srtpKeys();
+
+    /**
      * The connection IDs (RFC 9146) negotiated for this session, if any.
      *
      * @return the IDs in each direction

@@ -25,6 +25,7 @@ final class HandshakeState {
     volatile byte[] pskHint;
     volatile byte[] pskKey;
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
+    private volatile SrtpKeys srtpKeys;
 
     HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId,
                    int[] cipherSuites) {
@@ -42,6 +43,9 @@ final class HandshakeState {
             out.put(k, tlsContext.exportKeyingMaterial(k.label(), k.context(), k.length()));
         }
         exports = out;
+        // Taken whenever use_srtp was agreed, declared or not: the master secret is gone afterwards.
+        srtpKeys = srtp.chosen().map(p -> new SrtpKeys(p, tlsContext.exportKeyingMaterial(SrtpKeys.EXPORTER_LABEL, null,
+                p.keyingMaterialLength()))).orElse(null);
         context = tlsContext;
     }
 
@@ -61,6 +65,10 @@ final class HandshakeState {
 
     Map<KeyingExport, byte[]> exports() {
         return exports;
+    }
+
+    Optional<SrtpKeys> srtpKeys() {
+        return Optional.ofNullable(srtpKeys);
     }
 
     Optional<SrtpProfile> srtpProfile() {

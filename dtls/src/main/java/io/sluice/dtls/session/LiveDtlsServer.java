@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.PacketQueue;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramListener;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.bouncycastle.tls.DTLSRequest;
@@ -21,8 +23,10 @@ import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.TlsServer;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -42,7 +46,12 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private static final Logger LOG = Loggers.getLogger(LiveDtlsServer.class);
     private static final int DTLS_HEADER = 13;
 
-    private final UdpSocket socket;
+    private final PacketPipe pipe;
+    /** The socket {@code bind} made for this server, closed with it; null when serving a caller's pipe. */
+    private final UdpSocket ownSocket;
+    private final Disposable flow;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final Sinks.Empty<Void> disposed = Sinks.empty();
     private final Function<byte[], TlsServer> peers;
     private final int maxHandshakes;
     private final int maxSessions;
@@ -66,17 +75,21 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private final AtomicLong established = new AtomicLong();
     private final AtomicLong addressChanges = new AtomicLong();
 
-    LiveDtlsServer(UdpSocket socket, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
+    /**
+     * @param ownSocket the socket under {@code pipe} if the server owns it, else null
+     * @throws io.sluice.dtls.packet.PacketEndpointException if the pipe cannot be opened
+     */
+    LiveDtlsServer(PacketPipe pipe, UdpSocket ownSocket, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
                    Duration secondFlightTimeout, int connectionIdLength) {
-        this.socket = socket;
+        this.pipe = pipe;
+        this.ownSocket = ownSocket;
         this.peers = peers;
         this.maxHandshakes = maxHandshakes;
         this.maxSessions = maxSessions;
         this.secondFlightNanos = secondFlightTimeout.toNanos();
         this.connectionIdLength = connectionIdLength;
         this.sessions = new PacketQueue<>(maxSessions, "DTLS server sessions", DtlsSession::dispose);
-        socket.attach(new Router());
-        socket.onDispose().subscribe(null, null, this::closeAll);
+        this.flow = pipe.open(new Router(), this::dispose);
     }
 
     /**
@@ -106,7 +119,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
      */
     @Override
     public InetSocketAddress localAddress() {
-        return socket.localAddress();
+        return pipe.localAddress();
     }
 
     /**
@@ -166,14 +179,31 @@ public final class LiveDtlsServer implements SecureDatagramListener {
         return connections.size();
     }
 
+    /**
+     * Stops serving: the inbound flow stops, handshakes and sessions end, and a socket that
+     * {@link DtlsServer#bind} opened closes; a pipe given to {@link DtlsServer#serve} stays the
+     * caller's. Idempotent.
+     */
     @Override
     public void dispose() {
-        socket.dispose();
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        if (flow != null) {
+            flow.dispose();
+        }
+        closeAll();
+        if (ownSocket != null) {
+            ownSocket.dispose();
+            ownSocket.onDispose().subscribe(null, null, disposed::tryEmitEmpty);
+        } else {
+            disposed.tryEmitEmpty();
+        }
     }
 
     @Override
     public boolean isDisposed() {
-        return !socket.isOpen();
+        return stopped.get();
     }
 
     /**
@@ -183,7 +213,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
      */
     @Override
     public Mono<Void> onDispose() {
-        return socket.onDispose();
+        return disposed.asMono();
     }
 
     private void closeAll() {
@@ -193,7 +223,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
 
     @Override
     public String toString() {
-        return "LiveDtlsServer[" + socket.localAddress() + ", " + connections.size() + " connections]";
+        return "LiveDtlsServer[" + pipe.localAddress() + ", " + connections.size() + " connections]";
     }
 
     private static boolean isClientHello(ByteBuf d) {
@@ -269,7 +299,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                     public void send(byte[] buf, int off, int len) {
                         challenged[0] = true;
                         helloVerifyRequests.incrementAndGet();
-                        socket.write(Unpooled.copiedBuffer(buf, off, len), peer);
+                        pipe.outbound().write(Unpooled.copiedBuffer(buf, off, len), peer);
                     }
                 });
             } catch (RuntimeException e) {
@@ -288,7 +318,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 return;
             }
             DtlsConnection[] holder = new DtlsConnection[1];
-            DtlsConnection connection = new DtlsConnection(socket, peer, connectionIdLength, () -> forget(holder[0]),
+            DtlsConnection connection = new DtlsConnection(pipe, peer, connectionIdLength, () -> forget(holder[0]),
                     LiveDtlsServer.this::moved);
             holder[0] = connection;
             connection.awaitSecondFlight(secondFlightNanos);

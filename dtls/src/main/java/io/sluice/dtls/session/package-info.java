@@ -1,5 +1,6 @@
 /**
- * DTLS 1.2 sessions on BouncyCastle over Sluice's UDP sockets: {@link io.sluice.dtls.session.DtlsClient}
+ * DTLS 1.2 sessions on BouncyCastle over Sluice's UDP sockets or any
+ * {@link io.sluice.dtls.packet.PacketPipe} (an {@code RtpPort}'s DTLS class for DTLS-SRTP): {@link io.sluice.dtls.session.DtlsClient}
  * and {@link io.sluice.dtls.session.DtlsServer} specs, {@link io.sluice.dtls.session.LiveDtlsServer}
  * (stateless cookie exchange before any per-peer state, capped handshakes and sessions, routing by
  * peer address) and {@link io.sluice.dtls.session.DtlsSession} (application data as a

@@ -2,12 +2,19 @@ package io.sluice.samples.demo;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.demux.PacketClass;
+import io.sluice.dtls.packet.DtlsRx;
+import io.sluice.dtls.packet.DtlsTx;
+import io.sluice.dtls.packet.PacketPipe;
+import io.sluice.dtls.packet.RtpPort;
 import io.sluice.dtls.session.DtlsClient;
 import io.sluice.dtls.session.DtlsIdentity;
 import io.sluice.dtls.session.DtlsServer;
 import io.sluice.dtls.session.DtlsSession;
 import io.sluice.dtls.session.DtlsTrust;
 import io.sluice.dtls.session.LiveDtlsServer;
+import io.sluice.dtls.session.SrtpKeys;
+import io.sluice.dtls.session.SrtpProfile;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -17,15 +24,21 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
-/** The DTLS part of the demo: an echo server and a client over PSK, then over an ECDSA certificate. */
+/**
+ * The DTLS part of the demo: an echo server and a client over PSK, then over an ECDSA certificate,
+ * then DTLS-SRTP on two media ports, where the handshake shares each port with RTP.
+ */
 final class DtlsDemo {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -46,6 +59,70 @@ final class DtlsDemo {
         echo("ECDSA certificate", DtlsServer.certificate(DtlsIdentity.of(keys.getPrivate(), List.of(certificate))).bind(LOOPBACK)
                         .block(TIMEOUT),
                 server -> DtlsClient.certificates(DtlsTrust.of(List.of(certificate))).connect(server));
+
+        srtpOnMediaPorts(key);
+    }
+
+    /**
+     * Two endpoints with one media port each (RTP and RTCP multiplexed, RFC 5761). The DTLS class of
+     * each port goes to a DtlsRx (the seed's sm_vmprx_config_dtls); the server serves that, the
+     * client connects over it with a DtlsTx to the server; RTP flows between the ports the whole time.
+     */
+    private static void srtpOnMediaPorts(byte[] key) {
+        RtpPort answerer = RtpPort.bind(LOOPBACK).block(TIMEOUT);
+        RtpPort offerer = RtpPort.bind(LOOPBACK).block(TIMEOUT);
+        try {
+            DtlsRx answererRx = DtlsRx.spec().create().block(TIMEOUT);
+            answerer.configDtls(answererRx, RtpPort.Port.RTP);
+            DtlsRx offererRx = DtlsRx.spec().create().block(TIMEOUT);
+            offerer.configDtls(offererRx, RtpPort.Port.RTP);
+            InetSocketAddress answererAddress = answerer.socket(RtpPort.Port.RTP).localAddress();
+            InetSocketAddress offererAddress = offerer.socket(RtpPort.Port.RTP).localAddress();
+
+            AtomicInteger rtpIn = new AtomicInteger();
+            Mono<Long> arrived = answerer.packets(RtpPort.Port.RTP, PacketClass.RTP)
+                    .doOnNext(p -> {
+                        rtpIn.incrementAndGet();
+                        p.release();
+                    })
+                    .take(200).take(Duration.ofSeconds(5)).count().cache();
+            arrived.subscribe();
+            // Media from the offerer to the answerer's port, before, during and after the handshake.
+            Flux.interval(Duration.ofMillis(2)).take(200)
+                    .subscribe(n -> offerer.socket(RtpPort.Port.RTP).write(rtp(n.intValue()), answererAddress));
+
+            LiveDtlsServer server = DtlsServer.psk(null, identity -> key)
+                    .srtpProfiles(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES128_CM_HMAC_SHA1_80)
+                    .serve(PacketPipe.of(answererRx.packets(), answerer.socket(RtpPort.Port.RTP)))
+                    .block(TIMEOUT);
+            Mono<DtlsSession> accepted = server.sessions().next().cache();
+            accepted.subscribe();
+            DtlsTx toAnswerer = DtlsTx.to(answererAddress).on(offerer.socket(RtpPort.Port.RTP)).block(TIMEOUT);
+            DtlsSession client = DtlsClient.psk("demo-media", key)
+                    .srtpProfiles(SrtpProfile.AES128_CM_HMAC_SHA1_80, SrtpProfile.AEAD_AES_128_GCM)
+                    .connect(PacketPipe.of(offererRx.packets(), toAnswerer), answererAddress)
+                    .block(TIMEOUT);
+            DtlsSession serverSide = accepted.block(TIMEOUT);
+            int rtpDuringHandshake = rtpIn.get();
+            SrtpKeys keys = client.srtpKeys().orElseThrow();
+            boolean sameKeys = Arrays.equals(keys.keyingMaterial(), serverSide.srtpKeys().orElseThrow().keyingMaterial());
+            System.out.println("  DTLS-SRTP: handshake " + offererAddress + " -> " + answererAddress + " ran on the media ports;"
+                    + " profile " + keys.profile() + ", SRTP master keys of " + keys.profile().keyLength() + " bytes and salts of "
+                    + keys.profile().saltLength() + (sameKeys ? ", equal on both ends" : ", DIFFERENT on the two ends"));
+            System.out.println("  DTLS-SRTP: " + arrived.block(TIMEOUT) + " of 200 RTP packets arrived on the answerer's RTP stream (" + rtpDuringHandshake
+                    + " of them by the end of the handshake), " + answerer.unclaimed() + " datagrams unclaimed");
+            client.close().block(TIMEOUT);
+            server.dispose();
+            toAnswerer.dispose();
+        } finally {
+            answerer.dispose();
+            offerer.dispose();
+        }
+    }
+
+    private static ByteBuf rtp(int sequence) {
+        // Version 2, payload type 96, the sequence number, a timestamp and an SSRC; no payload.
+        return Unpooled.buffer(12).writeByte(0x80).writeByte(96).writeShort(sequence).writeInt(sequence * 160).writeInt(0x5EED);
     }
 
     private static void echo(String what, LiveDtlsServer server,
