@@ -76,7 +76,7 @@ class OpensslDtlsPskInteropTest {
         java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
         LiveDtlsServer server = DtlsServer.psk(null, id -> KEY).cipherSuites("TLS_PSK_WITH_AES_128_CCM_8")
                 .bind(new InetSocketAddress("127.0.0.1", 0)).block(PeerProcess.TIMEOUT);
-        server.sessions().doOnNext(accepted::add)
+        server.establishedSessions().doOnNext(accepted::add)
                 .subscribe(s -> s.send(s.receive().map(b -> Unpooled.copiedBuffer("echo: " + text(b), StandardCharsets.UTF_8)))
                 .subscribe(null, e -> { }));
         try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect",
@@ -97,7 +97,7 @@ class OpensslDtlsPskInteropTest {
                 .srtpProfiles(io.sluice.dtls.session.SrtpProfile.AES128_CM_HMAC_SHA1_80)
                 .exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)
                 .bind(new InetSocketAddress("127.0.0.1", 0)).block(PeerProcess.TIMEOUT);
-        server.sessions().subscribe(accepted::add);
+        server.establishedSessions().subscribe(accepted::add);
         try (PeerProcess client = PeerProcess.start("s_client", "-dtls1_2", "-connect", "127.0.0.1:" + server.localAddress().getPort(),
                 "-psk_identity", "openssl", "-psk", KEY_HEX, "-use_srtp", "SRTP_AES128_CM_SHA1_80",
                 "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "60")) {

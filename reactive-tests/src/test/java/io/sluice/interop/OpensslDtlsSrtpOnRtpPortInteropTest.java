@@ -112,7 +112,7 @@ class OpensslDtlsSrtpOnRtpPortInteropTest {
                 .serve(PacketPipe.of(holdFrom(rx.packets(), 2, gate), port.socket(RtpPort.Port.RTP)))
                 .block(PeerProcess.TIMEOUT));
         BlockingQueue<DtlsSession> accepted = new LinkedBlockingQueue<>();
-        own(server.sessions().subscribe(accepted::add));
+        own(server.establishedSessions().subscribe(accepted::add));
         BlockingQueue<Integer> rtp = lastBytes(port, PacketClass.RTP);
         BlockingQueue<Integer> stun = lastBytes(port, PacketClass.STUN);
         InetSocketAddress to = port.socket(RtpPort.Port.RTP).localAddress();

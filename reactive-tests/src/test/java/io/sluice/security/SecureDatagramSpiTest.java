@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
@@ -52,10 +53,24 @@ class SecureDatagramSpiTest {
     }
 
     @Test
+    void aServerSessionIsHandedOutInHandshakeThenEstablished() {
+        SecureDatagramListener listener = DtlsServer.psk(null, id -> KEY).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        try {
+            StepVerifier.create(listener.sessions().next().flatMapMany(SecureDatagramSession::states).take(2))
+                    .then(() -> DtlsClient.psk("states", KEY).connect(listener.localAddress()).subscribe())
+                    .expectNext(SecureSessionState.HANDSHAKE, SecureSessionState.ESTABLISHED)
+                    .expectComplete()
+                    .verify(TIMEOUT);
+        } finally {
+            listener.dispose();
+        }
+    }
+
+    @Test
     void theServerSideSessionEndsWhenTheClientCloses() {
         SecureDatagramListener listener = DtlsServer.psk(null, id -> KEY).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
         try {
-            StepVerifier.create(listener.sessions().next().flatMap(s -> s.onClose().thenReturn(s.pskIdentity().orElseThrow())))
+            StepVerifier.create(listener.sessions().next().flatMap(s -> s.onClose().then(Mono.fromCallable(() -> s.pskIdentity().orElseThrow()))))
                     .then(() -> DtlsClient.psk("closing", KEY).connect(listener.localAddress())
                             .flatMap(SecureDatagramSession::close).block(TIMEOUT))
                     .assertNext(identity -> assertThat(new String(identity, StandardCharsets.UTF_8)).isEqualTo("closing"))

@@ -107,16 +107,29 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         endpoint.link = link;
         endpoints.add(endpoint);
         loop.execute(() -> {
-            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, secure.remoteAddress(), null, 0);
+            // libcoap's server session during a DTLS handshake: type HELLO, state HANDSHAKE.
+            SessionImpl session = new SessionImpl(endpoint, CoapSessionType.HELLO, secure.remoteAddress(), null, 0);
             endpoint.attach(session);
-            session.secured(secure, secure.pskIdentityHint().orElse(null), secure.pskKey().orElse(null));
-            session.establish();
+            session.handshaking();
             sessionCreated(session);
-            link.start(endpoint, () -> {
+            secure.established().subscribe(established -> endpoint.onLoop(() -> {
+                if (session.isFreed()) {
+                    secure.dispose(); // freed while the handshake ran (the idle cap, the server stopping)
+                    return;
+                }
+                session.setType(CoapSessionType.SERVER);
+                session.secured(secure, secure.pskIdentityHint().orElse(null), secure.pskKey().orElse(null));
+                session.establish();
+                link.start(endpoint, () -> {
+                    endpoints.remove(endpoint);
+                    session.free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.TLS_FAILED, "the DTLS session with "
+                            + secure.remoteAddress() + " ended"));
+                });
+            }), failure -> endpoint.onLoop(() -> {
                 endpoints.remove(endpoint);
-                session.free(new CoapException(CoapErrorCode.CLOSED, CoapNackReason.TLS_FAILED, "the DTLS session with "
-                        + secure.remoteAddress() + " ended"));
-            });
+                session.free(new CoapException(CoapErrorCode.HANDSHAKE_FAILED, CoapNackReason.TLS_FAILED, "the DTLS handshake with "
+                        + secure.remoteAddress() + " failed: " + failure.getMessage()));
+            }));
         });
     }
 

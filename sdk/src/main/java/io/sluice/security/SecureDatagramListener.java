@@ -19,8 +19,11 @@ public interface SecureDatagramListener extends Disposable {
     InetSocketAddress localAddress();
 
     /**
-     * Sessions as their handshakes complete, for one subscriber; completes when the listener is
-     * disposed. Sessions nobody takes wait in a bounded queue; beyond it they are closed.
+     * Sessions as their handshakes start (after any stateless cookie exchange, so spoofed
+     * hellos produce none), for one subscriber; completes when the listener is disposed. Each one
+     * is in {@link SecureSessionState#HANDSHAKE} or later: wait for
+     * {@link SecureDatagramSession#established()} before reading what it negotiated. Sessions
+     * nobody takes wait in a bounded queue; beyond it they are closed.
      *
      * @return the sessions; each is the subscriber's to close
      */

@@ -11,14 +11,35 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * An established, protected datagram session with one peer: application data in as a
- * {@code Flux}, out from a {@code Publisher}, both with backpressure; who the peer proved to be;
- * and its end. {@link #dispose()} closes the session and releases records nobody took.
+ * A protected datagram session with one peer: application data in as a {@code Flux}, out from a
+ * {@code Publisher}, both with backpressure; who the peer proved to be; and its end.
+ * {@link #dispose()} closes the session and releases records nobody took.
+ *
+ * <p>A server's sessions are handed out when their handshake starts ({@link #states()} begins at
+ * {@link SecureSessionState#HANDSHAKE}); what the handshake negotiates (the cipher suite, the
+ * peer's identity) is known once {@link #established()} completes, and asking before throws
+ * {@link IllegalStateException}. {@link #send} waits for the handshake; {@link #receive()} may be
+ * subscribed at any time. A client's {@code connect} yields sessions already established.
  *
  * <p>Thread-safe. Buffers from {@link #receive()} are the subscriber's to release; buffers given
  * to {@link #send} become the session's.
  */
 public interface SecureDatagramSession extends Disposable {
+
+    /**
+     * The session's state: the current one at once, then each change; completes after
+     * {@link SecureSessionState#CLOSED}.
+     *
+     * @return the states
+     */
+    Flux<SecureSessionState> states();
+
+    /**
+     * This session once its handshake has completed: at once if it has, else when it does.
+     *
+     * @return the session; fails with the handshake's error if it failed or the session closed first
+     */
+    Mono<? extends SecureDatagramSession> established();
 
     /**
      * The peer's address now (it can change when the security layer follows a peer across NAT

@@ -278,8 +278,9 @@ public final class DtlsClient implements SecureDatagramClient {
                     done.set(true);
                     sink.success(connection);
                 } catch (Exception e) {
-                    connection.closeTransport();
-                    sink.error(Handshakes.failure(e, server));
+                    DtlsException failure = Handshakes.failure(e, server);
+                    connection.closeTransport(failure);
+                    sink.error(failure);
                 }
             });
             sink.onCancel(() -> {

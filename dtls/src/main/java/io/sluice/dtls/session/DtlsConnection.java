@@ -30,6 +30,7 @@ import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsTimeoutException;
+import io.sluice.security.SecureSessionState;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -45,6 +46,11 @@ import reactor.core.scheduler.Schedulers;
  * the DTLS scheduler runs only while datagrams are queued, so an idle session holds no thread.
  */
 final class DtlsConnection implements DtlsSession {
+
+    private static final short ALERT = 21;
+    private static final short APPLICATION_DATA = 23;
+    /** A warning-level close_notify alert (RFC 5246 §7.2.1). */
+    private static final byte[] CLOSE_NOTIFY = {1, 0};
 
     /** The largest datagram sent: a 1500-byte Ethernet MTU minus the IPv4 and UDP headers. */
     static final int SEND_LIMIT = 1472;
@@ -66,6 +72,18 @@ final class DtlsConnection implements DtlsSession {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PacketQueue<ByteBuf> inbound = new PacketQueue<>(RECEIVE_BUFFER, "DTLS session records");
     private final Sinks.Empty<Void> terminated = Sinks.empty();
+    /** Empty when the handshake completes; the handshake's error when it fails or the session closes first. */
+    private final Sinks.Empty<Void> handshakeResult = Sinks.empty();
+    private volatile SecureSessionState state = SecureSessionState.HANDSHAKE;
+    /** Record protection after the handshake, when this side took it over from BouncyCastle. */
+    private volatile RecordLayer records;
+    /** Serializes {@link RecordLayer#unprotect} (its replay window); never held while blocking. */
+    private final Object readLock = new Object();
+    // The handshake's outbound side, on BouncyCastle's thread: this side's last flight, and the
+    // highest epoch-1 sequence number BouncyCastle wrote, where the record layer continues.
+    private List<byte[]> flight = new ArrayList<>();
+    private boolean flightEnded;
+    private long highestWritten = -1;
     private volatile Thread waiter;
     private volatile DTLSTransport dtls;
     private volatile HandshakeState handshake;
@@ -108,9 +126,21 @@ final class DtlsConnection implements DtlsSession {
 
     // ---- from the event loop ---------------------------------------------------------------
 
-    /** Queues a datagram for BouncyCastle; on the event loop, never blocks. */
+    /**
+     * Opens an established session's records at once, or queues the datagram for BouncyCastle
+     * (the handshake, or a session whose records BouncyCastle keeps); on the event loop, never blocks.
+     */
     void offer(ByteBuf content, InetSocketAddress sender) {
         if (closed.get()) {
+            return;
+        }
+        RecordLayer r = records;
+        if (r != null) {
+            synchronized (readLock) {
+                if (!closed.get()) {
+                    r.unprotect(content, opened, this::resendDatagram);
+                }
+            }
             return;
         }
         if (!RecordFilter.acceptable(content, connectionIdLength)) {
@@ -132,7 +162,9 @@ final class DtlsConnection implements DtlsSession {
         if (t != null) {
             LockSupport.unpark(t);
         }
-        if (dtls != null) {
+        if (records != null) {
+            drainQueued(); // the record layer took over while this datagram was being queued
+        } else if (dtls != null) {
             schedulePump();
         }
     }
@@ -190,6 +222,7 @@ final class DtlsConnection implements DtlsSession {
                     System.arraycopy(d.bytes, 0, buf, off, n);
                     lastSender = d.sender;
                     lastRecordNumber = recordNumber(d.bytes);
+                    flightEnded = true;
                     return n;
                 }
                 if (closed.get()) {
@@ -212,18 +245,40 @@ final class DtlsConnection implements DtlsSession {
 
         @Override
         public void send(byte[] buf, int off, int len) {
+            if (state == SecureSessionState.HANDSHAKE) {
+                if (flightEnded) {
+                    flight = new ArrayList<>();
+                    flightEnded = false;
+                }
+                flight.add(java.util.Arrays.copyOfRange(buf, off, off + len));
+                highestWritten = RecordLayer.highestEpochOneSequence(buf, off, len, highestWritten);
+            }
             lastWrite = socket.write(Unpooled.copiedBuffer(buf, off, len), remote);
         }
 
-        /** BouncyCastle closes the transport on close_notify, on a fatal alert, and on our close. */
+        /**
+         * BouncyCastle closes the transport on close_notify, on a fatal alert, and on our close.
+         * During the handshake it then throws to whoever runs the handshake, which closes with
+         * that error as the reason; closing here first would end the session without one.
+         */
         @Override
         public void close() {
-            closeTransport();
+            if (state != SecureSessionState.HANDSHAKE) {
+                closeTransport();
+            }
         }
     }
 
     /** Ends the association; idempotent. */
     void closeTransport() {
+        closeTransport(null);
+    }
+
+    /**
+     * Ends the association, with {@code error} as the reason (the records stream fails with it)
+     * or none (it completes); idempotent.
+     */
+    void closeTransport(Throwable error) {
         if (closed.compareAndSet(false, true)) {
             Thread t = waiter;
             if (t != null) {
@@ -232,7 +287,20 @@ final class DtlsConnection implements DtlsSession {
             for (Datagram d; (d = datagrams.poll()) != null; ) {
                 queued.decrementAndGet();
             }
-            inbound.complete();
+            boolean handshaking;
+            synchronized (this) {
+                handshaking = state == SecureSessionState.HANDSHAKE;
+                state = SecureSessionState.CLOSED;
+            }
+            if (handshaking) {
+                handshakeResult.tryEmitError(error != null ? error
+                        : new DtlsException(DtlsErrorCode.CLOSED, "the DTLS session with " + remote + " closed during its handshake"));
+            }
+            if (error != null) {
+                inbound.error(error);
+            } else {
+                inbound.complete();
+            }
             terminated.tryEmitEmpty();
             onClosed.run();
         }
@@ -242,18 +310,99 @@ final class DtlsConnection implements DtlsSession {
 
     void established(DTLSTransport transport, HandshakeState completed) {
         this.handshake = completed;
-        this.dtls = transport;
-        if (!datagrams.isEmpty()) {
+        org.bouncycastle.tls.crypto.TlsCipher cipher = completed.takeCipher();
+        if (cipher != null) {
+            // BouncyCastle's transport is not used again: one writer per epoch from here on.
+            records = RecordLayer.after(cipher, completed.context().getSecurityParametersConnection().getCipherSuite(), highestWritten,
+                    flight);
+            flight = null;
+            drainQueued();
+        } else {
+            this.dtls = transport;
+        }
+        // Under the same flag closeTransport sets, so a session closing now is either established
+        // first or failed, never both.
+        boolean open;
+        synchronized (this) {
+            open = !closed.get();
+            if (open) {
+                state = SecureSessionState.ESTABLISHED;
+            }
+        }
+        if (open) {
+            handshakeResult.tryEmitEmpty();
+        }
+        if (dtls != null && !datagrams.isEmpty()) {
             schedulePump();
         }
     }
 
-    void failed(Throwable error) {
-        if (closed.compareAndSet(false, true)) {
-            inbound.error(error);
-            terminated.tryEmitEmpty();
-            onClosed.run();
+    /** What the record layer opened, on the unprotecting thread. */
+    private final RecordLayer.Records opened = new RecordLayer.Records() {
+        @Override
+        public void applicationData(byte[] buf, int off, int len) {
+            deliver(buf, off, len);
         }
+
+        @Override
+        public void alert(boolean fatal, int description) {
+            closeTransport(fatal ? new DtlsException(DtlsErrorCode.SESSION_FAILED, "the DTLS peer " + remote + " sent the fatal alert "
+                    + org.bouncycastle.tls.AlertDescription.getText((short) description)) : null);
+        }
+
+        @Override
+        public void dropped() {
+            droppedDatagrams.incrementAndGet();
+        }
+    };
+
+    private void resendDatagram(byte[] bytes) {
+        socket.write(Unpooled.wrappedBuffer(bytes), remote);
+    }
+
+    /** Opens datagrams that were queued for BouncyCastle before the record layer took over. */
+    private void drainQueued() {
+        RecordLayer r = records;
+        synchronized (readLock) {
+            for (Datagram d; (d = datagrams.poll()) != null; ) {
+                queued.decrementAndGet();
+                if (!closed.get()) {
+                    r.unprotect(Unpooled.wrappedBuffer(d.bytes), opened, this::resendDatagram);
+                }
+            }
+        }
+    }
+
+    void failed(Throwable error) {
+        closeTransport(error);
+    }
+
+    @Override
+    public Flux<SecureSessionState> states() {
+        return Flux.defer(() -> {
+            SecureSessionState now = state;
+            if (now == SecureSessionState.CLOSED) {
+                return Flux.just(now);
+            }
+            Mono<SecureSessionState> established = now == SecureSessionState.HANDSHAKE
+                    ? handshakeResult.asMono().then(Mono.just(SecureSessionState.ESTABLISHED)).onErrorResume(e -> Mono.empty())
+                    : Mono.empty();
+            return Flux.concat(Mono.just(now), established, terminated.asMono().then(Mono.just(SecureSessionState.CLOSED)));
+        });
+    }
+
+    @Override
+    public Mono<DtlsSession> established() {
+        return handshakeResult.asMono().thenReturn(this);
+    }
+
+    /** What the handshake settled; only once it has. */
+    private HandshakeState completed() {
+        HandshakeState h = handshake;
+        if (h == null || state == SecureSessionState.HANDSHAKE) {
+            throw new IllegalStateException("the DTLS handshake with " + remote + " has not completed; wait for established()");
+        }
+        return h;
     }
 
     private void schedulePump() {
@@ -270,7 +419,7 @@ final class DtlsConnection implements DtlsSession {
                     int n = dtls.receive(buf, 0, buf.length, 1);
                     if (n >= 0) {
                         authenticated();
-                        deliver(buf, n);
+                        deliver(buf, 0, n);
                     }
                 }
                 pumping.set(false);
@@ -317,8 +466,10 @@ final class DtlsConnection implements DtlsSession {
         return n;
     }
 
-    private void deliver(byte[] buf, int n) {
-        ByteBuf record = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(buf, 0, n);
+    private void deliver(byte[] buf, int off, int n) {
+        // A heap buffer: the record often goes straight back into send (an echo, a relay), whose
+        // cipher takes an array.
+        ByteBuf record = ByteBufAllocator.DEFAULT.heapBuffer(n).writeBytes(buf, off, n);
         if (!inbound.offer(record) && !inbound.isTerminated()) {
             overruns.incrementAndGet();
         }
@@ -343,25 +494,23 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Optional<SrtpProfile> srtpProfile() {
-        return handshake.srtpProfile();
+        return completed().srtpProfile();
     }
 
     @Override
     public Optional<SrtpKeys> srtpKeys() {
-        return handshake.srtpKeys();
+        return completed().srtpKeys();
     }
 
     @Override
     public Optional<byte[]> pskIdentityHint() {
-        HandshakeState h = handshake;
-        byte[] hint = h == null ? null : h.pskHint;
+        byte[] hint = completed().pskHint;
         return hint == null ? Optional.empty() : Optional.of(hint.clone());
     }
 
     @Override
     public Optional<byte[]> pskKey() {
-        HandshakeState h = handshake;
-        byte[] key = h == null ? null : h.pskKey;
+        byte[] key = completed().pskKey;
         return key == null ? Optional.empty() : Optional.of(key.clone());
     }
 
@@ -391,7 +540,7 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public byte[] exportKeyingMaterial(String label, byte[] exporterContext, int length) {
-        for (Map.Entry<KeyingExport, byte[]> e : handshake.exports().entrySet()) {
+        for (Map.Entry<KeyingExport, byte[]> e : completed().exports().entrySet()) {
             if (e.getKey().matches(label, exporterContext, length)) {
                 return e.getValue().clone();
             }
@@ -413,7 +562,7 @@ final class DtlsConnection implements DtlsSession {
     }
 
     private SecurityParameters params() {
-        return handshake.context().getSecurityParametersConnection();
+        return completed().context().getSecurityParametersConnection();
     }
 
     @Override
@@ -423,16 +572,24 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Mono<Void> send(Publisher<? extends ByteBuf> data) {
-        // Records are protected in order, 32 fetched ahead at most, on the thread that emits them
-        // (a records worker echoing what it received, an application thread), or on the records
-        // scheduler when that thread is an event loop; a record waits for its write only when the
-        // socket's outbound buffer is full.
-        return Flux.from(data)
-                .concatMap(record -> Schedulers.isInNonBlockingThread()
+        // Records are protected in order, 32 fetched ahead at most, on the thread that emits them,
+        // the event loop included when the record layer protects them (AEAD needs no random
+        // numbers); only BouncyCastle's own record layer, or a non-AEAD suite's random IVs, send
+        // them from an event loop to the records scheduler. A record waits for its write only
+        // when the socket's outbound buffer is full. A server's session may be handed out
+        // mid-handshake: its records wait for the keys.
+        Mono<Void> records = Flux.from(data)
+                .concatMap(record -> needsHop()
                         ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS)
                         : sendOne(record), 32)
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::release)
                 .then();
+        return state == SecureSessionState.HANDSHAKE ? handshakeResult.asMono().then(records) : records;
+    }
+
+    private boolean needsHop() {
+        RecordLayer r = records;
+        return Schedulers.isInNonBlockingThread() && (r == null || !r.nonBlocking());
     }
 
     private Mono<Void> sendOne(ByteBuf record) {
@@ -441,11 +598,26 @@ final class DtlsConnection implements DtlsSession {
             if (closed.get()) {
                 return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
             }
-            byte[] bytes = new byte[record.readableBytes()];
-            record.getBytes(record.readerIndex(), bytes);
+            RecordLayer r = records;
+            int length = record.readableBytes();
+            byte[] bytes;
+            int offset;
+            if (record.hasArray()) {
+                bytes = record.array();
+                offset = record.arrayOffset() + record.readerIndex();
+            } else {
+                bytes = new byte[length];
+                offset = 0;
+                record.getBytes(record.readerIndex(), bytes);
+            }
+            // One lock orders sequence numbers and writes alike, so records leave in sequence order.
             synchronized (this) {
-                dtls.send(bytes, 0, bytes.length);
-                write = lastWrite;
+                if (r != null) {
+                    write = socket.write(r.protect(APPLICATION_DATA, bytes, offset, length), remote);
+                } else {
+                    dtls.send(bytes, offset, length);
+                    write = lastWrite;
+                }
             }
         } catch (IOException e) {
             return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
@@ -471,17 +643,27 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Mono<Void> close() {
-        return Mono.<Void>fromRunnable(() -> {
-            DTLSTransport t = dtls;
-            if (t != null && !closed.get()) {
-                try {
-                    t.close();
-                } catch (IOException e) {
-                    // The close_notify could not be sent; the session ends all the same.
+        return Mono.defer(() -> {
+            RecordLayer r = records;
+            Mono<Void> close = Mono.fromRunnable(() -> {
+                DTLSTransport t = dtls;
+                if (!closed.get()) {
+                    try {
+                        if (r != null) {
+                            synchronized (this) {
+                                socket.write(r.protect(ALERT, CLOSE_NOTIFY, 0, 2), remote);
+                            }
+                        } else if (t != null) {
+                            t.close();
+                        }
+                    } catch (IOException e) {
+                        // The close_notify could not be sent; the session ends all the same.
+                    }
                 }
-            }
-            closeTransport();
-        }).subscribeOn(DtlsRuntime.RECORDS).then(terminated.asMono());
+                closeTransport();
+            });
+            return (r != null && r.nonBlocking() ? close : close.subscribeOn(DtlsRuntime.RECORDS)).then(terminated.asMono());
+        });
     }
 
     @Override
@@ -503,6 +685,7 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public String toString() {
-        return "DtlsSession[" + socket.localAddress() + " <-> " + remote + (handshake != null ? ", " + cipherSuite() : "") + "]";
+        return "DtlsSession[" + socket.localAddress() + " <-> " + remote + ", " + (state == SecureSessionState.ESTABLISHED ? cipherSuite()
+                : state) + "]";
     }
 }

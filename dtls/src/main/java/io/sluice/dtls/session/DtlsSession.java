@@ -2,9 +2,10 @@ package io.sluice.dtls.session;
 
 import io.sluice.security.SecureDatagramSession;
 import java.util.Optional;
+import reactor.core.publisher.Mono;
 
 /**
- * An established DTLS 1.2 session with one peer: a {@link SecureDatagramSession} whose payloads
+ * A DTLS 1.2 session with one peer: a {@link SecureDatagramSession} whose payloads
  * are DTLS application-data records, plus what only DTLS has (use_srtp, RFC 5705 exports,
  * connection IDs). Closing sends close_notify.
  *
@@ -16,6 +17,16 @@ import java.util.Optional;
  * an idle session holds memory only, no thread.
  */
 public interface DtlsSession extends SecureDatagramSession {
+
+    /**
+     * This session once its handshake has completed. A client's sessions are; a server's are
+     * handed out as their handshakes start.
+     *
+     * @return the session; fails with a {@link DtlsException} if the handshake failed or the
+     *         session closed first
+     */
+    @Override
+    Mono<DtlsSession> established();
 
     /**
      * The DTLS-SRTP protection profile negotiated with use_srtp (RFC 5764), if both ends asked for it.

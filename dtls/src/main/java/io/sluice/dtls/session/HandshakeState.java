@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.io.IOException;
 import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.crypto.TlsCipher;
 
 /**
  * One handshake's Sluice settings and what it yields: the timeout, the RFC 5705 exports taken at
@@ -26,6 +28,8 @@ final class HandshakeState {
     volatile byte[] pskKey;
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
     private volatile SrtpKeys srtpKeys;
+    /** The application records' cipher, for the session's own record layer; handed over once. */
+    private volatile TlsCipher cipher;
 
     HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId,
                    int[] cipherSuites) {
@@ -46,7 +50,19 @@ final class HandshakeState {
         // Taken whenever use_srtp was agreed, declared or not: the master secret is gone afterwards.
         srtpKeys = srtp.chosen().map(p -> new SrtpKeys(p, tlsContext.exportKeyingMaterial(SrtpKeys.EXPORTER_LABEL, null,
                 p.keyingMaterialLength()))).orElse(null);
+        try {
+            cipher = RecordLayer.cipherFor(tlsContext);
+        } catch (IOException | RuntimeException e) {
+            cipher = null; // BouncyCastle's own record layer carries the session instead
+        }
         context = tlsContext;
+    }
+
+    /** The record cipher, once; null if BouncyCastle's record layer is to carry the session. */
+    TlsCipher takeCipher() {
+        TlsCipher c = cipher;
+        cipher = null;
+        return c;
     }
 
     /** What the peer's {@code getNewConnectionID} answers: BouncyCastle offers it only for DTLS 1.2. */

@@ -31,7 +31,7 @@ import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
- * A listening DTLS server. New sessions arrive on {@link #sessions()}; datagrams are routed to
+ * A listening DTLS server. New sessions arrive on {@link #sessions()} as their handshakes start; datagrams are routed to
  * sessions by the peer's address, or, for records carrying a connection ID (RFC 9146), by that ID.
  *
  * <p>A datagram from an unknown address is considered only if it is a ClientHello. Without a
@@ -93,14 +93,28 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     }
 
     /**
-     * Sessions as their handshakes complete, for one subscriber; completes when the server is
-     * disposed. At most {@code maxSessions} wait for a subscriber.
+     * Sessions as their handshakes start, once the client has passed the cookie exchange, for one
+     * subscriber; completes when the server is disposed. At most {@code maxSessions} wait for a
+     * subscriber. Each starts in {@code HANDSHAKE} ({@link DtlsSession#states()}); read what it
+     * negotiated after {@link DtlsSession#established()}, or take
+     * {@link #establishedSessions()} instead.
      *
      * @return the sessions
      */
     @Override
     public Flux<DtlsSession> sessions() {
         return Flux.from(sessions);
+    }
+
+    /**
+     * The sessions of {@link #sessions()} whose handshakes complete, as they complete; failed
+     * handshakes are left out (and counted in {@link #failedHandshakes()}). Takes the place of
+     * {@link #sessions()}: the two share one subscriber.
+     *
+     * @return the established sessions
+     */
+    public Flux<DtlsSession> establishedSessions() {
+        return sessions().flatMap(s -> s.established().onErrorResume(e -> Mono.empty()), maxSessions);
     }
 
     /**
@@ -324,6 +338,14 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             connection.awaitSecondFlight(secondFlightNanos);
             handshaking.add(connection);
             connections.put(peer, connection);
+            // Handed out now, in HANDSHAKE: the cookie proved the address, so this costs a spoofer nothing.
+            if (!sessions.offer(connection)) {
+                // The queue closed it: the server is stopping, or nobody takes sessions.
+                LOG.warn("DTLS handshake with {} abandoned: the server is stopping or its {} unclaimed sessions are"
+                        + " not being taken", peer, sessions.capacity());
+                handshaking.remove(connection);
+                return;
+            }
             DtlsRuntime.HANDSHAKES.schedule(() -> accept(connection, request));
         }
     }
@@ -347,7 +369,10 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             return false;
         }
         evictedHandshakes.incrementAndGet();
-        oldest.closeTransport(); // BouncyCastle's wait ends with an IOException and frees its thread
+        // BouncyCastle's wait ends with an IOException and frees its thread.
+        oldest.closeTransport(new DtlsException(DtlsErrorCode.HANDSHAKE_FAILED, "the handshake with " + oldest.remoteAddress()
+                + " made way for a new client: its client sent nothing after its ClientHello while the " + maxHandshakes
+                + " handshake places were taken"));
         return true;
     }
 
@@ -406,15 +431,11 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 unassign(connection);
             }
             established.incrementAndGet();
-            if (!sessions.offer(connection)) {
-                // The queue closed the session: the server is stopping, or nobody takes sessions.
-                LOG.warn("DTLS session with {} closed: the server is stopping or its {} unclaimed sessions are"
-                        + " not being taken", connection.remoteAddress(), sessions.capacity());
-            }
         } catch (Exception e) {
             failedHandshakes.incrementAndGet();
-            connection.closeTransport();
-            LOG.debug("{}", Handshakes.failure(e, connection.remoteAddress()).getMessage());
+            DtlsException failure = Handshakes.failure(e, connection.remoteAddress());
+            connection.closeTransport(failure);
+            LOG.debug("{}", failure.getMessage());
         } finally {
             handshaking.remove(connection);
         }

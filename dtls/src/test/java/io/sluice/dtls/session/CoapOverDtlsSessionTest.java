@@ -11,15 +11,90 @@ import io.sluice.coap.CoapSession;
 import io.sluice.coap.CoapSessionState;
 import io.sluice.coap.CoapSessionType;
 import io.sluice.coap.LiveCoapServer;
+import io.sluice.testing.Await;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
-/** A CoAP client session through its DTLS handshake, seen from its start (libcoap's HELLO session). */
+/** CoAP sessions through their DTLS handshakes, seen from their start (libcoap's HELLO sessions), on both sides. */
 class CoapOverDtlsSessionTest {
+
+    @Test
+    void aServerSessionIsHelloInHandshakeWhileItsDtlsHandshakeRunsThenServerEstablished() {
+        LiveCoapServer server = CoapServer.create().port(0)
+                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi"))))
+                .dtls(DtlsServer.psk("hint", id -> KEY.clone()))
+                .bind().block(WAIT);
+        Disposable.Composite owned = Disposables.composite();
+        try {
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.localAddress().getPort());
+            Sinks.Empty<Void> gate = Sinks.empty();
+            BlockingQueue<DtlsSession> client = new LinkedBlockingQueue<>();
+            owned.add(HeldHandshake.connect(DtlsClient.psk("held", KEY), address, gate, owned).subscribe(client::add));
+
+            Await.until(() -> !server.sessions().isEmpty(), WAIT);
+            CoapSession hello = server.sessions().get(0);
+            assertThat(hello.type()).isEqualTo(CoapSessionType.HELLO);
+            assertThat(hello.state()).isEqualTo(CoapSessionState.HANDSHAKE);
+            StepVerifier states = StepVerifier.create(hello.states().take(2))
+                    .expectNext(CoapSessionState.HANDSHAKE, CoapSessionState.ESTABLISHED).expectComplete().verifyLater();
+
+            gate.tryEmitEmpty();
+            states.verify(WAIT);
+            assertThat(hello.type()).isEqualTo(CoapSessionType.SERVER);
+            assertThat(hello.pskKey()).hasValueSatisfying(k -> assertThat(k).isEqualTo(KEY));
+            assertThat(hello.pskHint()).hasValueSatisfying(h -> assertThat(new String(h, StandardCharsets.UTF_8)).isEqualTo("hint"));
+            DtlsSession dtls = client.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(dtls).isNotNull();
+            owned.add(dtls);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            owned.dispose();
+            server.dispose();
+        }
+    }
+
+    @Test
+    void aServerSessionWhoseHandshakeFailsEndsClosedWithoutEverServing() {
+        LiveCoapServer server = CoapServer.create().port(0)
+                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi"))))
+                .dtls(DtlsServer.psk("hint", id -> KEY.clone()))
+                .bind().block(WAIT);
+        Disposable.Composite owned = Disposables.composite();
+        try {
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.localAddress().getPort());
+            Sinks.Empty<Void> gate = Sinks.empty();
+            BlockingQueue<Throwable> failed = new LinkedBlockingQueue<>();
+            owned.add(HeldHandshake.connect(DtlsClient.psk("wrong", "not-the-right-key".getBytes(StandardCharsets.US_ASCII)), address, gate, owned)
+                    .subscribe(null, failed::add));
+            Await.until(() -> !server.sessions().isEmpty(), WAIT);
+            CoapSession hello = server.sessions().get(0);
+            assertThat(hello.type()).isEqualTo(CoapSessionType.HELLO);
+            StepVerifier states = StepVerifier.create(hello.states())
+                    .expectNext(CoapSessionState.HANDSHAKE, CoapSessionState.CLOSED).expectComplete().verifyLater();
+            gate.tryEmitEmpty();
+            states.verify(WAIT);
+            assertThat(hello.type()).isEqualTo(CoapSessionType.HELLO);
+            assertThat(failed.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isInstanceOf(DtlsException.class);
+            Await.until(() -> server.sessions().isEmpty(), WAIT);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            owned.dispose();
+            server.dispose();
+        }
+    }
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final byte[] KEY = "coap-dtls-key-16".getBytes(StandardCharsets.US_ASCII);

@@ -54,6 +54,8 @@ class DtlsBadInputTest {
             record(23, 7, 30, 30),                                // an epoch that does not exist
             record(23, 1, 200, 20),                               // length beyond the datagram
             record(21, 1, 2, 2),                                  // a too-short "alert"
+            record(23, 0, 30, 30),                                // application data in the handshake's epoch
+            record(20, 0, 1, 1),                                  // a stray ChangeCipherSpec
         };
         for (byte[] attack : attacks) {
             socket.write(Unpooled.wrappedBuffer(attack), server.localAddress());
@@ -64,8 +66,9 @@ class DtlsBadInputTest {
                 .expectComplete()
                 .verify(TIMEOUT);
         assertThat(server.connections()).isEqualTo(1);
-        // Five never reach BouncyCastle; the garbage of the right size and the unknown epoch do, and it discards them.
-        assertThat(server.droppedDatagrams()).isGreaterThanOrEqualTo(5);
+        // The session's record layer drops and counts each (the stray ChangeCipherSpec only asks it to
+        // resend a final flight the client evidently has: no application record has come yet).
+        assertThat(server.droppedDatagrams()).isGreaterThanOrEqualTo(attacks.length - 1);
         session.close().block(TIMEOUT);
         socket.dispose();
     }

@@ -49,7 +49,7 @@ class DtlsCertificateTest {
         server = DtlsServer.certificate(pki.issue("rsa-server", false)).clientAuth(ClientAuth.REQUIRED, pki.trust())
                 .bind(LOOPBACK).block(TIMEOUT);
         java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-        server.sessions().doOnNext(accepted::add).subscribe(s -> s.send(s.receive().map(b -> DtlsPskTest.utf8(DtlsPskTest.text(b).toUpperCase())))
+        server.establishedSessions().doOnNext(accepted::add).subscribe(s -> s.send(s.receive().map(b -> DtlsPskTest.utf8(DtlsPskTest.text(b).toUpperCase())))
                 .subscribe(null, e -> { }));
         DtlsSession session = DtlsClient.certificates(pki.trust()).identity(pki.issue("client-7", true)).connect(server.localAddress())
                 .block(TIMEOUT);
@@ -91,7 +91,7 @@ class DtlsCertificateTest {
         TestPki pki = new TestPki("Sluice Test CA");
         server = DtlsServer.certificate(pki.issue("server", true)).clientAuth(ClientAuth.OPTIONAL, pki.trust()).bind(LOOPBACK).block(TIMEOUT);
         java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-        server.sessions().doOnNext(accepted::add).subscribe(s -> s.send(s.receive().map(b -> DtlsPskTest.utf8(DtlsPskTest.text(b).toUpperCase())))
+        server.establishedSessions().doOnNext(accepted::add).subscribe(s -> s.send(s.receive().map(b -> DtlsPskTest.utf8(DtlsPskTest.text(b).toUpperCase())))
                 .subscribe(null, e -> { }));
         DtlsSession anonymous = DtlsClient.certificates(pki.trust()).connect(server.localAddress()).block(TIMEOUT);
         roundTrip(anonymous);

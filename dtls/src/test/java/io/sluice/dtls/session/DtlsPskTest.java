@@ -43,12 +43,77 @@ class DtlsPskTest {
     }
 
     @Test
+    void aServerSessionIsHandedOutWhenItsHandshakeStartsAndReportsItsStates() throws Exception {
+        server = DtlsServer.psk("sluice", id -> KEY).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        java.util.concurrent.BlockingQueue<DtlsSession> handedOut = new java.util.concurrent.LinkedBlockingQueue<>();
+        server.sessions().subscribe(handedOut::add);
+        reactor.core.Disposable.Composite owned = reactor.core.Disposables.composite();
+        try {
+            reactor.core.publisher.Sinks.Empty<Void> gate = reactor.core.publisher.Sinks.empty();
+            java.util.concurrent.BlockingQueue<DtlsSession> client = new java.util.concurrent.LinkedBlockingQueue<>();
+            owned.add(HeldHandshake.connect(DtlsClient.psk("client-1", KEY), server.localAddress(), gate, owned).subscribe(client::add));
+
+            DtlsSession session = handedOut.poll(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(session).as("handed out before its handshake completed").isNotNull();
+            assertThat(server.established()).isZero();
+            assertThat(session.remoteAddress()).isNotNull();
+            org.assertj.core.api.Assertions.assertThatThrownBy(session::cipherSuite)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("has not completed");
+            StepVerifier states = StepVerifier.create(session.states())
+                    .expectNext(io.sluice.security.SecureSessionState.HANDSHAKE, io.sluice.security.SecureSessionState.ESTABLISHED,
+                            io.sluice.security.SecureSessionState.CLOSED)
+                    .expectComplete().verifyLater();
+            // An echo subscribed now waits for the keys rather than failing.
+            session.send(session.receive().map(b -> utf8(text(b).toUpperCase()))).subscribe(null, e -> { });
+
+            gate.tryEmitEmpty();
+            StepVerifier.create(session.established()).expectNext(session).expectComplete().verify(TIMEOUT);
+            assertThat(session.cipherSuite()).isEqualTo("TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256");
+            DtlsSession peer = client.poll(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            StepVerifier.create(peer.receive().map(DtlsPskTest::text).take(1))
+                    .then(() -> peer.send(Flux.just("held").map(DtlsPskTest::utf8)).subscribe())
+                    .expectNext("HELD").expectComplete().verify(TIMEOUT);
+            peer.close().block(TIMEOUT);
+            states.verify(TIMEOUT);
+        } finally {
+            owned.dispose();
+        }
+    }
+
+    @Test
+    void aServerSessionWhoseHandshakeFailsReportsTheFailure() throws Exception {
+        // A record under the wrong key is dropped silently (RFC 6347 §4.1.2.7), so the server's side ends by its timeout.
+        server = DtlsServer.psk("sluice", id -> KEY).handshakeTimeout(Duration.ofSeconds(2)).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        java.util.concurrent.BlockingQueue<DtlsSession> handedOut = new java.util.concurrent.LinkedBlockingQueue<>();
+        server.sessions().subscribe(handedOut::add);
+        reactor.core.Disposable.Composite owned = reactor.core.Disposables.composite();
+        try {
+            reactor.core.publisher.Sinks.Empty<Void> gate = reactor.core.publisher.Sinks.empty();
+            owned.add(HeldHandshake.connect(DtlsClient.psk("client-1", "the-wrong-key-16".getBytes(StandardCharsets.US_ASCII)),
+                    server.localAddress(), gate, owned).subscribe(null, e -> { }));
+            DtlsSession session = handedOut.poll(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            StepVerifier states = StepVerifier.create(session.states())
+                    .expectNext(io.sluice.security.SecureSessionState.HANDSHAKE, io.sluice.security.SecureSessionState.CLOSED)
+                    .expectComplete().verifyLater();
+            StepVerifier records = StepVerifier.create(session.receive()).expectError(DtlsException.class).verifyLater();
+            gate.tryEmitEmpty();
+            StepVerifier.create(session.established()).expectError(DtlsException.class).verify(TIMEOUT);
+            states.verify(TIMEOUT);
+            records.verify(TIMEOUT);
+            StepVerifier.create(session.send(Flux.just("late").map(DtlsPskTest::utf8))).expectError(DtlsException.class).verify(TIMEOUT);
+            assertThat(server.failedHandshakes()).isEqualTo(1);
+        } finally {
+            owned.dispose();
+        }
+    }
+
+    @Test
     void pskHandshakeAndEchoBothWays() {
         server = DtlsServer.psk("sluice", id -> new String(id, StandardCharsets.UTF_8).equals("client-1") ? KEY : null)
                 .exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)
                 .bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
         java.util.List<DtlsSession> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
-        server.sessions().doOnNext(accepted::add)
+        server.establishedSessions().doOnNext(accepted::add)
                 .subscribe(s -> s.send(s.receive().map(b -> utf8(text(b).toUpperCase()))).subscribe(null, e -> { }));
         DtlsSession session = DtlsClient.psk("client-1", KEY).exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)
                 .connect(server.localAddress()).block(TIMEOUT);

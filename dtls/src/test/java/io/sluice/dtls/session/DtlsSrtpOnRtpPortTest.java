@@ -113,7 +113,7 @@ class DtlsSrtpOnRtpPortTest {
                 .serve(PacketPipe.of(serverRx.packets(), serverPort.socket(RtpPort.Port.RTP)))
                 .block(TIMEOUT));
         BlockingQueue<DtlsSession> accepted = new LinkedBlockingQueue<>();
-        own(server.sessions().subscribe(accepted::add));
+        own(server.establishedSessions().subscribe(accepted::add));
 
         RtpPort clientPort = own(RtpPort.bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT));
         DtlsRx clientRx = own(DtlsRx.spec().create().block(TIMEOUT));

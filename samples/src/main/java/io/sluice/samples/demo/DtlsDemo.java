@@ -95,7 +95,7 @@ final class DtlsDemo {
                     .srtpProfiles(SrtpProfile.AEAD_AES_128_GCM, SrtpProfile.AES128_CM_HMAC_SHA1_80)
                     .serve(PacketPipe.of(answererRx.packets(), answerer.socket(RtpPort.Port.RTP)))
                     .block(TIMEOUT);
-            Mono<DtlsSession> accepted = server.sessions().next().cache();
+            Mono<DtlsSession> accepted = server.establishedSessions().next().cache();
             accepted.subscribe();
             DtlsTx toAnswerer = DtlsTx.to(answererAddress).on(offerer.socket(RtpPort.Port.RTP)).block(TIMEOUT);
             DtlsSession client = DtlsClient.psk("demo-media", key)
