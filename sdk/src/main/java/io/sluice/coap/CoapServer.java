@@ -415,14 +415,25 @@ public final class CoapServer {
         }
     }
 
+    /** Datagrams one {@code recvmmsg} reads at most on the native transport. */
+    private static final int DATAGRAMS_PER_READ = 16;
+
     static Bootstrap datagramBootstrap(EventLoop loop, EventLoopGroup group, CoapEndpoint endpoint, boolean viaGroup) {
-        return new Bootstrap()
+        Class<? extends DatagramChannel> type = CoapLoops.LOOPS.onChannelClass(DatagramChannel.class, group);
+        // One byte over the limit, so an oversized datagram shows as such instead of arriving truncated.
+        int slot = EndpointConfig.MAX_DATAGRAM_BYTES + 1;
+        Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(CoapLoops.LOOPS.onChannelClass(DatagramChannel.class, group))
+                .channel(type)
                 .option(ChannelOption.SO_RCVBUF, 1 << 20)
-                // One byte over the limit, so an oversized datagram shows as such instead of arriving truncated.
-                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(EndpointConfig.MAX_DATAGRAM_BYTES + 1))
                 .handler(new UdpLink.Reader(endpoint, viaGroup, EndpointConfig.MAX_DATAGRAM_BYTES));
+        if (type == io.netty.channel.epoll.EpollDatagramChannel.class) {
+            // recvmmsg: up to 16 datagrams per system call, each a slice of one buffer. The endpoint
+            // handles every datagram before the read returns, so no slice outlives the batch.
+            return bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot)
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slot * DATAGRAMS_PER_READ));
+        }
+        return bootstrap.option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slot));
     }
 
     private Mono<LiveCoapServer> bindReliable() {

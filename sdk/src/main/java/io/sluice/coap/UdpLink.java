@@ -10,12 +10,22 @@ import io.sluice.codec.coap.CoapMessageCodec;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.LongAdder;
 
-/** A UDP socket: shared by every session of a server, or owned by one client session. */
+/**
+ * A UDP socket: shared by every session of a server, or owned by one client session.
+ *
+ * <p>Messages sent on the socket's loop while it is reading a batch of datagrams (a server's
+ * answers, made as the requests are read) are written and flushed once when the batch ends, so the
+ * native transport sends them with one {@code sendmmsg}; messages sent at any other time are flushed
+ * at once.
+ */
 final class UdpLink implements Link {
 
     private final Channel channel;
     private final boolean owned;
     private final LongAdder unsent;
+    // On the channel's loop only: a read batch is in progress, and writes wait for its end.
+    private boolean reading;
+    private boolean unflushed;
 
     UdpLink(Channel channel, boolean owned, LongAdder unsent) {
         this.channel = channel;
@@ -36,7 +46,26 @@ final class UdpLink implements Link {
             out.release();
             throw e;
         }
-        channel.writeAndFlush(new DatagramPacket(out, to), channel.voidPromise());
+        if (reading && channel.eventLoop().inEventLoop()) {
+            channel.write(new DatagramPacket(out, to), channel.voidPromise());
+            unflushed = true;
+        } else {
+            channel.writeAndFlush(new DatagramPacket(out, to), channel.voidPromise());
+        }
+    }
+
+    /** A read batch starts; on the loop. */
+    void readStarted() {
+        reading = true;
+    }
+
+    /** A read batch ended: what it answered goes out together; on the loop. */
+    void readComplete() {
+        reading = false;
+        if (unflushed) {
+            unflushed = false;
+            channel.flush();
+        }
     }
 
     @Override
@@ -73,6 +102,9 @@ final class UdpLink implements Link {
                 io.netty.util.ReferenceCountUtil.release(msg);
                 return;
             }
+            if (endpoint.link instanceof UdpLink link) {
+                link.readStarted();
+            }
             try {
                 if (packet.content().readableBytes() > maxDatagramBytes) {
                     endpoint.malformed.increment();
@@ -82,6 +114,14 @@ final class UdpLink implements Link {
             } finally {
                 packet.release();
             }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (endpoint.link instanceof UdpLink link) {
+                link.readComplete();
+            }
+            ctx.fireChannelReadComplete();
         }
 
         @Override

@@ -28,7 +28,6 @@ import java.util.concurrent.locks.LockSupport;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DatagramTransport;
-import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsTimeoutException;
 import io.sluice.security.SecureSessionState;
 import org.reactivestreams.Publisher;
@@ -313,7 +312,7 @@ final class DtlsConnection implements DtlsSession {
         org.bouncycastle.tls.crypto.TlsCipher cipher = completed.takeCipher();
         if (cipher != null) {
             // BouncyCastle's transport is not used again: one writer per epoch from here on.
-            records = RecordLayer.after(cipher, completed.context().getSecurityParametersConnection().getCipherSuite(), highestWritten,
+            records = RecordLayer.after(cipher, completed.negotiated().cipherSuite(), highestWritten,
                     flight);
             flight = null;
             drainQueued();
@@ -375,6 +374,10 @@ final class DtlsConnection implements DtlsSession {
 
     void failed(Throwable error) {
         closeTransport(error);
+    }
+
+    boolean isEstablished() {
+        return state == SecureSessionState.ESTABLISHED;
     }
 
     @Override
@@ -489,7 +492,7 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public String cipherSuite() {
-        return DtlsRuntime.suiteName(params().getCipherSuite());
+        return DtlsRuntime.suiteName(params().cipherSuite());
     }
 
     @Override
@@ -516,13 +519,13 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Optional<byte[]> pskIdentity() {
-        byte[] id = params().getPSKIdentity();
+        byte[] id = params().pskIdentity();
         return id == null ? Optional.empty() : Optional.of(id.clone());
     }
 
     @Override
     public List<X509Certificate> peerCertificates() {
-        Certificate chain = params().getPeerCertificate();
+        Certificate chain = params().peerCertificate();
         List<X509Certificate> out = new ArrayList<>();
         if (chain == null) {
             return out;
@@ -552,17 +555,17 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Optional<ConnectionIds> connectionIds() {
-        SecurityParameters p = params();
-        byte[] inbound = p.getConnectionIDPeer();
-        byte[] outbound = p.getConnectionIDLocal();
+        HandshakeState.Negotiated p = params();
+        byte[] inbound = p.connectionIdPeer();
+        byte[] outbound = p.connectionIdLocal();
         if (inbound == null || outbound == null) {
             return Optional.empty();
         }
         return Optional.of(new ConnectionIds(inbound.clone(), outbound.clone()));
     }
 
-    private SecurityParameters params() {
-        return completed().context().getSecurityParametersConnection();
+    private HandshakeState.Negotiated params() {
+        return completed().negotiated();
     }
 
     @Override

@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
  * releases it; each {@code ByteBuf} given to {@link #send} belongs to the session, which
  * releases it once protected and written.
  *
- * <p>Thread-safe. Records are processed on Sluice's bounded DTLS scheduler when datagrams arrive;
- * an idle session holds memory only, no thread.
+ * <p>Thread-safe. Records are opened on the thread the datagram arrives on (the event loop) and
+ * protected on the thread that sends them, without blocking; an idle session holds memory only,
+ * no thread. Records from {@link #receive()} are delivered on the event loop.
  */
 public interface DtlsSession extends SecureDatagramSession {
 

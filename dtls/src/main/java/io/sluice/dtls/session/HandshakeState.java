@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.io.IOException;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.crypto.TlsCipher;
 
@@ -22,7 +24,7 @@ final class HandshakeState {
     private final byte[] connectionId;
     private final int[] cipherSuites;
     private final List<KeyingExport> wanted;
-    private volatile TlsContext context;
+    private volatile Negotiated negotiated;
     /** The PSK identity hint the server offered and the key the session was keyed with, when PSK was used. */
     volatile byte[] pskHint;
     volatile byte[] pskKey;
@@ -55,7 +57,23 @@ final class HandshakeState {
         } catch (IOException | RuntimeException e) {
             cipher = null; // BouncyCastle's own record layer carries the session instead
         }
-        context = tlsContext;
+        SecurityParameters p = tlsContext.getSecurityParametersConnection();
+        // What the session reports, copied out so that the context (its parameters, nonce
+        // generator and the rest) need not outlive the handshake: an idle session keeps only this.
+        negotiated = new Negotiated(p.getCipherSuite(), p.getPSKIdentity(), p.getPeerCertificate(), p.getConnectionIDLocal(),
+                p.getConnectionIDPeer());
+    }
+
+    /**
+     * What a completed handshake settled.
+     *
+     * @param pskIdentity null unless a PSK was used
+     * @param peerCertificate null or empty when the peer presented none
+     * @param connectionIdLocal the connection ID this side receives, null if none was negotiated
+     * @param connectionIdPeer the connection ID the peer receives, null if none was negotiated
+     */
+    record Negotiated(int cipherSuite, byte[] pskIdentity, Certificate peerCertificate, byte[] connectionIdLocal,
+                      byte[] connectionIdPeer) {
     }
 
     /** The record cipher, once; null if BouncyCastle's record layer is to carry the session. */
@@ -75,8 +93,8 @@ final class HandshakeState {
         return cipherSuites.clone();
     }
 
-    TlsContext context() {
-        return context;
+    Negotiated negotiated() {
+        return negotiated;
     }
 
     Map<KeyingExport, byte[]> exports() {

@@ -267,10 +267,14 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                     return;
                 }
                 DtlsConnection existing = connections.get(peer);
-                if (existing != null) {
-                    existing.offer(content, peer);
+                if (existing == null) {
+                    onNewPeer(peer, content, null);
+                } else if (existing.isEstablished() && isClientHello(content)) {
+                    // RFC 6347 §4.2.8: a client that lost its state (restarted on the same port, a
+                    // NAT reusing it) starts over; it gets the cookie exchange like anyone else.
+                    onNewPeer(peer, content, existing);
                 } else {
-                    onNewPeer(peer, content);
+                    existing.offer(content, peer);
                 }
             } finally {
                 packet.release();
@@ -293,7 +297,8 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             }
         }
 
-        private void onNewPeer(InetSocketAddress peer, ByteBuf content) {
+        /** @param replaced the established session at that address, ended if the new handshake may start */
+        private void onNewPeer(InetSocketAddress peer, ByteBuf content, DtlsConnection replaced) {
             if (!isClientHello(content)) {
                 dropped.incrementAndGet();
                 return;
@@ -326,6 +331,11 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                     dropped.incrementAndGet();
                 }
                 return;
+            }
+            if (replaced != null) {
+                // The cookie proves the hello came from the address: the old session's peer is gone.
+                replaced.closeTransport(new DtlsException(DtlsErrorCode.CLOSED, "the client at " + peer
+                        + " started a new handshake (RFC 6347 §4.2.8)"));
             }
             if ((handshaking.size() >= maxHandshakes && !evictStalledHandshake()) || connections.size() >= maxSessions) {
                 dropped.incrementAndGet();

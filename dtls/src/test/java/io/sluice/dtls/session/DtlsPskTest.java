@@ -108,6 +108,34 @@ class DtlsPskTest {
     }
 
     @Test
+    void aClientThatLostItsStateStartsOverFromTheSameAddress() {
+        server = DtlsServer.psk(null, id -> KEY).bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        java.util.concurrent.BlockingQueue<DtlsSession> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
+        server.sessions().doOnNext(accepted::add).subscribe(s -> s.send(s.receive().map(b -> utf8(text(b).toUpperCase())))
+                .subscribe(null, e -> { }));
+        io.sluice.dtls.packet.UdpSocket first = io.sluice.dtls.packet.UdpSocket.bind(new InetSocketAddress("127.0.0.1", 0)).block(TIMEOUT);
+        InetSocketAddress address = first.localAddress();
+        DtlsClient.psk("client-1", KEY).connect(first, server.localAddress()).block(TIMEOUT);
+        // The client's process dies: its socket closes, no close_notify goes out.
+        first.dispose();
+        first.onDispose().block(TIMEOUT);
+        io.sluice.dtls.packet.UdpSocket again = io.sluice.dtls.packet.UdpSocket.bind(address).block(TIMEOUT);
+        try {
+            DtlsSession restarted = DtlsClient.psk("client-1", KEY).handshakeTimeout(Duration.ofSeconds(5))
+                    .connect(again, server.localAddress()).block(TIMEOUT);
+            StepVerifier.create(restarted.receive().map(DtlsPskTest::text).take(1))
+                    .then(() -> restarted.send(Flux.just("again").map(DtlsPskTest::utf8)).subscribe())
+                    .expectNext("AGAIN").expectComplete().verify(TIMEOUT);
+            DtlsSession old = accepted.poll();
+            StepVerifier.create(old.onClose()).as("the old session made way").expectComplete().verify(TIMEOUT);
+            assertThat(server.connections()).isEqualTo(1);
+            assertThat(server.established()).isEqualTo(2);
+        } finally {
+            again.dispose();
+        }
+    }
+
+    @Test
     void pskHandshakeAndEchoBothWays() {
         server = DtlsServer.psk("sluice", id -> new String(id, StandardCharsets.UTF_8).equals("client-1") ? KEY : null)
                 .exportKeyingMaterial("EXTRACTOR-dtls_srtp", null, 60)
