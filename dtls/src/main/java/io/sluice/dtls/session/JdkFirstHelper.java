@@ -23,15 +23,30 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  */
 final class JdkFirstHelper extends DefaultJcaJceHelper {
 
-    private final ProviderJcaJceHelper bc = new ProviderJcaJceHelper(new BouncyCastleProvider());
+    private final BouncyCastleProvider bcProvider = new BouncyCastleProvider();
+    private final ProviderJcaJceHelper bc = new ProviderJcaJceHelper(bcProvider);
+    /**
+     * The provider found for each cipher algorithm. A {@code Cipher} made without naming its
+     * provider keeps the candidate list for a provider chosen late (at its first init), several
+     * hundred bytes per instance; every established session holds two, so the second and later
+     * ones are made from the provider found the first time.
+     */
+    private final java.util.Map<String, java.security.Provider> cipherProviders = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public Cipher createCipher(String algorithm) throws NoSuchAlgorithmException, NoSuchPaddingException {
-        try {
-            return super.createCipher(algorithm);
-        } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
-            return bc.createCipher(algorithm);
+        java.security.Provider known = cipherProviders.get(algorithm);
+        if (known != null) {
+            return Cipher.getInstance(algorithm, known);
         }
+        Cipher c;
+        try {
+            c = super.createCipher(algorithm);
+        } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
+            c = bc.createCipher(algorithm);
+        }
+        cipherProviders.putIfAbsent(algorithm, c.getProvider());
+        return c;
     }
 
     @Override

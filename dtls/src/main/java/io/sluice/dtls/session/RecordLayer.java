@@ -104,15 +104,80 @@ final class RecordLayer {
             return null;
         }
         int suite = params.getCipherSuite();
-        TlsCryptoParameters crypto = new TlsCryptoParameters(context) {
+        // BouncyCastle's cipher keeps its crypto parameters, and they their context (parameters,
+        // nonce generator, session: kilobytes per session), though an AEAD cipher reads them only
+        // while it is made. So it is made over a context that lets go of the real one right after.
+        Detachable detachable = new Detachable(context, params);
+        TlsContext view = (TlsContext) java.lang.reflect.Proxy.newProxyInstance(TlsContext.class.getClassLoader(),
+                new Class<?>[] {TlsContext.class}, detachable);
+        TlsCryptoParameters crypto = new TlsCryptoParameters(view) {
             // BouncyCastle's cipher reads the keys from the handshake's parameters, which the
             // context has already moved to the connection's by the time the handshake completes.
             @Override
             public org.bouncycastle.tls.SecurityParameters getSecurityParametersHandshake() {
-                return params;
+                return detachable.params();
             }
         };
-        return context.getCrypto().createCipher(crypto, TlsUtils.getEncryptionAlgorithm(suite), TlsUtils.getMACAlgorithm(suite));
+        try {
+            TlsCipher cipher = context.getCrypto().createCipher(crypto, TlsUtils.getEncryptionAlgorithm(suite), TlsUtils.getMACAlgorithm(suite));
+            if (TlsUtils.getCipherType(suite) != CipherType.aead) {
+                detachable.keep(); // block ciphers draw explicit IVs from the context's nonce generator
+            }
+            return cipher;
+        } finally {
+            detachable.detach();
+        }
+    }
+
+    /** Delegates to a context until detached, then refuses (or, kept, delegates for good). */
+    private static final class Detachable implements java.lang.reflect.InvocationHandler {
+        private volatile TlsContext target;
+        private volatile org.bouncycastle.tls.SecurityParameters params;
+        private volatile boolean kept;
+
+        Detachable(TlsContext target, org.bouncycastle.tls.SecurityParameters params) {
+            this.target = target;
+            this.params = params;
+        }
+
+        org.bouncycastle.tls.SecurityParameters params() {
+            org.bouncycastle.tls.SecurityParameters p = params;
+            if (p == null) {
+                throw new IllegalStateException("the handshake's parameters are gone: its record cipher is already made");
+            }
+            return p;
+        }
+
+        void keep() {
+            kept = true;
+        }
+
+        void detach() {
+            if (!kept) {
+                target = null;
+                params = null;
+            }
+        }
+
+        @Override
+        public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) throws Throwable {
+            if (method.getDeclaringClass() == Object.class) {
+                return switch (method.getName()) {
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> "TlsContext view";
+                };
+            }
+            TlsContext t = target;
+            if (t == null) {
+                throw new IllegalStateException("the handshake's context is gone: its record cipher is already made");
+            }
+            try {
+                return method.invoke(t, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
     }
 
     /**
