@@ -33,6 +33,10 @@ import reactor.util.Loggers;
  * it). A datagram with no endpoint attached is released at once. Datagrams longer than
  * {@link #maxDatagramBytes()} are dropped and reported, never truncated.
  *
+ * <p>What is written on the socket's event loop while it hands out a batch of datagrams it read
+ * (an echo, a handshake's answer) is flushed once when the batch ends, so the native transport
+ * sends it with one {@code sendmmsg}; writes at any other time, or from other threads, go at once.
+ *
  * <p>Thread-safe. Runs on a shared event loop ("sluice-udp"); nothing here blocks it.
  */
 public final class UdpSocket implements Disposable, PacketSink {
@@ -51,6 +55,10 @@ public final class UdpSocket implements Disposable, PacketSink {
     private final Sinks.Empty<Void> closed = Sinks.empty();
     private final AtomicLong oversized = new AtomicLong();
     private final AtomicReference<DatagramTarget> target = new AtomicReference<>();
+    // On the event loop only: a read batch is being handed out, and what is written meanwhile
+    // (an echo, a handshake answer) is flushed once when it ends.
+    private boolean reading;
+    private boolean unflushed;
 
     private UdpSocket(Channel channel, int maxDatagramBytes) {
         this.channel = channel;
@@ -228,6 +236,11 @@ public final class UdpSocket implements Disposable, PacketSink {
      */
     @Override
     public ChannelFuture write(ByteBuf content, InetSocketAddress destination) {
+        if (reading && channel.eventLoop().inEventLoop()) {
+            // Written while the loop hands out a read batch: one flush (one sendmmsg on epoll) at its end.
+            unflushed = true;
+            return channel.write(new DatagramPacket(content, destination));
+        }
         return channel.writeAndFlush(new DatagramPacket(content, destination));
     }
 
@@ -261,6 +274,7 @@ public final class UdpSocket implements Disposable, PacketSink {
                 ReferenceCountUtil.release(msg);
                 return;
             }
+            socket.reading = true;
             DatagramTarget target = socket.target.get();
             if (packet.content().readableBytes() > limit) {
                 InetSocketAddress sender = packet.sender();
@@ -276,6 +290,19 @@ public final class UdpSocket implements Disposable, PacketSink {
                 return;
             }
             target.onDatagram(packet);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            UdpSocket socket = holder.socket;
+            if (socket != null) {
+                socket.reading = false;
+                if (socket.unflushed) {
+                    socket.unflushed = false;
+                    ctx.flush();
+                }
+            }
+            ctx.fireChannelReadComplete();
         }
 
         @Override

@@ -31,8 +31,15 @@ final class DtlsRuntime {
     static final Scheduler RECORDS = Schedulers.newBoundedElastic(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
             100_000, "sluice-dtls-records", 60, true);
 
+    private static final JdkFirstHelper HELPER = new JdkFirstHelper();
+
     /** BouncyCastle's TLS over the JDK's providers where they have the algorithm (see {@link JdkFirstHelper}). */
-    static final TlsCrypto CRYPTO = new Crypto(new JdkFirstHelper(), new SecureRandom());
+    static final TlsCrypto CRYPTO = new Crypto(HELPER, new SecureRandom());
+
+    /** A cipher from the provider that serves the algorithm, JDK first. */
+    static javax.crypto.Cipher cipher(String algorithm) throws java.security.GeneralSecurityException {
+        return HELPER.createCipher(algorithm);
+    }
 
     /** Only to reach the constructor that takes a helper. */
     private static final class Crypto extends JcaTlsCrypto {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.tls.CipherType;
+import org.bouncycastle.tls.EncryptionAlgorithm;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.TlsContext;
 import org.bouncycastle.tls.TlsUtils;
@@ -119,13 +120,29 @@ final class RecordLayer {
             }
         };
         try {
-            TlsCipher cipher = context.getCrypto().createCipher(crypto, TlsUtils.getEncryptionAlgorithm(suite), TlsUtils.getMACAlgorithm(suite));
+            int encryption = TlsUtils.getEncryptionAlgorithm(suite);
+            TlsCipher cipher = encryption == EncryptionAlgorithm.AES_128_GCM || encryption == EncryptionAlgorithm.AES_256_GCM
+                    ? jdkGcm(crypto, encryption == EncryptionAlgorithm.AES_128_GCM ? 16 : 32)
+                    : context.getCrypto().createCipher(crypto, encryption, TlsUtils.getMACAlgorithm(suite));
             if (TlsUtils.getCipherType(suite) != CipherType.aead) {
                 detachable.keep(); // block ciphers draw explicit IVs from the context's nonce generator
             }
             return cipher;
         } finally {
             detachable.detach();
+        }
+    }
+
+    /** AES-GCM records (RFC 5288) on the JDK's cipher through {@link JdkGcm}; the same construction BouncyCastle's crypto makes. */
+    private static TlsCipher jdkGcm(TlsCryptoParameters crypto, int keySize) throws IOException {
+        try {
+            java.security.SecureRandom random = DtlsRuntime.CRYPTO.getSecureRandom();
+            return new org.bouncycastle.tls.crypto.impl.TlsAEADCipher(crypto,
+                    new JdkGcm(DtlsRuntime.cipher("AES/GCM/NoPadding"), true, random),
+                    new JdkGcm(DtlsRuntime.cipher("AES/GCM/NoPadding"), false, random),
+                    keySize, 16, org.bouncycastle.tls.crypto.impl.TlsAEADCipher.AEAD_GCM, null);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("no AES-GCM cipher: " + e.getMessage(), e);
         }
     }
 
