@@ -144,15 +144,18 @@ public final class DtlsTx implements Disposable, PacketSink {
                     ? this + " is " + status : this + " sends to " + destination + " only, not to " + to));
         }
         int length = content.readableBytes();
-        return socket.write(content, destination).addListener(f -> {
-            if (f.isSuccess()) {
-                sent.incrementAndGet();
-                sentBytes.addAndGet(length);
-            } else {
-                long n = failed.incrementAndGet();
-                events.emit(new PacketEvent(PacketEvent.Kind.SEND_FAILED, n, destination, f.cause().toString()));
-            }
-        });
+        return socket.write(content, destination).addListener(f -> counted(f, length));
+    }
+
+    /** Counts one finished send, and reports it if it failed. */
+    private void counted(Future<?> send, int length) {
+        if (send.isSuccess()) {
+            sent.incrementAndGet();
+            sentBytes.addAndGet(length);
+        } else {
+            long n = failed.incrementAndGet();
+            events.emit(new PacketEvent(PacketEvent.Kind.SEND_FAILED, n, destination, send.cause().toString()));
+        }
     }
 
     /**
@@ -399,13 +402,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             pendingBytes += length;
             socket.writeNoFlush(packet, destination).addListener(f -> {
                 pendingBytes -= length;
-                if (f.isSuccess()) {
-                    sent.incrementAndGet();
-                    sentBytes.addAndGet(length);
-                } else {
-                    long n = failed.incrementAndGet();
-                    events.emit(new PacketEvent(PacketEvent.Kind.SEND_FAILED, n, destination, f.cause().toString()));
-                }
+                counted(f, length);
                 maybeFinish();
                 maybeStopped();
                 scheduleTick();

@@ -29,12 +29,16 @@ import reactor.test.StepVerifier;
 /** CoAP sessions through their DTLS handshakes, seen from their start (libcoap's HELLO sessions), on both sides. */
 class CoapOverDtlsSessionTest {
 
-    @Test
-    void aServerSessionIsHelloInHandshakeWhileItsDtlsHandshakeRunsThenServerEstablished() {
-        LiveCoapServer server = CoapServer.create().port(0)
+    private static LiveCoapServer pskServer() {
+        return CoapServer.create().port(0)
                 .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi"))))
                 .dtls(DtlsServer.psk("hint", id -> KEY.clone()))
                 .bind().block(WAIT);
+    }
+
+    @Test
+    void aServerSessionIsHelloInHandshakeWhileItsDtlsHandshakeRunsThenServerEstablished() {
+        LiveCoapServer server = pskServer();
         Disposable.Composite owned = Disposables.composite();
         try {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.localAddress().getPort());
@@ -67,10 +71,7 @@ class CoapOverDtlsSessionTest {
 
     @Test
     void aServerSessionWhoseHandshakeFailsEndsClosedWithoutEverServing() {
-        LiveCoapServer server = CoapServer.create().port(0)
-                .route(r -> r.get("/hello", req -> Mono.just(CoapResponse.content("hi"))))
-                .dtls(DtlsServer.psk("hint", id -> KEY.clone()))
-                .bind().block(WAIT);
+        LiveCoapServer server = pskServer();
         Disposable.Composite owned = Disposables.composite();
         try {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", server.localAddress().getPort());
