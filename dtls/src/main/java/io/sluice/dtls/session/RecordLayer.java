@@ -262,12 +262,9 @@ final class RecordLayer {
                 return;
             }
             short type = (short) (buf[pos] & 0xFF);
-            int recordEpoch = ((buf[pos + 3] & 0xFF) << 8) | (buf[pos + 4] & 0xFF);
-            long sequence = 0;
-            for (int i = 5; i < 11; i++) {
-                sequence = (sequence << 8) | (buf[pos + i] & 0xFF);
-            }
-            int length = ((buf[pos + 11] & 0xFF) << 8) | (buf[pos + 12] & 0xFF);
+            int recordEpoch = epochAt(buf, pos);
+            long sequence = sequenceAt(buf, pos);
+            int length = lengthAt(buf, pos);
             int body = pos + HEADER;
             if ((buf[pos + 1] & 0xFF) != 0xFE || length > n - body) {
                 out.dropped();
@@ -360,17 +357,30 @@ final class RecordLayer {
         int pos = off;
         int end = off + len;
         while (end - pos >= HEADER) {
-            int recordEpoch = ((datagram[pos + 3] & 0xFF) << 8) | (datagram[pos + 4] & 0xFF);
-            long sequence = 0;
-            for (int i = 5; i < 11; i++) {
-                sequence = (sequence << 8) | (datagram[pos + i] & 0xFF);
-            }
-            int length = ((datagram[pos + 11] & 0xFF) << 8) | (datagram[pos + 12] & 0xFF);
-            if (recordEpoch == 1 && sequence > max) {
+            long sequence = sequenceAt(datagram, pos);
+            if (epochAt(datagram, pos) == 1 && sequence > max) {
                 max = sequence;
             }
-            pos += HEADER + length;
+            pos += HEADER + lengthAt(datagram, pos);
         }
         return max;
+    }
+
+    // The fields of a DTLS 1.2 record header at {@code pos}: type(1) version(2) epoch(2) sequence(6) length(2).
+
+    private static int epochAt(byte[] b, int pos) {
+        return ((b[pos + 3] & 0xFF) << 8) | (b[pos + 4] & 0xFF);
+    }
+
+    private static long sequenceAt(byte[] b, int pos) {
+        long sequence = 0;
+        for (int i = 5; i < 11; i++) {
+            sequence = (sequence << 8) | (b[pos + i] & 0xFF);
+        }
+        return sequence;
+    }
+
+    private static int lengthAt(byte[] b, int pos) {
+        return ((b[pos + 11] & 0xFF) << 8) | (b[pos + 12] & 0xFF);
     }
 }
