@@ -55,6 +55,7 @@ final class ClientExchanges {
         return Mono.create(sink -> {
             Exchange ex = new Exchange(Kind.REQUEST, request);
             ex.mono = sink;
+            ex.startNanos = endpoint.traffic.timed() ? System.nanoTime() : 0;
             sink.onCancel(() -> endpoint.onLoop(ex::cancel));
             endpoint.onLoop(() -> start(ex));
         });
@@ -135,6 +136,8 @@ final class ClientExchanges {
         ByteArrayOutputStream assembly;
         long lastObserve = -1;
         long lastObserveAt;
+        /** When a timed request started (0: not timed). */
+        long startNanos;
 
         Exchange(Kind kind, CoapRequest request) {
             this.kind = kind;
@@ -220,6 +223,7 @@ final class ClientExchanges {
         void emit(CoapResponse response) {
             if (mono != null) {
                 finish();
+                timed(response.code().codeClass());
                 mono.success(response);
             } else if (flux != null) {
                 flux.next(response);
@@ -268,11 +272,18 @@ final class ClientExchanges {
             }
             finish();
             if (mono != null) {
+                timed(CoapTraffic.NO_RESPONSE);
                 mono.error(error);
             } else if (flux != null) {
                 flux.error(error);
             } else if (parent != null) {
                 parent.fail(error);
+            }
+        }
+
+        private void timed(int responseClass) {
+            if (startNanos != 0) {
+                endpoint.traffic.request(request.method(), responseClass, System.nanoTime() - startNanos);
             }
         }
 

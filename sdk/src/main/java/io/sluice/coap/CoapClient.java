@@ -12,12 +12,14 @@ import io.sluice.codec.Limits;
 import io.sluice.security.SecureDatagramClient;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.List;
 import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -201,6 +203,46 @@ public final class CoapClient {
     }
 
     /**
+     * Records the meters of every session this client opens in {@code registry}: sessions by type
+     * and state, messages and bytes each way, drops by reason, request latency by method and
+     * response class. Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return a copy
+     */
+    public CoapClient metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return new CoapClient(config.withMeters(SluiceMeters.of(registry)), bindAddress, dtls, multicastInterface, onSession, reliable);
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return a copy
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public CoapClient metrics(boolean enable) {
+        return new CoapClient(config.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()), bindAddress, dtls,
+                multicastInterface, onSession, reliable);
+    }
+
+    /**
+     * @param enable log every message decoded and sent at DEBUG under {@code io.sluice.wiretap.coap}
+     *     (with a hex dump at TRACE), or nothing (false, the default)
+     * @return a copy
+     */
+    public CoapClient wiretap(boolean enable) {
+        return new CoapClient(config.withWiretap(Wiretap.of("coap", enable)), bindAddress, dtls, multicastInterface, onSession, reliable);
+    }
+
+    /**
+     * @param category the SLF4J logger to log messages to
+     * @param level the level of the one-line messages (hex dumps at TRACE)
+     * @return a copy
+     */
+    public CoapClient wiretap(String category, org.slf4j.event.Level level) {
+        return new CoapClient(config.withWiretap(Wiretap.of(category, level)), bindAddress, dtls, multicastInterface, onSession, reliable);
+    }
+
+    /**
      * Sees each session as soon as it exists, before a DTLS handshake: for example to follow its
      * {@link CoapSession#states()} from HANDSHAKE on. Runs on the session's loop; must not block.
      *
@@ -275,6 +317,7 @@ public final class CoapClient {
 
         @Override
         public void sessionFreed(SessionImpl session) {
+            session.endpoint.traffic.close();
         }
 
         @Override
@@ -286,15 +329,21 @@ public final class CoapClient {
         }
     };
 
-    private static final LongAdder CLIENT_MALFORMED = new LongAdder();
-    private static final LongAdder CLIENT_DUPLICATES = new LongAdder();
-    private static final LongAdder CLIENT_UNSENT = new LongAdder();
+    /** A client endpoint of one session, counting and tapping into that session's own meters. */
+    private CoapEndpoint clientEndpoint(EventLoop loop, CoapProtocol protocol) {
+        return new CoapEndpoint(loop, config, protocol, false, CLIENT_HOST, new CoapTraffic(config.meters(), config.wiretap(), protocol, false));
+    }
+
+    /** The session's gauges, in its endpoint's meter group (gone when the session is freed). */
+    private static void gauges(SessionImpl session) {
+        session.endpoint.traffic.sessionGauges(List.of(session), CoapSessionType.CLIENT, CoapSessionType.HELLO);
+    }
 
     private Mono<CoapSession> connectUdp(InetSocketAddress remote) {
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onClient(true);
             EventLoop loop = group.next();
-            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            CoapEndpoint endpoint = clientEndpoint(loop, CoapProtocol.UDP);
             boolean multicast = remote.getAddress().isMulticastAddress();
             InetSocketAddress local = bindAddress != null ? bindAddress : localFor(remote.getAddress());
             var bootstrap = CoapServer.datagramBootstrap(loop, group, endpoint, false);
@@ -308,13 +357,14 @@ public final class CoapClient {
                     return;
                 }
                 Channel channel = bound.channel();
-                endpoint.link = new UdpLink(channel, true, CLIENT_UNSENT);
+                endpoint.link = new UdpLink(channel, true, endpoint.traffic);
                 SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, multicast ? remote : null, 1);
                 session.openedBy(this);
                 if (multicast && multicastInterface != null) {
                     session.setInterfaceIndex(multicastInterface.getIndex());
                 }
                 endpoint.attach(session);
+                gauges(session);
                 session.establish();
                 channel.closeFuture().addListener(c -> endpoint.onLoop(() -> session.free(
                         new CoapException(CoapErrorCode.CLOSED, CoapNackReason.NOT_DELIVERABLE, "the session's socket closed"))));
@@ -328,10 +378,11 @@ public final class CoapClient {
     private Mono<CoapSession> connectSecure(InetSocketAddress remote) {
         return Mono.defer(() -> {
             EventLoop loop = CoapLoops.LOOPS.onClient(true).next();
-            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.DTLS, false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            CoapEndpoint endpoint = clientEndpoint(loop, CoapProtocol.DTLS);
             SessionImpl session = new SessionImpl(endpoint, CoapSessionType.HELLO, remote, null, 1);
             session.openedBy(this);
             endpoint.attach(session);
+            gauges(session);
             session.handshaking();
             onSession.accept(session);
             // A handshake that fails or is cancelled ends the session for good (CLOSED, as libcoap
@@ -344,7 +395,7 @@ public final class CoapClient {
                     .doOnCancel(() -> endpoint.onLoop(() -> session.free(new CoapException(CoapErrorCode.HANDSHAKE_FAILED,
                             CoapNackReason.TLS_FAILED, "the DTLS handshake with " + remote + " was cancelled"))))
                     .<CoapSession>flatMap(secure -> Mono.create(sink -> endpoint.onLoop(() -> {
-                        SecureLink link = new SecureLink(secure, CLIENT_UNSENT);
+                        SecureLink link = new SecureLink(secure, endpoint.traffic);
                         endpoint.link = link;
                         session.secured(secure, secure.pskIdentityHint().orElse(null), secure.pskKey().orElse(null));
                         session.setType(CoapSessionType.CLIENT);
@@ -369,10 +420,11 @@ public final class CoapClient {
             }
             EventLoopGroup group = CoapLoops.LOOPS.onClient(true);
             EventLoop loop = group.next();
-            CoapEndpoint endpoint = new CoapEndpoint(loop, config, settings.protocol(), false, CLIENT_HOST, CLIENT_MALFORMED, CLIENT_DUPLICATES);
+            CoapEndpoint endpoint = clientEndpoint(loop, settings.protocol());
             SessionImpl session = new SessionImpl(endpoint, CoapSessionType.CLIENT, remote, null, 1);
             session.openedBy(this);
             endpoint.attach(session);
+            gauges(session);
             loop.execute(() -> {
                 session.connecting();
                 onSession.accept(session);
@@ -383,7 +435,7 @@ public final class CoapClient {
                         .handler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel channel) {
-                                ReliableLink link = ReliablePipelines.client(channel, endpoint, session, settings, remote, CLIENT_UNSENT,
+                                ReliableLink link = ReliablePipelines.client(channel, endpoint, session, settings, remote, endpoint.traffic,
                                         failure -> {
                                             if (failure == null) {
                                                 sink.success(session);

@@ -14,7 +14,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -53,8 +52,7 @@ final class CoapEndpoint {
     private int nextMid = ThreadLocalRandom.current().nextInt(0x10000);
     private final LinkedHashMap<DedupKey, Dedup> dedup = new LinkedHashMap<>();
 
-    final LongAdder malformed;
-    final LongAdder duplicates;
+    final CoapTraffic traffic;
 
     /** Where endpoints report sessions coming and going: the live server or client that owns them. */
     interface SessionHost {
@@ -94,7 +92,7 @@ final class CoapEndpoint {
     }
 
     CoapEndpoint(EventLoop loop, EndpointConfig config, CoapProtocol protocol, boolean serverSide, SessionHost host,
-            LongAdder malformed, LongAdder duplicates) {
+            CoapTraffic traffic) {
         this.loop = loop;
         this.config = config;
         this.protocol = protocol;
@@ -102,8 +100,7 @@ final class CoapEndpoint {
         this.host = host;
         this.sessions = serverSide && protocol == CoapProtocol.UDP ? new LinkedHashMap<>(64, 0.75f, true) : null;
         this.reliable = protocol.isReliable();
-        this.malformed = malformed;
-        this.duplicates = duplicates;
+        this.traffic = traffic;
     }
 
     /** For endpoints with exactly one session: a client, or one DTLS session of a server. */
@@ -121,13 +118,16 @@ final class CoapEndpoint {
     /** A datagram from {@code sender}; {@code viaGroup} when it arrived on a multicast group socket. The caller releases {@code data}. */
     void onDatagram(ByteBuf data, InetSocketAddress sender, boolean viaGroup) {
         CoapMessage message;
+        int start = data.readerIndex();
+        int length = data.readableBytes();
         try {
             message = CoapMessageCodec.INSTANCE.decode(data, config.limits());
         } catch (CodecException e) {
-            malformed.increment();
+            traffic.malformed.increment();
             rejectMalformed(data, sender, e);
             return;
         }
+        traffic.received(message, data, start, length, sender);
         SessionImpl session = sessionFor(sender, viaGroup, message);
         if (session == null) {
             if (message.type() == CoapType.CON) {

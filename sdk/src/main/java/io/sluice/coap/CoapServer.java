@@ -13,6 +13,8 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.sluice.codec.Limits;
 import io.sluice.security.SecureDatagramServer;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -325,7 +327,7 @@ public final class CoapServer {
      */
     public LiveCoapServer webSocketUpgrades() {
         ReliableLink.Settings s = reliableSettings().withWebSocket(true);
-        LiveCoapServer live = new LiveCoapServer(CoapProtocol.WS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
+        LiveCoapServer live = new LiveCoapServer(CoapProtocol.WS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions(), config);
         live.acceptUpgrades(config, s);
         return live;
     }
@@ -351,6 +353,46 @@ public final class CoapServer {
         return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withKeepAlive(interval)).tcp();
     }
 
+    /**
+     * Records this server's meters in {@code registry}: sessions by type and state, messages and
+     * bytes each way, drops by reason, request latency by method and response class, observe
+     * notifications sent and dropped (the README's "Observing Sluice" has the table). Needs
+     * Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return a copy
+     */
+    public CoapServer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return new CoapServer(local, config.withMeters(SluiceMeters.of(registry)), idleTimeout, caps, dtls, groups, stream);
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return a copy
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public CoapServer metrics(boolean enable) {
+        return new CoapServer(local, config.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()), idleTimeout, caps, dtls, groups, stream);
+    }
+
+    /**
+     * @param enable log every message decoded and sent at DEBUG under {@code io.sluice.wiretap.coap}
+     *     (with a hex dump at TRACE), or nothing (false, the default)
+     * @return a copy
+     */
+    public CoapServer wiretap(boolean enable) {
+        return new CoapServer(local, config.withWiretap(Wiretap.of("coap", enable)), idleTimeout, caps, dtls, groups, stream);
+    }
+
+    /**
+     * @param category the SLF4J logger to log messages to
+     * @param level the level of the one-line messages (hex dumps at TRACE)
+     * @return a copy
+     */
+    public CoapServer wiretap(String category, org.slf4j.event.Level level) {
+        return new CoapServer(local, config.withWiretap(Wiretap.of(category, level)), idleTimeout, caps, dtls, groups, stream);
+    }
+
     /** @return the reliable-transport settings so far, or the defaults */
     private ReliableLink.Settings reliableSettings() {
         return stream != null ? stream : ReliableLink.Settings.defaults();
@@ -367,8 +409,8 @@ public final class CoapServer {
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
             EventLoop loop = group.next();
-            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
-            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, true, live, live.malformed, live.duplicates);
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions(), config);
+            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, true, live, live.traffic);
             ChannelFuture bound = datagramBootstrap(loop, group, endpoint, false).bind(local);
             bound.addListener(f -> {
                 if (!f.isSuccess()) {
@@ -376,7 +418,7 @@ public final class CoapServer {
                     return;
                 }
                 Channel channel = bound.channel();
-                endpoint.link = new UdpLink(channel, false, live.unsent);
+                endpoint.link = new UdpLink(channel, false, live.traffic);
                 live.attach(endpoint, channel);
                 joinGroups(loop, group, endpoint, live, ((InetSocketAddress) channel.localAddress()).getPort(), sink);
             });
@@ -439,7 +481,7 @@ public final class CoapServer {
     private Mono<LiveCoapServer> bindReliable() {
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
-            LiveCoapServer live = new LiveCoapServer(stream.protocol(), idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
+            LiveCoapServer live = new LiveCoapServer(stream.protocol(), idleTimeout, caps.maxSessions(), caps.maxIdleSessions(), config);
             ChannelFuture bound = new ServerBootstrap().group(group)
                     .channel(CoapLoops.LOOPS.onChannelClass(ServerSocketChannel.class, group))
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -465,7 +507,7 @@ public final class CoapServer {
 
     private Mono<LiveCoapServer> bindSecure() {
         return Mono.defer(() -> dtls.bind(local)).map(listener -> {
-            LiveCoapServer live = new LiveCoapServer(CoapProtocol.DTLS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions());
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.DTLS, idleTimeout, caps.maxSessions(), caps.maxIdleSessions(), config);
             live.attachSecure(listener, config);
             return live;
         });

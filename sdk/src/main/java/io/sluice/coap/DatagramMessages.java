@@ -67,7 +67,7 @@ final class DatagramMessages implements MessageLayer {
     private void onRequest(CoapMessage message, boolean viaGroup) {
         CoapEndpoint.Dedup seen = endpoint.duplicateOf(session.remoteAddress(), message);
         if (seen != null) {
-            endpoint.duplicates.increment();
+            endpoint.traffic.duplicates.increment();
             if (message.type() == CoapType.CON) {
                 if (seen.response != null) {
                     sendRaw(seen.response);

@@ -1,7 +1,10 @@
 package io.sluice.coap;
 
 import io.sluice.codec.Limits;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.time.Duration;
+import java.util.Objects;
 
 /** What one endpoint's message layer runs with; assembled by the server and client specs. */
 record EndpointConfig(
@@ -14,7 +17,9 @@ record EndpointConfig(
         Duration separateResponseAfter,
         int maxQueuedRequests,
         CoapRoutes routes,
-        Duration multicastLeisure) {
+        Duration multicastLeisure,
+        SluiceMeters meters,
+        Wiretap wiretap) {
 
     static final int DEFAULT_BLOCK_SIZE = 1024;
     static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -27,7 +32,7 @@ record EndpointConfig(
         return new EndpointConfig(t, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BODY_BYTES,
                 Limits.defaults().withMaxMessageBytes(MAX_DATAGRAM_BYTES * 2).withMaxElements(64).withMaxStringBytes(1034),
                 DEFAULT_DEDUP_CAPACITY, t.maxTransmitWait(), t.ackTimeout().dividedBy(2), DEFAULT_MAX_QUEUED, null,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), SluiceMeters.none(), Wiretap.off());
     }
 
     int blockSzx() {
@@ -36,46 +41,56 @@ record EndpointConfig(
 
     EndpointConfig withTransmission(CoapTransmission t) {
         return new EndpointConfig(t, blockSize, maxBodyBytes, limits, dedupCapacity, t.maxTransmitWait(),
-                t.ackTimeout().dividedBy(2), maxQueuedRequests, routes, multicastLeisure);
+                t.ackTimeout().dividedBy(2), maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withBlockSize(int size) {
         return new EndpointConfig(transmission, size, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withMaxBodyBytes(int bytes) {
         return new EndpointConfig(transmission, blockSize, bytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withLimits(Limits l) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, l, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withDedupCapacity(int capacity) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, capacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withResponseTimeout(Duration timeout) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, timeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withMaxQueuedRequests(int max) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, max, routes, multicastLeisure);
+                separateResponseAfter, max, routes, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withRoutes(CoapRoutes r) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, r, multicastLeisure);
+                separateResponseAfter, maxQueuedRequests, r, multicastLeisure, meters, wiretap);
     }
 
     EndpointConfig withMulticastLeisure(Duration leisure) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, leisure);
+                separateResponseAfter, maxQueuedRequests, routes, leisure, meters, wiretap);
+    }
+
+    EndpointConfig withMeters(SluiceMeters m) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, Objects.requireNonNull(m, "meters"), wiretap);
+    }
+
+    EndpointConfig withWiretap(Wiretap w) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, Objects.requireNonNull(w, "wiretap"));
     }
 }

@@ -15,6 +15,8 @@ abstract class Inbound {
     final boolean viaGroup;
     /** The Block1 option the final answer to an upload carries (RFC 7959 §2.3); set by the exchange layer. */
     BlockOption block1Ack;
+    /** When the request came up, for the request timer. */
+    final long receivedNanos = System.nanoTime();
     private boolean answered;
 
     Inbound(CoapMessage message, boolean viaGroup) {

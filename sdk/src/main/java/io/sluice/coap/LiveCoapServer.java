@@ -48,12 +48,13 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     private volatile SecureDatagramListener listener;
     private volatile InetSocketAddress localAddress;
     private volatile boolean isDisposed;
-    final LongAdder malformed = new LongAdder();
-    final LongAdder duplicates = new LongAdder();
-    final LongAdder unsent = new LongAdder();
+    final CoapTraffic traffic;
 
-    LiveCoapServer(CoapProtocol protocol, Duration idleTimeout, int maxSessions, int maxIdleSessions) {
+    LiveCoapServer(CoapProtocol protocol, Duration idleTimeout, int maxSessions, int maxIdleSessions, EndpointConfig config) {
         this.protocol = protocol;
+        this.traffic = new CoapTraffic(config.meters(), config.wiretap(), protocol, true);
+        traffic.sessionGauges(sessions, CoapSessionType.SERVER, CoapSessionType.HELLO);
+        traffic.serverCounters(refused, evicted, expired);
         this.idleTimeout = idleTimeout;
         this.maxSessions = maxSessions;
         this.maxIdleSessions = maxIdleSessions;
@@ -102,8 +103,8 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
             return;
         }
         EventLoop loop = CoapLoops.LOOPS.onServer(true).next();
-        CoapEndpoint endpoint = new CoapEndpoint(loop, secureConfig, CoapProtocol.DTLS, true, this, malformed, duplicates);
-        SecureLink link = new SecureLink(secure, unsent);
+        CoapEndpoint endpoint = new CoapEndpoint(loop, secureConfig, CoapProtocol.DTLS, true, this, traffic);
+        SecureLink link = new SecureLink(secure, traffic);
         endpoint.link = link;
         endpoints.add(endpoint);
         loop.execute(() -> {
@@ -139,7 +140,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
     void acceptReliable(Channel channel, EndpointConfig config, ReliableLink.Settings settings) {
         SessionImpl session = connectionSession(channel, config, settings.protocol());
         if (session != null) {
-            session.endpoint.link = ReliablePipelines.server(channel, session.endpoint, session, settings, unsent);
+            session.endpoint.link = ReliablePipelines.server(channel, session.endpoint, session, settings, traffic);
             sessionCreated(session);
         }
     }
@@ -154,7 +155,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
             channel.close();
             return null;
         }
-        CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), config, protocol, true, this, malformed, duplicates);
+        CoapEndpoint endpoint = new CoapEndpoint(channel.eventLoop(), config, protocol, true, this, traffic);
         SessionImpl session = new SessionImpl(endpoint, CoapSessionType.SERVER, (InetSocketAddress) channel.remoteAddress(), null, 0);
         endpoint.attach(session);
         endpoints.add(endpoint);
@@ -299,7 +300,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
             if (session == null) {
                 return;
             }
-            ReliableLink link = new ReliableLink(channel, session.endpoint, session, settings, unsent, failure -> { });
+            ReliableLink link = new ReliableLink(channel, session.endpoint, session, settings, traffic, failure -> { });
             link.handedOver = true;
             session.endpoint.link = link;
             connection.addHandlerLast("sluice.coap.frames", new WebSocketFrames()).addHandlerLast("sluice.coap.messages", link);
@@ -414,17 +415,17 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
 
     /** @return datagrams dropped as malformed or oversized */
     public long malformedDatagrams() {
-        return malformed.sum();
+        return traffic.malformed.sum();
     }
 
     /** @return duplicate requests recognised by message ID */
     public long duplicateRequests() {
-        return duplicates.sum();
+        return traffic.duplicates.sum();
     }
 
     /** @return messages dropped because the socket or the DTLS send queue could not take them */
     public long unsentMessages() {
-        return unsent.sum();
+        return traffic.unsent.sum();
     }
 
     @Override
@@ -444,6 +445,7 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
             l.dispose();
         }
         idle.dispose();
+        traffic.close();
         disposed.tryEmitEmpty();
     }
 

@@ -23,7 +23,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import reactor.core.publisher.Mono;
@@ -107,7 +106,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
     private final CoapReliableCodec codec;
     private final io.sluice.codec.Limits limits;
     private final Settings settings;
-    private final LongAdder unsent;
+    private final CoapTraffic traffic;
     private final Consumer<Throwable> onReady;
     private CoapSignals.Csm peer = new CoapSignals.Csm(CoapSignals.BASE_MAX_MESSAGE_SIZE, false);
     private boolean peerCsmSeen;
@@ -126,7 +125,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
      *     session never got that far
      */
     ReliableLink(Channel channel, CoapEndpoint endpoint, SessionImpl session, Settings settings,
-            LongAdder unsent, Consumer<Throwable> onReady) {
+            CoapTraffic traffic, Consumer<Throwable> onReady) {
         this.channel = channel;
         this.endpoint = endpoint;
         this.session = session;
@@ -134,7 +133,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
         io.sluice.codec.Limits l = endpoint.config.limits();
         this.limits = l.maxMessageBytes() >= MIN_MAX_MESSAGE_BYTES ? l : l.withMaxMessageBytes(MIN_MAX_MESSAGE_BYTES);
         this.settings = settings;
-        this.unsent = unsent;
+        this.traffic = traffic;
         this.onReady = onReady;
     }
 
@@ -340,7 +339,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof CodecException e) {
-            endpoint.malformed.increment();
+            traffic.malformed.increment();
             abort(-1, "malformed message at offset " + e.offset() + ": " + e.getMessage(), CoapErrorCode.BAD_RESPONSE);
             return;
         }
@@ -353,9 +352,12 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
             if (ended) {
                 return;
             }
+            int start = frame.readerIndex();
+            int length = frame.readableBytes();
             message = codec.decode(frame, limits);
+            traffic.received(message, frame, start, length, session.remoteAddress());
         } catch (CodecException e) {
-            endpoint.malformed.increment();
+            traffic.malformed.increment();
             abort(-1, "malformed message at offset " + e.offset() + ": " + e.getMessage(), CoapErrorCode.BAD_RESPONSE);
             return;
         } finally {
@@ -483,14 +485,14 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
             return; // the datagram layer's ACK and RST have no place on a stream
         }
         if (!channel.isActive() || (ended && !message.code().isSignal())) {
-            unsent.increment();
+            traffic.unsent.increment();
             return;
         }
         int size = codec.encodedSize(message);
         if (peerCsmSeen && size > peer.maxMessageSize() && !message.code().isSignal()) {
             // The exchange layer sends block-wise what does not fit; anything else would break the peer's limit.
             LOG.debug("CoAP message of {} bytes to {} dropped: the peer takes at most {}", size, session.remoteAddress(), peer.maxMessageSize());
-            unsent.increment();
+            traffic.unsent.increment();
             return;
         }
         ByteBuf out = channel.alloc().ioBuffer(size);
@@ -500,6 +502,7 @@ final class ReliableLink extends ChannelInboundHandlerAdapter implements Link, M
             out.release();
             throw e;
         }
+        traffic.sent(message, out, session.remoteAddress());
         if (written == null) {
             channel.writeAndFlush(out, channel.voidPromise());
         } else {

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -36,12 +35,12 @@ final class ReliablePipelines {
     }
 
     /** Installs a server connection's handlers; the link is the endpoint's. */
-    static ReliableLink server(Channel channel, CoapEndpoint endpoint, SessionImpl session, ReliableLink.Settings settings, LongAdder unsent) {
+    static ReliableLink server(Channel channel, CoapEndpoint endpoint, SessionImpl session, ReliableLink.Settings settings, CoapTraffic traffic) {
         ChannelPipeline p = channel.pipeline();
         if (settings.tls() != null) {
             p.addLast(settings.tls().newHandler(channel, session.remoteAddress(), false));
         }
-        ReliableLink link = new ReliableLink(channel, endpoint, session, settings, unsent, failure -> { });
+        ReliableLink link = new ReliableLink(channel, endpoint, session, settings, traffic, failure -> { });
         if (settings.webSocket()) {
             p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_BYTES),
                     new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
@@ -59,12 +58,12 @@ final class ReliablePipelines {
 
     /** Installs a client connection's handlers; {@code onReady} hears when both CSMs have crossed, or why not. */
     static ReliableLink client(Channel channel, CoapEndpoint endpoint, SessionImpl session, ReliableLink.Settings settings,
-            InetSocketAddress remote, LongAdder unsent, Consumer<Throwable> onReady) {
+            InetSocketAddress remote, CoapTraffic traffic, Consumer<Throwable> onReady) {
         ChannelPipeline p = channel.pipeline();
         if (settings.tls() != null) {
             p.addLast(settings.tls().newHandler(channel, remote, true));
         }
-        ReliableLink link = new ReliableLink(channel, endpoint, session, settings, unsent, onReady);
+        ReliableLink link = new ReliableLink(channel, endpoint, session, settings, traffic, onReady);
         if (settings.webSocket()) {
             String host = remote.getAddress() instanceof java.net.Inet6Address ? "[" + remote.getHostString() + "]" : remote.getHostString();
             URI uri = URI.create((settings.tls() != null ? "wss://" : "ws://") + host + ":" + remote.getPort() + PATH);

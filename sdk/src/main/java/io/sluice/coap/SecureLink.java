@@ -6,7 +6,6 @@ import io.sluice.codec.coap.CoapMessage;
 import io.sluice.codec.coap.CoapMessageCodec;
 import io.sluice.security.SecureDatagramSession;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.LongAdder;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Sinks;
@@ -25,11 +24,11 @@ final class SecureLink implements Link {
 
     private final SecureDatagramSession session;
     private final Sinks.Many<ByteBuf> outbound = Sinks.many().unicast().onBackpressureBuffer(Queues.<ByteBuf>get(OUTBOUND_QUEUE).get());
-    private final LongAdder unsent;
+    private final CoapTraffic traffic;
 
-    SecureLink(SecureDatagramSession session, LongAdder unsent) {
+    SecureLink(SecureDatagramSession session, CoapTraffic traffic) {
         this.session = session;
-        this.unsent = unsent;
+        this.traffic = traffic;
     }
 
     /** Starts both directions; {@code onEnd} runs on the endpoint loop when the session ends. */
@@ -64,9 +63,10 @@ final class SecureLink implements Link {
     public void send(CoapMessage message, InetSocketAddress to) {
         ByteBuf out = ByteBufAllocator.DEFAULT.buffer(CoapMessageCodec.INSTANCE.encodedSize(message));
         CoapMessageCodec.INSTANCE.encode(message, out);
+        traffic.sent(message, out, to == null ? session.remoteAddress() : to);
         if (outbound.tryEmitNext(out).isFailure()) {
             out.release();
-            unsent.increment();
+            traffic.unsent.increment();
         }
     }
 

@@ -237,6 +237,9 @@ final class ServerExchanges {
         }
         CoapMessage request = inbound.message;
         int codeClass = response.code().codeClass();
+        if (endpoint.traffic.timed()) {
+            endpoint.traffic.request(request.code(), codeClass, System.nanoTime() - inbound.receivedNanos);
+        }
         int noResponse = request.options().noResponse();
         boolean suppressed = (codeClass == 2 && (noResponse & 2) != 0) || (codeClass == 4 && (noResponse & 8) != 0)
                 || (codeClass == 5 && (noResponse & 16) != 0) || (inbound.viaGroup && codeClass != 2);
@@ -438,7 +441,8 @@ final class ServerExchanges {
             states = Flux.error(e);
         }
         // A resource faster than its observer: keep the newest states, bounded, never a backlog.
-        states.onBackpressureBuffer(ClientExchanges.OBSERVE_BUFFER, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST)
+        states.onBackpressureBuffer(ClientExchanges.OBSERVE_BUFFER, dropped -> endpoint.traffic.notificationsDropped.increment(),
+                        BufferOverflowStrategy.DROP_OLDEST)
                 .subscribe(observer);
     }
 
@@ -513,6 +517,7 @@ final class ServerExchanges {
                 return;
             }
             sequence = (sequence + 1) & 0xFFFFFF;
+            endpoint.traffic.notificationsSent.increment();
             if (sent++ == 0) {
                 respond(registration, value, sequence);
                 request(1);

@@ -8,7 +8,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.sluice.codec.coap.CoapMessage;
 import io.sluice.codec.coap.CoapMessageCodec;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A UDP socket: shared by every session of a server, or owned by one client session.
@@ -22,21 +21,21 @@ final class UdpLink implements Link {
 
     private final Channel channel;
     private final boolean owned;
-    private final LongAdder unsent;
+    private final CoapTraffic traffic;
     // On the channel's loop only: a read batch is in progress, and writes wait for its end.
     private boolean reading;
     private boolean unflushed;
 
-    UdpLink(Channel channel, boolean owned, LongAdder unsent) {
+    UdpLink(Channel channel, boolean owned, CoapTraffic traffic) {
         this.channel = channel;
         this.owned = owned;
-        this.unsent = unsent;
+        this.traffic = traffic;
     }
 
     @Override
     public void send(CoapMessage message, InetSocketAddress to) {
         if (!channel.isActive()) {
-            unsent.increment();
+            traffic.unsent.increment();
             return;
         }
         ByteBuf out = channel.alloc().ioBuffer(CoapMessageCodec.INSTANCE.encodedSize(message));
@@ -46,6 +45,7 @@ final class UdpLink implements Link {
             out.release();
             throw e;
         }
+        traffic.sent(message, out, to);
         if (reading && channel.eventLoop().inEventLoop()) {
             channel.write(new DatagramPacket(out, to), channel.voidPromise());
             unflushed = true;
@@ -107,7 +107,7 @@ final class UdpLink implements Link {
             }
             try {
                 if (packet.content().readableBytes() > maxDatagramBytes) {
-                    endpoint.malformed.increment();
+                    endpoint.traffic.malformed.increment();
                     return;
                 }
                 endpoint.onDatagram(packet.content(), packet.sender(), viaGroup);

@@ -361,6 +361,10 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             ReferenceCountUtil.release(msg);
             return;
         }
+        io.sluice.wiretap.Wiretap tap = peer.wiretap();
+        if (tap.enabled()) {
+            tap.log("peer " + channel.remoteAddress(), "IN", frame, frame instanceof CallFrame.PayloadFrame p ? p.payload() : null);
+        }
         if (goodbyeSent) {
             // A request read in the same batch as the frame that made this side leave must not run.
             if (frame instanceof CallFrame.PayloadFrame p) {
@@ -977,8 +981,13 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     /** Encodes and writes a frame. On the event loop; releases nothing the caller owns. */
     private void send(CallFrame frame) {
         ByteBuf out;
+        io.sluice.wiretap.Wiretap tap = peer.wiretap();
         try {
+            String summary = tap.enabled() ? frame.toString() : null;
             out = encode(frame);
+            if (summary != null) {
+                tap.log("peer " + channel.remoteAddress(), "OUT", summary, out);
+            }
         } finally {
             if (frame instanceof CallFrame.PayloadFrame p && !(frame instanceof CallFrame.Request)) {
                 p.release();
@@ -998,7 +1007,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
 
     private void trace(CallTrace.Direction direction, CallTrace.Phase phase, long id, CallType<?, ?> type,
                        PeerStatus status, long startNanos) {
-        if (peer.tracing()) {
+        if (peer.tracing() || peer.timed()) {
             Duration duration = phase == CallTrace.Phase.BEGIN ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startNanos);
             peer.trace(new CallTrace(direction, phase, id, type, status, duration, channel.remoteAddress()));
         }

@@ -87,6 +87,28 @@ public final class LivePeer implements Disposable {
     LivePeer(PeerConfig config) {
         this.config = config;
         this.admission = new Admission(config.maxClients(), config.maxBacklog());
+        this.meters = config.observing().meters();
+        this.meterGroup = meters.group()
+                .gauge("sluice.peer.connections", "peer connections by side", () -> accepted.size(), "side", "accepted")
+                .gauge("sluice.peer.connections", "peer connections by side", () -> adopted.size(), "side", "adopted")
+                .gauge("sluice.peer.connections", "peer connections by side", () -> clients.size(), "side", "client")
+                .gauge("sluice.peer.connections.waiting", "accepted connections waiting for a client slot", () -> admission.waiting())
+                .counter("sluice.peer.connections.stalled", "connections closed because the remote stopped reading", "connections",
+                        stalled::sum);
+    }
+
+    /** Where calls are timed: by direction, call type and status; types come from the protocol, so the set is bounded. */
+    private final io.sluice.metrics.SluiceMeters meters;
+    private final io.sluice.metrics.MeterGroup meterGroup;
+    private final java.util.concurrent.ConcurrentHashMap<String, io.sluice.metrics.Timing> callTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    boolean timed() {
+        return meters.enabled();
+    }
+
+    io.sluice.wiretap.Wiretap wiretap() {
+        return config.observing().wiretap();
     }
 
     PeerConfig config() {
@@ -372,7 +394,16 @@ public final class LivePeer implements Disposable {
     }
 
     void trace(CallTrace trace) {
-        traces.emit(trace);
+        if (trace.phase() == CallTrace.Phase.END && meters.enabled()) {
+            String direction = trace.direction() == CallTrace.Direction.INCOMING ? "incoming" : "outgoing";
+            String type = config.protocol().contains(trace.type()) ? trace.type().name() : "unknown";
+            callTimers.computeIfAbsent(direction + ' ' + type + ' ' + trace.status(), k -> meters.timer("sluice.peer.calls",
+                    "peer calls from REQUEST to their last frame", "direction", direction, "type", type,
+                    "status", trace.status().name())).record(trace.duration().toNanos());
+        }
+        if (traces.subscriberCount() > 0) {
+            traces.emit(trace);
+        }
     }
 
     void exception(PeerException e) {
@@ -422,6 +453,7 @@ public final class LivePeer implements Disposable {
                     "the peer was disposed"));
         }
         Mono.when(closing).doFinally(s -> {
+            meterGroup.dispose();
             traces.complete();
             exceptions.complete();
             disposed.tryEmitEmpty();

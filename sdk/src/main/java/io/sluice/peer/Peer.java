@@ -2,6 +2,8 @@ package io.sluice.peer;
 
 import io.netty.handler.ssl.SslContext;
 import io.sluice.codec.Limits;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +56,55 @@ public final class Peer {
         return new Peer(new PeerConfig(Objects.requireNonNull(protocol, "protocol"), Dispatch.create(), null, List.of(),
                 List.of(), 1024, 128, 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(15),
                 Duration.ZERO, null, null, Schedulers.boundedElastic(), Limits.defaults().withMaxMessageBytes(1 << 20),
-                Retry.max(0), PeerTls.NONE, PeerConfig.Outbound.DEFAULT));
+                Retry.max(0), PeerTls.NONE, PeerConfig.Outbound.DEFAULT,
+                PeerConfig.Observing.NONE));
+    }
+
+    /**
+     * Records this peer's meters in {@code registry}: calls by direction, call type and status with
+     * their latency, connections by side (the README's "Observing Sluice" has the table). Needs
+     * Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return the new spec
+     */
+    public Peer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return observing(new PeerConfig.Observing(SluiceMeters.of(registry), config.observing().wiretap()));
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return the new spec
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public Peer metrics(boolean enable) {
+        return observing(new PeerConfig.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(), config.observing().wiretap()));
+    }
+
+    /**
+     * @param enable log every call frame read and written at DEBUG under {@code io.sluice.wiretap.peer}
+     *     (with a hex dump at TRACE), or nothing (false, the default)
+     * @return the new spec
+     */
+    public Peer wiretap(boolean enable) {
+        return observing(new PeerConfig.Observing(config.observing().meters(), Wiretap.of("peer", enable)));
+    }
+
+    /**
+     * @param category the SLF4J logger to log frames to
+     * @param level the level of the one-line frames (hex dumps at TRACE)
+     * @return the new spec
+     */
+    public Peer wiretap(String category, org.slf4j.event.Level level) {
+        return observing(new PeerConfig.Observing(config.observing().meters(), Wiretap.of(category, level)));
+    }
+
+    private Peer observing(PeerConfig.Observing o) {
+        PeerConfig c = config;
+        return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
+                c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
+                c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
+                c.reconnect(), c.tls(), c.outbound(), o));
     }
 
     private Peer with(PeerConfig c) {
@@ -77,7 +127,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch().merge(dispatch), c.dispatchData(), c.listenEndpoints(),
                 c.connectEndpoints(), c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(),
                 c.idleTimeout(), c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -89,7 +139,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), data, c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -105,7 +155,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), List.copyOf(all), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -126,7 +176,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), List.copyOf(all),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -141,7 +191,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 maxClients, c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect(), c.tls(), c.outbound()));
+                c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -159,7 +209,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), maxBacklog, c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect(), c.tls(), c.outbound()));
+                c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -177,7 +227,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), maxConcurrentCalls, c.establishTimeout(), c.idleTimeout(), c.keepAlive(),
                 c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(), c.limits(),
-                c.reconnect(), c.tls(), c.outbound()));
+                c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -193,7 +243,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), nonNegative(establish), nonNegative(idle),
                 c.keepAlive(), nonNegative(call), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -205,7 +255,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 nonNegative(interval), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -222,7 +272,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), Objects.requireNonNull(constructor, "constructor"),
-                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                Objects.requireNonNull(destructor, "destructor"), c.blockingScheduler(), c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -234,7 +284,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(),
-                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect(), c.tls(), c.outbound()));
+                Objects.requireNonNull(scheduler, "scheduler"), c.limits(), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -246,7 +296,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                Objects.requireNonNull(limits, "limits"), c.reconnect(), c.tls(), c.outbound()));
+                Objects.requireNonNull(limits, "limits"), c.reconnect(), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -261,7 +311,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), Objects.requireNonNull(retry, "retry"), c.tls(), c.outbound()));
+                c.limits(), Objects.requireNonNull(retry, "retry"), c.tls(), c.outbound(), c.observing()));
     }
 
     /**
@@ -282,7 +332,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), tls, c.outbound()));
+                c.limits(), c.reconnect(), tls, c.outbound(), c.observing()));
     }
 
     /**
@@ -308,7 +358,7 @@ public final class Peer {
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),
                 c.maxClients(), c.maxBacklog(), c.maxConcurrentCalls(), c.establishTimeout(), c.idleTimeout(),
                 c.keepAlive(), c.callTimeout(), c.sessionConstructor(), c.sessionDestructor(), c.blockingScheduler(),
-                c.limits(), c.reconnect(), c.tls(), new PeerConfig.Outbound(maxPendingBytes, stallTimeout)));
+                c.limits(), c.reconnect(), c.tls(), new PeerConfig.Outbound(maxPendingBytes, stallTimeout), c.observing()));
     }
 
     /**

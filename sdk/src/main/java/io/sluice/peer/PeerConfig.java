@@ -1,6 +1,8 @@
 package io.sluice.peer;
 
 import io.sluice.codec.Limits;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -28,7 +30,13 @@ record PeerConfig(
         Limits limits,
         Retry reconnect,
         PeerTls tls,
-        Outbound outbound) {
+        Outbound outbound,
+        Observing observing) {
+
+    /** Where the peer records meters and logs frames (see {@link Peer#metrics} and {@link Peer#wiretap}). */
+    record Observing(SluiceMeters meters, Wiretap wiretap) {
+        static final Observing NONE = new Observing(SluiceMeters.none(), Wiretap.off());
+    }
 
     /** What a connection may queue for a remote that does not read, and for how long (see {@link Peer#outboundLimit}). */
     record Outbound(int maxPendingBytes, Duration stallTimeout) {

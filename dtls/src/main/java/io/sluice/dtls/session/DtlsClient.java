@@ -6,6 +6,8 @@ import io.sluice.dtls.packet.PacketEndpointException;
 import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramClient;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -40,34 +42,38 @@ public final class DtlsClient implements SecureDatagramClient {
      * @param cipherSuites null for the defaults of the spec's kind
      */
     private record Settings(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
-            List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds, int[] cipherSuites) {
+            List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds, int[] cipherSuites, DtlsTraffic.Observing observing) {
 
         static Settings of(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust) {
-            return new Settings(pskIdentity, pskKey, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null);
+            return new Settings(pskIdentity, pskKey, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null, DtlsTraffic.Observing.NONE);
         }
 
         Settings withIdentity(DtlsIdentity i) {
-            return new Settings(pskIdentity, pskKey, trust, i, handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites);
+            return new Settings(pskIdentity, pskKey, trust, i, handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites, observing);
         }
 
         Settings withHandshakeTimeout(Duration t) {
-            return new Settings(pskIdentity, pskKey, trust, identity, t, exports, srtpProfiles, connectionIds, cipherSuites);
+            return new Settings(pskIdentity, pskKey, trust, identity, t, exports, srtpProfiles, connectionIds, cipherSuites, observing);
         }
 
         Settings withExports(List<KeyingExport> e) {
-            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, e, srtpProfiles, connectionIds, cipherSuites);
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, e, srtpProfiles, connectionIds, cipherSuites, observing);
         }
 
         Settings withSrtpProfiles(List<SrtpProfile> p) {
-            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, p, connectionIds, cipherSuites);
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, p, connectionIds, cipherSuites, observing);
         }
 
         Settings withConnectionIds(boolean offer) {
-            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, offer, cipherSuites);
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, offer, cipherSuites, observing);
         }
 
         Settings withCipherSuites(int[] suites) {
-            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds, suites);
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds, suites, observing);
+        }
+
+        Settings withObserving(DtlsTraffic.Observing o) {
+            return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites, o);
         }
     }
 
@@ -249,15 +255,23 @@ public final class DtlsClient implements SecureDatagramClient {
 
     private Mono<DtlsSession> handshake(PacketPipe pipe, InetSocketAddress server, Runnable release) {
         return Mono.create(sink -> {
-            Receiver receiver = new Receiver(server);
+            DtlsTraffic traffic = new DtlsTraffic(settings.observing(), false);
+            Receiver receiver = new Receiver(server, traffic);
             AtomicReference<Disposable> flow = new AtomicReference<>();
-            DtlsConnection connection = new DtlsConnection(pipe, server, 0, () -> {
+            long started = System.nanoTime();
+            DtlsConnection connection = new DtlsConnection(pipe, traffic.tap(pipe.outbound()), server, 0, () -> {
                 Disposable f = flow.getAndSet(Disposables.disposed());
                 if (f != null) {
                     f.dispose();
                 }
+                traffic.close();
                 release.run();
             }, null);
+            traffic.group()
+                    .gauge("sluice.dtls.sessions", "DTLS sessions by state", () -> !connection.isEstablished() && !connection.isDisposed() ? 1 : 0,
+                            "role", "client", "state", "handshake")
+                    .gauge("sluice.dtls.sessions", "DTLS sessions by state", () -> connection.isEstablished() && !connection.isDisposed() ? 1 : 0,
+                            "role", "client", "state", "established");
             receiver.connection = connection;
             try {
                 Disposable opened = pipe.open(receiver, connection::closeTransport);
@@ -275,10 +289,16 @@ public final class DtlsClient implements SecureDatagramClient {
                 try {
                     DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
                     connection.established(transport, ((Peers.Sluice) client).state());
+                    if (traffic.timed()) {
+                        traffic.handshake(true, connection.cipherSuite(), System.nanoTime() - started);
+                    }
                     done.set(true);
                     sink.success(connection);
                 } catch (Exception e) {
                     DtlsException failure = Handshakes.failure(e, server);
+                    if (traffic.timed()) {
+                        traffic.handshake(false, null, System.nanoTime() - started);
+                    }
                     connection.closeTransport(failure);
                     sink.error(failure);
                 }
@@ -296,10 +316,12 @@ public final class DtlsClient implements SecureDatagramClient {
     /** Passes the server's datagrams to the connection; drops everyone else's. On the event loop. */
     private static final class Receiver implements DatagramTarget {
         private final InetSocketAddress server;
+        private final DtlsTraffic traffic;
         volatile DtlsConnection connection;
 
-        Receiver(InetSocketAddress server) {
+        Receiver(InetSocketAddress server, DtlsTraffic traffic) {
             this.server = server;
+            this.traffic = traffic;
         }
 
         @Override
@@ -307,6 +329,7 @@ public final class DtlsClient implements SecureDatagramClient {
             try {
                 DtlsConnection c = connection;
                 if (c != null && server.equals(packet.sender())) {
+                    traffic.received(packet.content(), packet.sender());
                     c.offer(packet.content(), packet.sender());
                 }
             } finally {
@@ -326,4 +349,45 @@ public final class DtlsClient implements SecureDatagramClient {
         return "DtlsClient[" + (s.trust() != null ? "certificates, " + s.trust() + (s.identity() != null ? ", " + s.identity() : "")
                 : "PSK identity " + new String(s.pskIdentity(), StandardCharsets.UTF_8)) + ", handshake timeout " + s.handshakeTimeout() + "]";
     }
+
+    /**
+     * Records the meters of the sessions this client opens in {@code registry}: handshakes by outcome and cipher suite with their
+     * duration, sessions by state, datagrams and bytes each way, drops by reason (the README's
+     * "Observing Sluice" has the table). Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return a copy
+     */
+    public DtlsClient metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(SluiceMeters.of(registry), settings.observing().wiretap())));
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return a copy
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public DtlsClient metrics(boolean enable) {
+        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
+                settings.observing().wiretap())));
+    }
+
+    /**
+     * @param enable log each datagram's records (content type, epoch, sequence number, length) at
+     *     DEBUG under {@code io.sluice.wiretap.dtls}, with a hex dump at TRACE; or nothing (the default)
+     * @return a copy
+     */
+    public DtlsClient wiretap(boolean enable) {
+        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of("dtls", enable))));
+    }
+
+    /**
+     * @param category the SLF4J logger to log records to
+     * @param level the level of the one-line summaries (hex dumps at TRACE)
+     * @return a copy
+     */
+    public DtlsClient wiretap(String category, org.slf4j.event.Level level) {
+        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of(category, level))));
+    }
+
 }

@@ -114,8 +114,8 @@ final class DtlsConnection implements DtlsSession {
      * @param connectionIdLength the length of the connection ID this side receives, 0 if none
      * @param moves told of address changes, or null where the address cannot change
      */
-    DtlsConnection(PacketPipe pipe, InetSocketAddress remote, int connectionIdLength, Runnable onClosed, Moves moves) {
-        this.socket = pipe.outbound();
+    DtlsConnection(PacketPipe pipe, PacketSink out, InetSocketAddress remote, int connectionIdLength, Runnable onClosed, Moves moves) {
+        this.socket = out;
         this.receiveLimit = pipe.maxDatagramBytes();
         this.remote = remote;
         this.connectionIdLength = connectionIdLength;

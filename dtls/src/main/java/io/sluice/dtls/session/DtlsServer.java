@@ -3,6 +3,8 @@ package io.sluice.dtls.session;
 import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramServer;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,46 +40,50 @@ public final class DtlsServer implements SecureDatagramServer {
      */
     private record Settings(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
             int maxHandshakes, int maxSessions, Duration handshakeTimeout, Duration secondFlightTimeout, List<KeyingExport> exports,
-            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites) {
+            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites, DtlsTraffic.Observing observing) {
 
         static Settings of(String pskHint, PskStore pskStore, DtlsIdentity identity) {
             return new Settings(pskHint, pskStore, identity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null);
+                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null, DtlsTraffic.Observing.NONE);
         }
 
         Settings withClientAuth(ClientAuth mode, DtlsTrust trust) {
             return new Settings(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
-                    exports, srtpProfiles, connectionIdLength, cipherSuites);
+                    exports, srtpProfiles, connectionIdLength, cipherSuites, observing);
         }
 
         Settings withCaps(int handshakes, int sessions) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, handshakeTimeout,
-                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites);
+                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, observing);
         }
 
         Settings withTimeouts(Duration handshake, Duration secondFlight) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshake, secondFlight,
-                    exports, srtpProfiles, connectionIdLength, cipherSuites);
+                    exports, srtpProfiles, connectionIdLength, cipherSuites, observing);
         }
 
         Settings withExports(List<KeyingExport> e) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, e, srtpProfiles, connectionIdLength, cipherSuites);
+                    secondFlightTimeout, e, srtpProfiles, connectionIdLength, cipherSuites, observing);
         }
 
         Settings withSrtpProfiles(List<SrtpProfile> p) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, exports, p, connectionIdLength, cipherSuites);
+                    secondFlightTimeout, exports, p, connectionIdLength, cipherSuites, observing);
         }
 
         Settings withConnectionIdLength(int length) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, exports, srtpProfiles, length, cipherSuites);
+                    secondFlightTimeout, exports, srtpProfiles, length, cipherSuites, observing);
         }
 
         Settings withCipherSuites(int[] suites) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, suites);
+                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, suites, observing);
+        }
+
+        Settings withObserving(DtlsTraffic.Observing o) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, o);
         }
     }
 
@@ -298,7 +304,7 @@ public final class DtlsServer implements SecureDatagramServer {
     private LiveDtlsServer start(PacketPipe pipe, UdpSocket ownSocket) {
         int[] suites = effectiveSuites();
         return new LiveDtlsServer(pipe, ownSocket, id -> newPeer(id, suites), settings.maxHandshakes(), settings.maxSessions(),
-                settings.secondFlightTimeout(), settings.connectionIdLength());
+                settings.secondFlightTimeout(), settings.connectionIdLength(), new DtlsTraffic(settings.observing(), true));
     }
 
     /** The suites every handshake of this server accepts: the configured or default ones its key can serve. */
@@ -345,4 +351,45 @@ public final class DtlsServer implements SecureDatagramServer {
                 + (s.connectionIdLength() > 0 ? ", connection IDs of " + s.connectionIdLength() + " bytes" : "") + ", maxHandshakes "
                 + s.maxHandshakes() + ", maxSessions " + s.maxSessions() + ", handshake timeout " + s.handshakeTimeout() + "]";
     }
+
+    /**
+     * Records this server's meters in {@code registry}: handshakes by outcome and cipher suite with their
+     * duration, sessions by state, datagrams and bytes each way, drops by reason (the README's
+     * "Observing Sluice" has the table). Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return a copy
+     */
+    public DtlsServer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(SluiceMeters.of(registry), settings.observing().wiretap())));
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return a copy
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public DtlsServer metrics(boolean enable) {
+        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
+                settings.observing().wiretap())));
+    }
+
+    /**
+     * @param enable log each datagram's records (content type, epoch, sequence number, length) at
+     *     DEBUG under {@code io.sluice.wiretap.dtls}, with a hex dump at TRACE; or nothing (the default)
+     * @return a copy
+     */
+    public DtlsServer wiretap(boolean enable) {
+        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of("dtls", enable))));
+    }
+
+    /**
+     * @param category the SLF4J logger to log records to
+     * @param level the level of the one-line summaries (hex dumps at TRACE)
+     * @return a copy
+     */
+    public DtlsServer wiretap(String category, org.slf4j.event.Level level) {
+        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of(category, level))));
+    }
+
 }

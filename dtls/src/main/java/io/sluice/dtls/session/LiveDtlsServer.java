@@ -6,6 +6,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
 import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.PacketQueue;
+import io.sluice.dtls.packet.PacketSink;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.security.SecureDatagramListener;
 import java.net.InetSocketAddress;
@@ -74,14 +75,31 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private final PacketQueue<DtlsSession> sessions;
     private final AtomicLong established = new AtomicLong();
     private final AtomicLong addressChanges = new AtomicLong();
+    private final DtlsTraffic traffic;
+    /** The pipe's sink, counted and tapped. */
+    private final PacketSink out;
 
     /**
      * @param ownSocket the socket under {@code pipe} if the server owns it, else null
      * @throws io.sluice.dtls.packet.PacketEndpointException if the pipe cannot be opened
      */
     LiveDtlsServer(PacketPipe pipe, UdpSocket ownSocket, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
-                   Duration secondFlightTimeout, int connectionIdLength) {
+                   Duration secondFlightTimeout, int connectionIdLength, DtlsTraffic traffic) {
         this.pipe = pipe;
+        this.traffic = traffic;
+        this.out = traffic.tap(pipe.outbound());
+        traffic.group()
+                .gauge("sluice.dtls.sessions", "DTLS sessions by state", () -> handshaking.size(), "role", "server", "state", "handshake")
+                .gauge("sluice.dtls.sessions", "DTLS sessions by state", () -> Math.max(0, connections.size() - handshaking.size()),
+                        "role", "server", "state", "established")
+                .counter("sluice.dtls.drops", "datagrams DTLS dropped", "datagrams", () -> droppedDatagrams() - traffic.refused.sum(),
+                        "role", "server", "reason", "malformed")
+                .counter("sluice.dtls.drops", "datagrams DTLS dropped", "datagrams", traffic.refused::sum,
+                        "role", "server", "reason", "over.capacity")
+                .counter("sluice.dtls.hello.verify.requests", "cookie challenges sent", "messages", helloVerifyRequests::get,
+                        "role", "server")
+                .counter("sluice.dtls.handshakes.evicted", "stalled handshakes ended to make room", "handshakes", evictedHandshakes::get,
+                        "role", "server");
         this.ownSocket = ownSocket;
         this.peers = peers;
         this.maxHandshakes = maxHandshakes;
@@ -207,6 +225,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             flow.dispose();
         }
         closeAll();
+        traffic.close();
         if (ownSocket != null) {
             ownSocket.dispose();
             ownSocket.onDispose().subscribe(null, null, disposed::tryEmitEmpty);
@@ -261,6 +280,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             try {
                 InetSocketAddress peer = packet.sender();
                 ByteBuf content = packet.content();
+                traffic.received(content, peer);
                 if (connectionIdLength > 0 && content.isReadable()
                         && content.getUnsignedByte(content.readerIndex()) == RecordFilter.TLS12_CID) {
                     onConnectionIdRecord(peer, content);
@@ -318,7 +338,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                     public void send(byte[] buf, int off, int len) {
                         challenged[0] = true;
                         helloVerifyRequests.incrementAndGet();
-                        pipe.outbound().write(Unpooled.copiedBuffer(buf, off, len), peer);
+                        out.write(Unpooled.copiedBuffer(buf, off, len), peer);
                     }
                 });
             } catch (RuntimeException e) {
@@ -339,10 +359,11 @@ public final class LiveDtlsServer implements SecureDatagramListener {
             }
             if ((handshaking.size() >= maxHandshakes && !evictStalledHandshake()) || connections.size() >= maxSessions) {
                 dropped.incrementAndGet();
+                traffic.refused.increment();
                 return;
             }
             DtlsConnection[] holder = new DtlsConnection[1];
-            DtlsConnection connection = new DtlsConnection(pipe, peer, connectionIdLength, () -> forget(holder[0]),
+            DtlsConnection connection = new DtlsConnection(pipe, out, peer, connectionIdLength, () -> forget(holder[0]),
                     LiveDtlsServer.this::moved);
             holder[0] = connection;
             connection.awaitSecondFlight(secondFlightNanos);
@@ -356,7 +377,8 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 handshaking.remove(connection);
                 return;
             }
-            DtlsRuntime.HANDSHAKES.schedule(() -> accept(connection, request));
+            long started = System.nanoTime();
+            DtlsRuntime.HANDSHAKES.schedule(() -> accept(connection, request, started));
         }
     }
 
@@ -430,7 +452,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     }
 
     /** Runs one handshake; on the DTLS scheduler. */
-    private void accept(DtlsConnection connection, DTLSRequest request) {
+    private void accept(DtlsConnection connection, DTLSRequest request, long started) {
         byte[] connectionId = connectionIdLength > 0 ? assignConnectionId(connection) : null;
         TlsServer server = peers.apply(connectionId);
         try {
@@ -441,8 +463,14 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 unassign(connection);
             }
             established.incrementAndGet();
+            if (traffic.timed()) {
+                traffic.handshake(true, connection.cipherSuite(), System.nanoTime() - started);
+            }
         } catch (Exception e) {
             failedHandshakes.incrementAndGet();
+            if (traffic.timed()) {
+                traffic.handshake(false, null, System.nanoTime() - started);
+            }
             DtlsException failure = Handshakes.failure(e, connection.remoteAddress());
             connection.closeTransport(failure);
             LOG.debug("{}", failure.getMessage());
