@@ -14,6 +14,10 @@ import io.sluice.peer.IncomingCall;
 import io.sluice.peer.Peer;
 import io.sluice.peer.PeerEndpoint;
 import io.sluice.peer.PeerException;
+import io.sluice.metrics.Count;
+import io.sluice.metrics.MeterGroup;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -57,7 +61,8 @@ public final class MessagingServer {
 
     private record Config(String host, int port, String service, String serverName, List<String> mechanisms, boolean anonymous,
                           boolean plaintextWithoutTls, Authenticator authenticator, FacilityAuthorization authorization,
-                          Map<Facility, FacilityDispatch> facilities, SecurityEnvironment tls, Duration authenticationTimeout) {
+                          Map<Facility, FacilityDispatch> facilities, SecurityEnvironment tls, Duration authenticationTimeout,
+                          SluiceMeters meters, Wiretap wiretap) {
     }
 
     private final Config config;
@@ -76,7 +81,7 @@ public final class MessagingServer {
     public static MessagingServer create() {
         return new MessagingServer(new Config("127.0.0.1", 0, DEFAULT_SERVICE, "localhost",
                 List.of(SaslServerExchange.SCRAM_SHA_256, SaslServerExchange.PLAIN, SaslServerExchange.EXTERNAL), false, false,
-                null, (who, facility) -> false, Map.of(), null, Duration.ofSeconds(30)));
+                null, (who, facility) -> false, Map.of(), null, Duration.ofSeconds(30), SluiceMeters.none(), Wiretap.off()));
     }
 
     private MessagingServer with(Config c) {
@@ -90,7 +95,7 @@ public final class MessagingServer {
     public MessagingServer host(String host) {
         Config c = config;
         return with(new Config(Objects.requireNonNull(host, "host"), c.port, c.service, c.serverName, c.mechanisms, c.anonymous,
-                c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -103,7 +108,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -114,7 +119,7 @@ public final class MessagingServer {
     public MessagingServer service(String service, String serverName) {
         Config c = config;
         return with(new Config(c.host, c.port, Objects.requireNonNull(service, "service"), Objects.requireNonNull(serverName, "serverName"),
-                c.mechanisms, c.anonymous, c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                c.mechanisms, c.anonymous, c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -136,7 +141,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, List.of(mechanisms), c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -146,7 +151,7 @@ public final class MessagingServer {
     public MessagingServer anonymous(boolean allowed) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, allowed, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -157,7 +162,7 @@ public final class MessagingServer {
     public MessagingServer plaintextWithoutTls(boolean allowed) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, allowed,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -167,7 +172,7 @@ public final class MessagingServer {
     public MessagingServer authenticator(Authenticator authenticator) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                Objects.requireNonNull(authenticator, "authenticator"), c.authorization, c.facilities, c.tls, c.authenticationTimeout));
+                Objects.requireNonNull(authenticator, "authenticator"), c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -177,7 +182,7 @@ public final class MessagingServer {
     public MessagingServer authorization(FacilityAuthorization authorization) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, Objects.requireNonNull(authorization, "authorization"), c.facilities, c.tls, c.authenticationTimeout));
+                c.authenticator, Objects.requireNonNull(authorization, "authorization"), c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -192,7 +197,7 @@ public final class MessagingServer {
         SessionProtocol.with(all.keySet());
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, Map.copyOf(all), c.tls, c.authenticationTimeout));
+                c.authenticator, c.authorization, Map.copyOf(all), c.tls, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -209,7 +214,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, environment, c.authenticationTimeout));
+                c.authenticator, c.authorization, c.facilities, environment, c.authenticationTimeout, c.meters, c.wiretap));
     }
 
     /**
@@ -225,7 +230,45 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, timeout));
+                c.authenticator, c.authorization, c.facilities, c.tls, timeout, c.meters, c.wiretap));
+    }
+
+    /**
+     * Records this server's meters in {@code registry}: SASL authentications by mechanism and
+     * outcome, messaging sessions, and the peer meters of the connections underneath (calls by
+     * facility operation and status, connections). Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return the new spec
+     */
+    public MessagingServer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return metrics(SluiceMeters.of(registry));
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return the new spec
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public MessagingServer metrics(boolean enable) {
+        return metrics(enable ? SluiceMeters.global() : SluiceMeters.none());
+    }
+
+    private MessagingServer metrics(SluiceMeters meters) {
+        Config c = config;
+        return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, meters, c.wiretap));
+    }
+
+    /**
+     * @param enable log every session frame read and written at DEBUG under {@code io.sluice.wiretap.peer}
+     *     (the messaging protocol runs on the peer protocol), or nothing (false, the default)
+     * @return the new spec
+     */
+    public MessagingServer wiretap(boolean enable) {
+        Config c = config;
+        return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, Wiretap.of("peer", enable)));
     }
 
     /**
@@ -242,6 +285,8 @@ public final class MessagingServer {
             Peer peer = Peer.create(SessionProtocol.with(config.facilities.keySet()))
                     .dispatch(dispatch())
                     .listen(PeerEndpoint.tcp(config.host, config.port))
+                    .metrics(config.meters)
+                    .wiretap(config.wiretap)
                     .sessionHooks(ps -> {
                         ServerSession s = new ServerSession(ps);
                         sessions.add(s);
@@ -257,7 +302,13 @@ public final class MessagingServer {
             if (config.tls != null) {
                 peer = peer.secure(config.tls.serverContext());
             }
-            return Nonces.ready().then(peer.start()).map(live -> new LiveMessagingServer(live, sessions));
+            MeterGroup meters = config.meters.group()
+                    .gauge("sluice.messaging.sessions", "messaging sessions", () -> sessions.size(), "state", "connected")
+                    .gauge("sluice.messaging.sessions", "messaging sessions", () -> authenticatedCount(sessions), "state", "authenticated");
+            return Nonces.ready().then(peer.start()).map(live -> {
+                live.onDispose().subscribe(null, e -> meters.dispose(), meters::dispose);
+                return new LiveMessagingServer(live, sessions);
+            }).doOnError(e -> meters.dispose());
         });
     }
 
@@ -365,9 +416,30 @@ public final class MessagingServer {
     /** The wait before answering a connection's second failed authentication; it doubles with each one after. */
     static final Duration FAILURE_BACKOFF = Duration.ofMillis(250);
 
-    private static Mono<SessionProtocol.AuthStep> step(ServerSession s, SaslServerExchange exchange, Mono<SaslStep> step) {
+    private static int authenticatedCount(Set<ServerSession> sessions) {
+        int n = 0;
+        for (ServerSession s : sessions) {
+            if (s.who != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** SASL outcome counters by mechanism: the configured mechanisms, anything else a client names is {@code other}. */
+    private final ConcurrentHashMap<String, Count> authentications = new ConcurrentHashMap<>();
+
+    private void countAuthentication(String mechanism, boolean success) {
+        String m = config.mechanisms.contains(mechanism) || (config.anonymous && "ANONYMOUS".equals(mechanism)) ? mechanism : "other";
+        String outcome = success ? "success" : "failure";
+        authentications.computeIfAbsent(m + ' ' + outcome, k -> config.meters.counter("sluice.sasl.authentications",
+                "SASL authentications by mechanism and outcome", "mechanism", m, "outcome", outcome)).increment();
+    }
+
+    private Mono<SessionProtocol.AuthStep> step(ServerSession s, SaslServerExchange exchange, Mono<SaslStep> step) {
         return step.map(next -> {
             if (next instanceof SaslStep.Success ok) {
+                countAuthentication(ok.who().mechanism(), true);
                 s.exchange = null;
                 s.who = ok.who();
                 s.everAuthenticated = true;
@@ -377,6 +449,7 @@ public final class MessagingServer {
             return new SessionProtocol.AuthStep(false, ((SaslStep.Challenge) next).data(), "", "", "", false);
         }).onErrorResume(SaslException.class, e -> {
             s.exchange = null;
+            countAuthentication(exchange.mechanism(), false);
             Mono<SessionProtocol.AuthStep> refusal = Mono.error(wire(e.errorCode(), e.detail()));
             if (e.errorCode() != SaslErrorCode.AUTHENTICATION_FAILED && e.errorCode() != SaslErrorCode.NOT_AUTHORIZED) {
                 return refusal;

@@ -99,6 +99,25 @@ public final class Peer {
         return observing(new PeerConfig.Observing(config.observing().meters(), Wiretap.of(category, level)));
     }
 
+    /**
+     * The same as {@link #metrics(io.micrometer.core.instrument.MeterRegistry)} for a caller that
+     * already holds {@link SluiceMeters} (a spec built on a peer passes its own on).
+     *
+     * @param meters where to record
+     * @return the new spec
+     */
+    public Peer metrics(SluiceMeters meters) {
+        return observing(new PeerConfig.Observing(java.util.Objects.requireNonNull(meters, "meters"), config.observing().wiretap()));
+    }
+
+    /**
+     * @param wiretap where and how to log frames (a spec built on a peer passes its own on)
+     * @return the new spec
+     */
+    public Peer wiretap(Wiretap wiretap) {
+        return observing(new PeerConfig.Observing(config.observing().meters(), java.util.Objects.requireNonNull(wiretap, "wiretap")));
+    }
+
     private Peer observing(PeerConfig.Observing o) {
         PeerConfig c = config;
         return with(new PeerConfig(c.protocol(), c.dispatch(), c.dispatchData(), c.listenEndpoints(), c.connectEndpoints(),

@@ -1,5 +1,6 @@
 package io.sluice.samples.web;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.coap.CoapClient;
 import io.sluice.coap.CoapResponse;
 import io.sluice.coap.CoapServer;
@@ -63,42 +64,48 @@ public class SluiceBackends implements DisposableBean {
     private final MessageSwitch messageSwitch;
     private final LiveMessagingServer messagingServer;
     private final MessagingSession messaging;
+    private final MeterRegistry registry;
     /** Sensor notifications the service dropped because an HTTP client read them too slowly. */
     final LongAdder droppedNotifications = new LongAdder();
 
     /**
      * @param properties the service's settings
+     * @param registry where every Sluice server and client here records its meters (Spring Boot's
+     *     registry, scraped at {@code /actuator/prometheus})
      */
-    public SluiceBackends(SluiceWebProperties properties) {
+    public SluiceBackends(SluiceWebProperties properties, MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("sluice.web.notifications.dropped", droppedNotifications, LongAdder::sum);
         byte[] key = properties.pskKey().getBytes(StandardCharsets.UTF_8);
         Duration period = properties.sensorPeriod();
-        CoapServer coapSpec = CoapServer.create().port(properties.coapPort())
+        CoapServer coapSpec = CoapServer.create().port(properties.coapPort()).metrics(registry)
                 .idleTimeout(properties.idleTimeout())
                 .route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from the CoAP server")))
                         .observable("/sensors/temp", req -> Flux.interval(Duration.ZERO, period)
                                 .map(i -> CoapResponse.content(String.format(Locale.ROOT, "%.2f", 20 + 5 * Math.sin(i / 10.0))))));
         coapServer = coapSpec
-                .dtls(DtlsServer.psk("sluice-web", id -> properties.pskIdentity().equals(new String(id, StandardCharsets.UTF_8)) ? key : null))
+                .dtls(DtlsServer.psk("sluice-web", id -> properties.pskIdentity().equals(new String(id, StandardCharsets.UTF_8)) ? key : null)
+                        .metrics(registry))
                 .bind().block(START);
         // The same resources over CoAP-over-WebSockets, on the service's own HTTP port: WebFlux takes
         // the upgrade at /.well-known/coap (CoapOverWebSocket) and hands each connection to this server.
         coapWebSockets = coapSpec.webSocketUpgrades();
-        coap = CoapClient.create().dtls(DtlsClient.psk(properties.pskIdentity(), key))
+        coap = CoapClient.create().metrics(registry).dtls(DtlsClient.psk(properties.pskIdentity(), key).metrics(registry))
                 .connect("coaps://127.0.0.1:" + coapServer.localAddress().getPort()).block(START);
 
-        peerServer = Peer.create(PROTOCOL)
+        peerServer = Peer.create(PROTOCOL).metrics(registry)
                 .dispatch(Dispatch.create()
                         .handle(ECHO, (call, text) -> Mono.just("echo: " + text))
                         .handle(TICKS, (call, count) -> Flux.range(1, Integer.parseInt(count.trim())).map(i -> "tick " + i)))
                 .listen(PeerEndpoint.tcp("127.0.0.1", properties.peerPort()))
                 .start().block(START);
-        peerClient = Peer.create(PROTOCOL).connectTo(PeerEndpoint.tcp((InetSocketAddress) peerServer.listenAddresses().get(0)))
+        peerClient = Peer.create(PROTOCOL).metrics(registry).connectTo(PeerEndpoint.tcp((InetSocketAddress) peerServer.listenAddresses().get(0)))
                 .start().block(START);
         peer = peerClient.connect();
 
         messageSwitch = new MessageSwitch(Duration.ofMillis(250), 11);
-        messagingServer = MessagingServer.create().port(properties.messagingPort())
+        messagingServer = MessagingServer.create().port(properties.messagingPort()).metrics(registry)
                 .authenticator(Authenticator.of(List.of(new Account("gateway",
                         ScramCredential.fromPassword("gateway-password".toCharArray(), 4096), Set.of("operator"), null)), Map.of()))
                 .authorization(FacilityAuthorization.byRole(Map.of("operator", Set.of("switch"))))
@@ -142,6 +149,11 @@ public class SluiceBackends implements DisposableBean {
     /** @return the messaging server */
     public LiveMessagingServer messagingServer() {
         return messagingServer;
+    }
+
+    /** @return the registry the SDK's meters are in */
+    public MeterRegistry registry() {
+        return registry;
     }
 
     /** @return sensor notifications dropped for slow HTTP clients */

@@ -1,8 +1,5 @@
 package io.sluice.samples.web;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import io.sluice.coap.CoapSessionState;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -10,8 +7,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Actuator health and Micrometer gauges read from the SDK's own views: the CoAP server's sessions,
- * idle pool and counters, the peer server's clients and the messaging server's sessions.
+ * Actuator health read from the SDK's own views: the CoAP server, the client session, the peer and
+ * messaging servers. (The meters are the SDK's own: every spec in {@link SluiceBackends} records
+ * into Spring Boot's registry.)
  */
 @Configuration(proxyBeanMethods = false)
 public class SluiceHealth {
@@ -32,30 +30,6 @@ public class SluiceHealth {
                     .withDetail("peer", backends.peerServer().listenAddresses().toString())
                     .withDetail("messaging", "port " + backends.messagingServer().port() + ", authenticated " + backends.messaging().authenticated())
                     .build();
-        };
-    }
-
-    /**
-     * @param backends the Sluice servers and sessions
-     * @return gauges under {@code sluice.*}
-     */
-    @Bean
-    public MeterBinder sluiceMetrics(SluiceBackends backends) {
-        return (MeterRegistry registry) -> {
-            Gauge.builder("sluice.coap.sessions", backends, b -> b.coapServer().sessions().size())
-                    .description("live CoAP server sessions").register(registry);
-            Gauge.builder("sluice.coap.sessions.idle", backends, b -> b.coapServer().idleSessions())
-                    .description("CoAP server sessions in the idle pool").register(registry);
-            Gauge.builder("sluice.coap.datagrams.malformed", backends, b -> b.coapServer().malformedDatagrams())
-                    .description("datagrams dropped as malformed or oversized").register(registry);
-            Gauge.builder("sluice.coap.requests.duplicate", backends, b -> b.coapServer().duplicateRequests())
-                    .description("duplicate CoAP requests recognised by message ID").register(registry);
-            Gauge.builder("sluice.coap.notifications.dropped", backends, SluiceBackends::droppedNotifications)
-                    .description("observe notifications dropped for slow HTTP clients").register(registry);
-            Gauge.builder("sluice.peer.clients", backends, b -> b.peerServer().activeClients())
-                    .description("connected peer clients").register(registry);
-            Gauge.builder("sluice.messaging.sessions", backends, b -> b.messagingServer().sessions().size())
-                    .description("messaging sessions").register(registry);
         };
     }
 }

@@ -1,10 +1,16 @@
 package io.sluice.samples.web;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.sluice.coap.CoapException;
 import io.sluice.coap.CoapRequest;
 import io.sluice.coap.CoapResponse;
 import io.sluice.coap.CoapSession;
+import io.sluice.messaging.ServerSessionInfo;
 import io.sluice.samples.switching.SwitchFacility;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +50,10 @@ public class SluiceRoutes {
                                         Integer.parseInt(request.queryParam("periodMillis").orElse("500")))
                                 .map(s -> ServerSentEvent.builder(s).id(Long.toString(s.sequence())).build()), ServerSentEvent.class))
                 .GET("/sessions", request -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(sessions(backends)))
+                // The dashboard's live table and counters: a snapshot of the SDK's sessions and meters each second.
+                .GET("/dashboard/stream", request -> ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM)
+                        .body(Flux.interval(Duration.ZERO, Duration.ofSeconds(1)).onBackpressureLatest()
+                                .map(i -> ServerSentEvent.builder(dashboard(backends)).id(Long.toString(i)).build()), ServerSentEvent.class))
                 .build();
     }
 
@@ -87,6 +97,53 @@ public class SluiceRoutes {
         String count = request.queryParam("count").orElse("1000000");
         return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM)
                 .body(backends.peer().stream(SluiceBackends.TICKS, count).map(t -> ServerSentEvent.builder(t).build()), ServerSentEvent.class);
+    }
+
+    /** One dashboard frame: every live session as a table row, and the headline counters from the SDK's meters. */
+    static Map<String, Object> dashboard(SluiceBackends backends) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (CoapSession s : backends.coapServer().sessions()) {
+            rows.add(row(s, "server"));
+        }
+        for (CoapSession s : backends.coapWebSockets().sessions()) {
+            rows.add(row(s, "server"));
+        }
+        rows.add(row(backends.coap(), "client"));
+        for (ServerSessionInfo s : backends.messagingServer().sessions()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("protocol", s.tls() ? "som+tls" : "som");
+            m.put("type", "server");
+            m.put("state", s.user() == null ? "connected" : "authenticated (" + s.user().mechanism() + ")");
+            m.put("peer", String.valueOf(s.remoteAddress()));
+            m.put("cipherSuite", "-");
+            rows.add(m);
+        }
+        MeterRegistry registry = backends.registry();
+        Map<String, Object> counters = new LinkedHashMap<>();
+        counters.put("coapRequests", (long) registry.find("sluice.coap.requests").tag("role", "server").timers().stream()
+                .mapToDouble(Timer::count).sum());
+        counters.put("peerCalls", (long) registry.find("sluice.peer.calls").tag("direction", "incoming").timers().stream()
+                .mapToDouble(Timer::count).sum());
+        counters.put("handshakes", (long) registry.find("sluice.dtls.handshakes").tag("role", "server").timers().stream()
+                .mapToDouble(Timer::count).sum());
+        counters.put("drops", (long) (registry.find("sluice.coap.drops").functionCounters().stream().mapToDouble(FunctionCounter::count).sum()
+                + registry.find("sluice.dtls.drops").functionCounters().stream().mapToDouble(FunctionCounter::count).sum()));
+        counters.put("notifications", (long) registry.find("sluice.coap.notifications").tag("outcome", "sent").functionCounters().stream()
+                .mapToDouble(FunctionCounter::count).sum());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sessions", rows);
+        out.put("counters", counters);
+        return out;
+    }
+
+    private static Map<String, Object> row(CoapSession s, String side) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("protocol", "coap " + s.protocol().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("type", s.type().name().toLowerCase(java.util.Locale.ROOT) + " (" + side + " side)");
+        m.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("peer", String.valueOf(s.remoteAddress()));
+        m.put("cipherSuite", s.tls().map(t -> t.cipherSuite()).orElse("-"));
+        return m;
     }
 
     /** The live sessions as the SDK reports them. */

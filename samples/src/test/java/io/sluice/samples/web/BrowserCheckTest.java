@@ -41,7 +41,7 @@ class BrowserCheckTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
-    void thePageShowsLiveSensorValuesOverServerSentEventsAndOverCoapOverWebSockets() throws Exception {
+    void thePageShowsLiveSensorValuesAChartAndTheSessionTableOverServerSentEventsAndCoapOverWebSockets() throws Exception {
         assumeTrue(Files.isExecutable(CHROMEDRIVER) && Files.isExecutable(CHROMIUM),
                 "headless Chromium is not installed (apt-get install -y chromium chromium-driver)");
         ConfigurableApplicationContext app = SpringApplication.run(SluiceWebApplication.class, "--server.port=0",
@@ -75,6 +75,21 @@ class BrowserCheckTest {
                 }
                 assertThat(wsCount).as("notifications the page received over CoAP-over-WebSockets").isGreaterThanOrEqualTo(3);
                 assertThat(script(session, "return document.getElementById('wsValue').textContent")).matches("\\d+\\.\\d\\d °C");
+                // The dashboard: the chart drew the values it got, the session table filled, the counters moved.
+                int points = 0;
+                while (points < 3 && System.nanoTime() < deadline) {
+                    points = Integer.parseInt(script(session,
+                            "return String(document.getElementById('line').getAttribute('points').trim().split(' ').filter(p => p).length)"));
+                }
+                assertThat(points).as("points on the chart").isGreaterThanOrEqualTo(3);
+                int rows = 0;
+                while (rows < 2 && System.nanoTime() < deadline) {
+                    rows = Integer.parseInt(script(session, "return String(document.querySelectorAll('#sessions tbody tr').length)"));
+                }
+                assertThat(rows).as("rows in the session table").isGreaterThanOrEqualTo(2);
+                assertThat(script(session, "return document.querySelector('#sessions tbody').textContent")).contains("established")
+                        .contains("TLS_");
+                assertThat(script(session, "return document.getElementById('notifications').textContent")).matches("\\d+");
             } finally {
                 http.send(HttpRequest.newBuilder(URI.create(session)).DELETE().build(), HttpResponse.BodyHandlers.ofString());
             }

@@ -114,7 +114,32 @@ class SluiceWebApplicationTest {
                 .expectBody().jsonPath("$.measurements[0].value")
                 .value((java.util.function.Consumer<Number>) v -> assertThat(v.doubleValue()).isPositive());
         http.get().uri("/").exchange().expectStatus().isOk().expectBody(String.class)
-                .value(page -> assertThat(page).contains("EventSource('/coap/sensors/temp/observe')"));
+                .value(page -> assertThat(page).contains("EventSource('/coap/sensors/temp/observe')").contains("EventSource('/dashboard/stream')"));
+    }
+
+    @Test
+    void theSdkMetersAreScrapedAsPrometheusTextAndFeedTheDashboardStream() throws Exception {
+        // The body is read: an unread response body is a buffer the client never releases.
+        http.get().uri("/coap/hello").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo("hello from the CoAP server");
+        java.net.http.HttpClient jdk = java.net.http.HttpClient.newHttpClient();
+        String scraped = jdk.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
+                .timeout(WAIT).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(scraped)
+                .contains("sluice_coap_requests_seconds_count{method=\"GET\",response_class=\"2.xx\",role=\"server\",transport=\"dtls\"}")
+                .contains("sluice_dtls_handshakes_seconds_count{cipher_suite=\"TLS_")
+                .contains("sluice_coap_sessions{role=\"server\",state=\"established\",transport=\"dtls\",type=\"server\"}")
+                .contains("sluice_peer_connections{side=\"accepted\"}")
+                .contains("sluice_sasl_authentications_total{mechanism=\"SCRAM-SHA-256\",outcome=\"success\"}")
+                .doesNotContain("127.0.0.1");
+        // The first frame of the endless stream, read with the JDK's client and then hung up on.
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = jdk.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/dashboard/stream")).header("Accept", "text/event-stream")
+                .timeout(WAIT).build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+        String frame;
+        try (java.util.stream.Stream<String> lines = stream.body()) {
+            frame = lines.filter(l -> l.startsWith("data:")).findFirst().orElseThrow();
+        }
+        assertThat(frame).contains("\"cipherSuite\":\"TLS_").contains("\"coapRequests\":").contains("\"state\":\"established\"");
     }
 
     /**

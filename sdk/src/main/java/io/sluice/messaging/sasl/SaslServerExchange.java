@@ -74,6 +74,11 @@ public final class SaslServerExchange {
         this.clientCertificate = clientCertificate;
     }
 
+    /** @return the mechanism the client chose */
+    public String mechanism() {
+        return mechanism;
+    }
+
     /**
      * The mechanisms to advertise on a connection: PLAIN only over TLS unless plaintext is allowed,
      * EXTERNAL only when the client presented a verified certificate.
