@@ -56,6 +56,10 @@ final class ClientExchanges {
             Exchange ex = new Exchange(Kind.REQUEST, request);
             ex.mono = sink;
             ex.startNanos = endpoint.traffic.timed() ? System.nanoTime() : 0;
+            CoapTracing tracing = endpoint.config.tracing();
+            if (tracing.enabled()) {
+                ex.observation = tracing.startClient(request.method(), endpoint.protocol, sink.contextView());
+            }
             sink.onCancel(() -> endpoint.onLoop(ex::cancel));
             endpoint.onLoop(() -> start(ex));
         });
@@ -138,6 +142,8 @@ final class ClientExchanges {
         long lastObserveAt;
         /** When a timed request started (0: not timed). */
         long startNanos;
+        /** The client's observation of a request, or null. */
+        Object observation;
 
         Exchange(Kind kind, CoapRequest request) {
             this.kind = kind;
@@ -223,7 +229,7 @@ final class ClientExchanges {
         void emit(CoapResponse response) {
             if (mono != null) {
                 finish();
-                timed(response.code().codeClass());
+                ended(response.code().codeClass(), null);
                 mono.success(response);
             } else if (flux != null) {
                 flux.next(response);
@@ -272,7 +278,7 @@ final class ClientExchanges {
             }
             finish();
             if (mono != null) {
-                timed(CoapTraffic.NO_RESPONSE);
+                ended(CoapTraffic.NO_RESPONSE, error);
                 mono.error(error);
             } else if (flux != null) {
                 flux.error(error);
@@ -281,10 +287,15 @@ final class ClientExchanges {
             }
         }
 
-        private void timed(int responseClass) {
+        /** The request got its answer (or none): timed, and its observation stopped; once. */
+        private void ended(int responseClass, Throwable error) {
             if (startNanos != 0) {
                 endpoint.traffic.request(request.method(), responseClass, System.nanoTime() - startNanos);
+                startNanos = 0;
             }
+            Object o = observation;
+            observation = null;
+            endpoint.config.tracing().stop(o, responseClass, error);
         }
 
         void completeWindow() {
@@ -299,6 +310,7 @@ final class ClientExchanges {
                 return;
             }
             boolean deregister = kind == Kind.OBSERVE && registered && session.state() == CoapSessionState.ESTABLISHED;
+            ended(CoapTraffic.NO_RESPONSE, null);
             finish();
             if (deregister) {
                 // RFC 7641 §3.6: deregister explicitly with a GET carrying Observe: 1 and the same token.

@@ -225,6 +225,19 @@ public final class CoapClient {
     }
 
     /**
+     * Observes every request this client's sessions send as a Micrometer Observation {@code sluice.coap.client.request} (low-cardinality keys
+     * {@code method}, {@code transport}, {@code response.class}), so a tracing bridge on the
+     * registry makes a span of each, a child of the observation in the subscriber's Reactor context (or the current one).
+     *
+     * @param registry the registry (its handlers decide what an observation produces)
+     * @return a copy
+     */
+    public CoapClient observations(io.micrometer.observation.ObservationRegistry registry) {
+        return new CoapClient(config.withTracing(new MicrometerCoapTracing(Objects.requireNonNull(registry, "registry"))), bindAddress, dtls,
+                multicastInterface, onSession, reliable);
+    }
+
+    /**
      * @param enable log every message decoded and sent at DEBUG under {@code io.sluice.wiretap.coap}
      *     (with a hex dump at TRACE), or nothing (false, the default)
      * @return a copy

@@ -376,6 +376,19 @@ public final class CoapServer {
     }
 
     /**
+     * Observes every request this server answers as a Micrometer Observation {@code sluice.coap.server.request} (low-cardinality keys
+     * {@code method}, {@code transport}, {@code response.class}), so a tracing bridge on the
+     * registry makes a span of each; the handler runs with it as the current observation and in its answer's Reactor context, so calls it makes are its children.
+     *
+     * @param registry the registry (its handlers decide what an observation produces)
+     * @return a copy
+     */
+    public CoapServer observations(io.micrometer.observation.ObservationRegistry registry) {
+        return new CoapServer(local, config.withTracing(new MicrometerCoapTracing(Objects.requireNonNull(registry, "registry"))),
+                idleTimeout, caps, dtls, groups, stream);
+    }
+
+    /**
      * @param enable log every message decoded and sent at DEBUG under {@code io.sluice.wiretap.coap}
      *     (with a hex dump at TRACE), or nothing (false, the default)
      * @return a copy

@@ -104,6 +104,11 @@ final class CoapTraffic {
         return n;
     }
 
+    /** @return the method's tag value: its name for the seven methods of RFC 7252/8132, else {@code other} */
+    static String methodTag(CoapCode method) {
+        return METHODS[method.codeClass() == 0 && method.detail() >= 1 && method.detail() <= 7 ? method.detail() : 0];
+    }
+
     boolean timed() {
         return meters.enabled();
     }

@@ -19,7 +19,8 @@ record EndpointConfig(
         CoapRoutes routes,
         Duration multicastLeisure,
         SluiceMeters meters,
-        Wiretap wiretap) {
+        Wiretap wiretap,
+        CoapTracing tracing) {
 
     static final int DEFAULT_BLOCK_SIZE = 1024;
     static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -32,7 +33,7 @@ record EndpointConfig(
         return new EndpointConfig(t, DEFAULT_BLOCK_SIZE, DEFAULT_MAX_BODY_BYTES,
                 Limits.defaults().withMaxMessageBytes(MAX_DATAGRAM_BYTES * 2).withMaxElements(64).withMaxStringBytes(1034),
                 DEFAULT_DEDUP_CAPACITY, t.maxTransmitWait(), t.ackTimeout().dividedBy(2), DEFAULT_MAX_QUEUED, null,
-                Duration.ofSeconds(5), SluiceMeters.none(), Wiretap.off());
+                Duration.ofSeconds(5), SluiceMeters.none(), Wiretap.off(), CoapTracing.NONE);
     }
 
     int blockSzx() {
@@ -41,56 +42,61 @@ record EndpointConfig(
 
     EndpointConfig withTransmission(CoapTransmission t) {
         return new EndpointConfig(t, blockSize, maxBodyBytes, limits, dedupCapacity, t.maxTransmitWait(),
-                t.ackTimeout().dividedBy(2), maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
+                t.ackTimeout().dividedBy(2), maxQueuedRequests, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withBlockSize(int size) {
         return new EndpointConfig(transmission, size, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withMaxBodyBytes(int bytes) {
         return new EndpointConfig(transmission, blockSize, bytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withLimits(Limits l) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, l, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withDedupCapacity(int capacity) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, capacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withResponseTimeout(Duration timeout) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, timeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withMaxQueuedRequests(int max) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, max, routes, multicastLeisure, meters, wiretap);
+                separateResponseAfter, max, routes, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withRoutes(CoapRoutes r) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, r, multicastLeisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, r, multicastLeisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withMulticastLeisure(Duration leisure) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, leisure, meters, wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, leisure, meters, wiretap, tracing);
     }
 
     EndpointConfig withMeters(SluiceMeters m) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, Objects.requireNonNull(m, "meters"), wiretap);
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, Objects.requireNonNull(m, "meters"), wiretap, tracing);
     }
 
     EndpointConfig withWiretap(Wiretap w) {
         return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
-                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, Objects.requireNonNull(w, "wiretap"));
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, Objects.requireNonNull(w, "wiretap"), tracing);
+    }
+
+    EndpointConfig withTracing(CoapTracing t) {
+        return new EndpointConfig(transmission, blockSize, maxBodyBytes, limits, dedupCapacity, responseTimeout,
+                separateResponseAfter, maxQueuedRequests, routes, multicastLeisure, meters, wiretap, Objects.requireNonNull(t, "tracing"));
     }
 }

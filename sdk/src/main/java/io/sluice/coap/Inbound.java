@@ -17,6 +17,8 @@ abstract class Inbound {
     BlockOption block1Ack;
     /** When the request came up, for the request timer. */
     final long receivedNanos = System.nanoTime();
+    /** The server's observation of this request, or null. */
+    Object observation;
     private boolean answered;
 
     Inbound(CoapMessage message, boolean viaGroup) {

@@ -62,6 +62,10 @@ final class ServerExchanges {
     /** A request the message layer took (deduplicated, if its transport needs that). */
     void onRequest(Inbound inbound) {
         CoapMessage message = inbound.message;
+        CoapTracing tracing = endpoint.config.tracing();
+        if (tracing.enabled()) {
+            inbound.observation = tracing.startServer(message.code(), endpoint.protocol);
+        }
         int previous = -1;
         for (CoapOptions.Option option : message.options().all()) {
             int n = option.number();
@@ -163,11 +167,11 @@ final class ServerExchanges {
         CoapOptions options = request.options();
         EtagLookup lookup = options.has(CoapOptions.IF_MATCH) || options.has(CoapOptions.IF_NONE_MATCH) ? routes.etagLookup(match) : null;
         CoapRoutes.Route route = match;
-        Mono<CoapResponse> answer = lookup == null ? invoke(route, serverRequest)
+        Mono<CoapResponse> answer = endpoint.config.tracing().around(inbound.observation, () -> lookup == null ? invoke(route, serverRequest)
                 // RFC 7252 §5.10.8: a condition that does not hold means the method is not performed.
                 : Mono.defer(() -> lookup.current(serverRequest)).map(Optional::of).defaultIfEmpty(Optional.empty())
                         .flatMap(current -> serverRequest.preconditionsHold(current.orElse(null)) ? invoke(route, serverRequest)
-                                : Mono.just(CoapResponse.of(CoapCode.PRECONDITION_FAILED)));
+                                : Mono.just(CoapResponse.of(CoapCode.PRECONDITION_FAILED))));
         answerWith(inbound, request, answer);
     }
 
@@ -232,11 +236,16 @@ final class ServerExchanges {
      * @param observeSeq the Observe value to carry, or -1
      */
     void respond(Inbound inbound, CoapResponse response, long observeSeq) {
-        if (!inbound.claim() || session.isFreed()) {
+        if (!inbound.claim()) {
+            return;
+        }
+        if (session.isFreed()) {
+            endpoint.config.tracing().stop(inbound.observation, CoapTraffic.NO_RESPONSE, null);
             return;
         }
         CoapMessage request = inbound.message;
         int codeClass = response.code().codeClass();
+        endpoint.config.tracing().stop(inbound.observation, codeClass, null);
         if (endpoint.traffic.timed()) {
             endpoint.traffic.request(request.code(), codeClass, System.nanoTime() - inbound.receivedNanos);
         }

@@ -71,6 +71,10 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
     private long nextCallId;
     private boolean admitted;
     private boolean helloReceived;
+    /** The connecting side's capabilities call, until answered (0: none pending). */
+    private long capabilitiesCallId;
+    /** Whether the remote said it reads REQUEST metadata (PROTOCOL.md, "Capabilities"). */
+    private boolean remoteReadsMetadata;
     private long remoteMaxFrame = Long.MAX_VALUE;
     private ScheduledFuture<?> establishTimer;
     private PeerException closeReason;
@@ -151,22 +155,37 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             state.transition(State.CONNECTING);
         }
         lastCallNanos = lastReadNanos = System.nanoTime();
-        if (channel.pipeline().get(WaitingGate.NAME) != null) {
-            channel.pipeline().remove(WaitingGate.NAME); // replays what arrived while waiting
-        }
-        channel.config().setAutoRead(true);
+        // HELLO first, then what waited is replayed: answers to it (a capabilities call's) must not
+        // reach the other side before this side's HELLO.
         send(new CallFrame.Hello(CallFrame.VERSION, peer.config().keepAlive().toMillis(),
                 peer.config().limits().maxMessageBytes()));
+        if (initiator) {
+            // Asked at once, behind the HELLO: the answer comes with the other side's HELLO, so
+            // learning what it reads costs no round trip; an older peer answers UNKNOWN_TAG.
+            capabilitiesCallId = nextCallId;
+            nextCallId += 2;
+            ByteBuf bits = channel.alloc().buffer(4).writeInt(CallFrame.CAPABILITY_METADATA);
+            try {
+                send(new CallFrame.Request(capabilitiesCallId, CallFrame.CAPABILITIES_TAG, false, 1, bits));
+            } finally {
+                bits.release();
+            }
+        }
         Duration timeout = peer.config().establishTimeout();
         if (!timeout.isZero()) {
             establishTimer = channel.eventLoop().schedule(() -> {
-                if (!helloReceived) {
-                    closeReason = PeerException.of(PeerStatus.TIMEOUT, "no HELLO from " + channel.remoteAddress()
+                if (!helloReceived || capabilitiesCallId != 0) {
+                    closeReason = PeerException.of(PeerStatus.TIMEOUT, "no HELLO (or no answer to the capabilities call) from "
+                            + channel.remoteAddress()
                             + " within the establish timeout of " + timeout.toMillis() + " ms");
                     goodbye(PeerStatus.TIMEOUT, "no HELLO within " + timeout.toMillis() + " ms");
                 }
             }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
+        if (channel.pipeline().get(WaitingGate.NAME) != null) {
+            channel.pipeline().remove(WaitingGate.NAME); // replays what arrived while waiting
+        }
+        channel.config().setAutoRead(true);
     }
 
     @Override
@@ -185,12 +204,12 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         for (Outgoing call : new ArrayList<>(outgoing.values())) {
             outgoing.remove(call.id);
             call.fail(reason);
-            trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, reason.status(), call.startNanos);
+            traceEnd(call, reason.status(), reason);
         }
         for (Incoming call : new ArrayList<>(incoming.values())) {
             incoming.remove(call.id);
             call.responder.dispose();
-            trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED, call.startNanos);
+            traceEnd(call, PeerStatus.CANCELLED);
         }
         established.tryEmitError(reason);
         if (admission != null) {
@@ -393,6 +412,8 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                 } else if (call != null) {
                     protocolError("COMPLETE for unary call " + c.callId());
                 }
+            } else if (frame instanceof CallFrame.Failure f && f.callId() == capabilitiesCallId) {
+                capabilitiesAnswered(0); // an older peer: UNKNOWN_TAG
             } else if (frame instanceof CallFrame.Failure f) {
                 Outgoing call = outgoing.get(f.callId());
                 if (call != null) {
@@ -402,8 +423,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                 Incoming call = incoming.remove(c.callId());
                 if (call != null) {
                     call.responder.dispose();
-                    trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED,
-                            call.startNanos);
+                    traceEnd(call, PeerStatus.CANCELLED);
                 }
             } else if (frame instanceof CallFrame.RequestN r) {
                 Incoming call = incoming.get(r.callId());
@@ -443,9 +463,6 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         }
         helloReceived = true;
         remoteMaxFrame = hello.maxFrameBytes() == 0 ? Long.MAX_VALUE : hello.maxFrameBytes();
-        if (establishTimer != null) {
-            establishTimer.cancel(false);
-        }
         if (!initiator) {
             try {
                 context = peer.sessionStarted(this);
@@ -461,8 +478,44 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         remoteKeepAliveMillis = hello.keepAliveMillis();
         lastCallNanos = lastReadNanos = System.nanoTime();
         checkIdle();
-        state.transition(State.ESTABLISHED);
-        established.tryEmitValue(this);
+        if (capabilitiesCallId == 0) {
+            establish();
+        }
+    }
+
+    /**
+     * Established: HELLOs crossed and, on the connecting side, the capabilities call answered, so
+     * the first call already knows whether it may carry metadata.
+     */
+    private void establish() {
+        if (establishTimer != null) {
+            establishTimer.cancel(false);
+        }
+        if (state.current() != State.ESTABLISHED && state.current() != State.CLOSED) {
+            state.transition(State.ESTABLISHED);
+            established.tryEmitValue(this);
+        }
+    }
+
+    /** The answer to this side's capabilities call: the remote's bits (0 from a peer that predates the call). */
+    private void capabilitiesAnswered(int bits) {
+        capabilitiesCallId = 0;
+        remoteReadsMetadata = (bits & CallFrame.CAPABILITY_METADATA) != 0;
+        if (helloReceived) {
+            establish();
+        }
+    }
+
+    /** The remote's capabilities call: learn what it reads, answer with what this side reads. */
+    private void onCapabilities(CallFrame.Request r) {
+        remoteReadsMetadata = r.payload().readableBytes() >= 4
+                && (r.payload().getInt(r.payload().readerIndex()) & CallFrame.CAPABILITY_METADATA) != 0;
+        send(new CallFrame.Response(r.callId(), channel.alloc().buffer(4).writeInt(CallFrame.CAPABILITY_METADATA)));
+    }
+
+    /** @return whether calls to the remote may carry metadata (trace context) */
+    boolean remoteReadsMetadata() {
+        return remoteReadsMetadata;
     }
 
     private void onRequest(CallFrame.Request r) {
@@ -473,6 +526,10 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         }
         if (incoming.containsKey(id)) {
             protocolError("call id " + id + " is already in use");
+            return;
+        }
+        if (r.tag() == CallFrame.CAPABILITIES_TAG) {
+            onCapabilities(r);
             return;
         }
         if (incoming.size() >= peer.config().maxConcurrentCalls()) {
@@ -506,9 +563,15 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         Incoming call = new Incoming(type, id);
         incoming.put(id, call);
         trace(CallTrace.Direction.INCOMING, CallTrace.Phase.BEGIN, id, type, PeerStatus.OK, call.startNanos);
+        PeerTracing tracing = peer.observations();
+        if (tracing.enabled()) {
+            call.observation = tracing.startIncoming(type, r.metadata(), channel.remoteAddress());
+        }
         Publisher<?> response;
         try {
-            response = entry.invoker().invoke(call, request, peer.config().blockingScheduler());
+            Object decoded = request;
+            response = tracing.inScope(call.observation, () -> entry.invoker().invoke(call, decoded, peer.config().blockingScheduler()));
+            response = tracing.withObservation(call.observation, response);
         } catch (RuntimeException e) {
             response = Mono.error(e);
         }
@@ -536,7 +599,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             send(new CallFrame.Failure(call.id, e.wireStatus(), e.detail()));
             status = e.status();
         }
-        trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, status, call.startNanos);
+        traceEnd(call, status);
     }
 
     private CallFrame failureFrame(Incoming call, Throwable error) {
@@ -576,6 +639,8 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         final long id;
         final long startNanos = System.nanoTime();
         BaseSubscriber<Object> responder;
+        /** The callee's observation, or null. */
+        Object observation;
 
         Incoming(CallType<?, ?> type, long id) {
             this.type = type;
@@ -770,8 +835,20 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         call.id = id;
         outgoing.put(id, call);
         trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.BEGIN, id, call.type, PeerStatus.OK, call.startNanos);
+        Map<String, String> metadata = Map.of();
+        PeerTracing tracing = peer.observations();
+        if (tracing.enabled()) {
+            Map<String, String> carrier = new java.util.LinkedHashMap<>();
+            call.observation = tracing.startOutgoing(call.type, call.context(), carrier, channel.remoteAddress());
+            if (remoteReadsMetadata) {
+                // Only what fits the protocol's limits travels; a tracer's oversized extras stay home.
+                carrier.entrySet().removeIf(e -> e.getKey().isEmpty() || e.getKey().length() > CallFrame.MAX_METADATA_KEY_BYTES
+                        || e.getValue().length() > CallFrame.MAX_METADATA_VALUE_BYTES / 3);
+                metadata = carrier.size() <= CallFrame.MAX_METADATA_ENTRIES ? carrier : Map.of();
+            }
+        }
         try {
-            send(new CallFrame.Request(id, call.type.tag(), call instanceof OutgoingStream, demand, payload));
+            send(new CallFrame.Request(id, call.type.tag(), call instanceof OutgoingStream, demand, payload, metadata));
         } catch (PeerException e) {
             finishOutgoing(call, e);
         } finally {
@@ -785,7 +862,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             if (channel.isActive()) {
                 send(new CallFrame.Cancel(call.id));
             }
-            trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, PeerStatus.CANCELLED, call.startNanos);
+            traceEnd(call, PeerStatus.CANCELLED);
         }
     }
 
@@ -796,11 +873,14 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         } else {
             call.fail(failure);
         }
-        trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type,
-                failure == null ? PeerStatus.OK : failure.status(), call.startNanos);
+        traceEnd(call, failure == null ? PeerStatus.OK : failure.status(), failure);
     }
 
     private void onResponse(CallFrame.Response r) {
+        if (r.callId() == capabilitiesCallId) {
+            capabilitiesAnswered(r.payload().readableBytes() >= 4 ? r.payload().getInt(r.payload().readerIndex()) : 0);
+            return;
+        }
         Outgoing call = outgoing.get(r.callId());
         if (call == null) {
             return;
@@ -818,7 +898,7 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             return;
         }
         outgoing.remove(call.id);
-        trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, PeerStatus.OK, call.startNanos);
+        traceEnd(call, PeerStatus.OK);
         unary.succeed(value);
     }
 
@@ -855,10 +935,15 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         final long startNanos = System.nanoTime();
         long id;
         boolean cancelled;
+        /** The caller's observation, or null. */
+        Object observation;
 
         Outgoing(CallType<?, ?> type) {
             this.type = type;
         }
+
+        /** @return the subscriber's Reactor context, where a parent observation may be */
+        abstract reactor.util.context.ContextView context();
 
         abstract void fail(PeerException e);
 
@@ -871,6 +956,11 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
         OutgoingUnary(CallType<?, R> type, MonoSink<R> sink) {
             super(type);
             this.sink = sink;
+        }
+
+        @Override
+        reactor.util.context.ContextView context() {
+            return sink.contextView();
         }
 
         @SuppressWarnings("unchecked")
@@ -902,6 +992,11 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             super(type);
             this.sink = sink;
             this.request = request;
+        }
+
+        @Override
+        reactor.util.context.ContextView context() {
+            return sink.contextView();
         }
 
         void demand(long n) {
@@ -1003,6 +1098,24 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
             lastCallNanos = System.nanoTime();
         }
         channel.writeAndFlush(out, channel.voidPromise());
+    }
+
+    private void traceEnd(Outgoing call, PeerStatus status) {
+        traceEnd(call, status, null);
+    }
+
+    private void traceEnd(Outgoing call, PeerStatus status, Throwable error) {
+        trace(CallTrace.Direction.OUTGOING, CallTrace.Phase.END, call.id, call.type, status, call.startNanos);
+        Object observation = call.observation;
+        call.observation = null;
+        peer.observations().stop(observation, status, error);
+    }
+
+    private void traceEnd(Incoming call, PeerStatus status) {
+        trace(CallTrace.Direction.INCOMING, CallTrace.Phase.END, call.id, call.type, status, call.startNanos);
+        Object observation = call.observation;
+        call.observation = null;
+        peer.observations().stop(observation, status, null);
     }
 
     private void trace(CallTrace.Direction direction, CallTrace.Phase phase, long id, CallType<?, ?> type,

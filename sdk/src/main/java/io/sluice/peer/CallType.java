@@ -28,8 +28,8 @@ public final class CallType<Q, R> {
     private final MessageCodec<R> responseCodec;
 
     private CallType(int tag, String name, Kind kind, MessageCodec<Q> requestCodec, MessageCodec<R> responseCodec) {
-        if (tag < 0 || tag > 0xFFFF) {
-            throw new IllegalArgumentException("tags are 0..65535, was " + tag);
+        if (tag < 0 || tag >= 0xFFFF) {
+            throw new IllegalArgumentException("tags are 0..65534 (65535 is the protocol's capabilities call), was " + tag);
         }
         this.tag = tag;
         this.name = Objects.requireNonNull(name, "name");

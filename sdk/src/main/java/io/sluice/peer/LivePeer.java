@@ -107,6 +107,10 @@ public final class LivePeer implements Disposable {
         return meters.enabled();
     }
 
+    PeerTracing observations() {
+        return config.observing().tracing();
+    }
+
     io.sluice.wiretap.Wiretap wiretap() {
         return config.observing().wiretap();
     }

@@ -69,7 +69,7 @@ public final class Peer {
      * @return the new spec
      */
     public Peer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        return observing(new PeerConfig.Observing(SluiceMeters.of(registry), config.observing().wiretap()));
+        return observing(config.observing().withMeters(SluiceMeters.of(registry)));
     }
 
     /**
@@ -78,7 +78,7 @@ public final class Peer {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public Peer metrics(boolean enable) {
-        return observing(new PeerConfig.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(), config.observing().wiretap()));
+        return observing(config.observing().withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()));
     }
 
     /**
@@ -87,7 +87,7 @@ public final class Peer {
      * @return the new spec
      */
     public Peer wiretap(boolean enable) {
-        return observing(new PeerConfig.Observing(config.observing().meters(), Wiretap.of("peer", enable)));
+        return observing(config.observing().withWiretap(Wiretap.of("peer", enable)));
     }
 
     /**
@@ -96,7 +96,7 @@ public final class Peer {
      * @return the new spec
      */
     public Peer wiretap(String category, org.slf4j.event.Level level) {
-        return observing(new PeerConfig.Observing(config.observing().meters(), Wiretap.of(category, level)));
+        return observing(config.observing().withWiretap(Wiretap.of(category, level)));
     }
 
     /**
@@ -107,7 +107,7 @@ public final class Peer {
      * @return the new spec
      */
     public Peer metrics(SluiceMeters meters) {
-        return observing(new PeerConfig.Observing(java.util.Objects.requireNonNull(meters, "meters"), config.observing().wiretap()));
+        return observing(config.observing().withMeters(java.util.Objects.requireNonNull(meters, "meters")));
     }
 
     /**
@@ -115,7 +115,27 @@ public final class Peer {
      * @return the new spec
      */
     public Peer wiretap(Wiretap wiretap) {
-        return observing(new PeerConfig.Observing(config.observing().meters(), java.util.Objects.requireNonNull(wiretap, "wiretap")));
+        return observing(config.observing().withWiretap(java.util.Objects.requireNonNull(wiretap, "wiretap")));
+    }
+
+    /**
+     * Observes every call, both ways, as a Micrometer Observation {@code sluice.peer.call}
+     * (low-cardinality keys {@code direction}, {@code type}, {@code status}). With a tracing bridge
+     * (Brave or OpenTelemetry) on the registry the caller's trace context travels in the REQUEST's
+     * metadata as W3C {@code traceparent}/{@code tracestate} to peers that read it (PROTOCOL.md,
+     * "Capabilities"), the callee's span continues it, and a handler's own calls (made in its
+     * reactive chain) are children of its span. The observation is in the handler's Reactor
+     * context under {@code ObservationThreadLocalAccessor.KEY}, so with
+     * {@code io.micrometer:context-propagation} and {@code Hooks.enableAutomaticContextPropagation()}
+     * it is also the current observation on the handler's threads.
+     *
+     * @param registry the registry (its handlers decide what an observation produces)
+     * @return the new spec
+     */
+    public Peer observations(io.micrometer.observation.ObservationRegistry registry) {
+        PeerConfig.Observing o = config.observing();
+        return observing(new PeerConfig.Observing(o.meters(), o.wiretap(),
+                new MicrometerPeerTracing(java.util.Objects.requireNonNull(registry, "registry"))));
     }
 
     private Peer observing(PeerConfig.Observing o) {

@@ -34,8 +34,16 @@ record PeerConfig(
         Observing observing) {
 
     /** Where the peer records meters and logs frames (see {@link Peer#metrics} and {@link Peer#wiretap}). */
-    record Observing(SluiceMeters meters, Wiretap wiretap) {
-        static final Observing NONE = new Observing(SluiceMeters.none(), Wiretap.off());
+    record Observing(SluiceMeters meters, Wiretap wiretap, PeerTracing tracing) {
+        static final Observing NONE = new Observing(SluiceMeters.none(), Wiretap.off(), PeerTracing.NONE);
+
+        Observing withMeters(SluiceMeters m) {
+            return new Observing(m, wiretap, tracing);
+        }
+
+        Observing withWiretap(Wiretap w) {
+            return new Observing(meters, w, tracing);
+        }
     }
 
     /** What a connection may queue for a remote that does not read, and for how long (see {@link Peer#outboundLimit}). */

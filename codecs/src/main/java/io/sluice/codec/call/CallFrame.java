@@ -2,6 +2,9 @@ package io.sluice.codec.call;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCounted;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,6 +21,20 @@ public sealed interface CallFrame {
 
     /** The largest demand one {@link RequestN} or {@link Request} may carry. */
     long MAX_DEMAND = Integer.MAX_VALUE;
+
+    /** The most metadata entries one REQUEST carries. */
+    int MAX_METADATA_ENTRIES = 8;
+    /** The longest metadata key, in UTF-8 bytes. */
+    int MAX_METADATA_KEY_BYTES = 64;
+    /** The longest metadata value, in UTF-8 bytes (a W3C {@code tracestate} may reach 512 characters). */
+    int MAX_METADATA_VALUE_BYTES = 512;
+    /**
+     * The tag of the capabilities call (PROTOCOL.md, "Capabilities"): never a user call type. Its
+     * request and response payloads are the sender's capability bits, 4 bytes.
+     */
+    int CAPABILITIES_TAG = 0xFFFF;
+    /** Capability bit: this side reads REQUEST metadata. */
+    int CAPABILITY_METADATA = 0x01;
 
     /** @return the frame type byte on the wire */
     int type();
@@ -89,10 +106,27 @@ public sealed interface CallFrame {
      * @param stream whether the caller expects a stream of responses
      * @param initialDemand for a stream, how many responses the caller can take now (1 for a single response)
      * @param payload the encoded request
+     * @param metadata key/value pairs that travel with the request (W3C {@code traceparent} and
+     *     {@code tracestate}); empty unless the callee said it reads them
      */
-    record Request(long callId, int tag, boolean stream, long initialDemand, ByteBuf payload) implements PayloadFrame {
+    record Request(long callId, int tag, boolean stream, long initialDemand, ByteBuf payload, Map<String, String> metadata)
+            implements PayloadFrame {
         public Request {
             Objects.requireNonNull(payload, "payload");
+            metadata = metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        }
+
+        /**
+         * A request without metadata.
+         *
+         * @param callId the call id
+         * @param tag the call type's tag
+         * @param stream whether a stream of responses is expected
+         * @param initialDemand the demand to start with
+         * @param payload the encoded request
+         */
+        public Request(long callId, int tag, boolean stream, long initialDemand, ByteBuf payload) {
+            this(callId, tag, stream, initialDemand, payload, Map.of());
         }
 
         @Override

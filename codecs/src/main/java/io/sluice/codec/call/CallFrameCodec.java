@@ -7,6 +7,8 @@ import io.sluice.codec.LengthFieldFraming;
 import io.sluice.codec.Limits;
 import io.sluice.codec.MessageCodec;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Encodes and decodes {@link CallFrame}s as {@code PROTOCOL.md} specifies. Each encoded frame
@@ -60,13 +62,15 @@ public final class CallFrameCodec implements MessageCodec<CallFrame> {
                 long callId = in.readUnsignedInt();
                 int tag = in.readUnsignedShort();
                 int flags = in.readUnsignedByte();
-                if ((flags & ~0x01) != 0) {
+                if ((flags & ~(FLAG_STREAM | FLAG_METADATA)) != 0) {
                     throw CodecException.malformed(11, "unknown request flags 0x" + Integer.toHexString(flags));
                 }
                 long demand = in.readUnsignedInt();
                 checkCallId(callId, 5);
                 checkDemand(demand, 12);
-                yield new CallFrame.Request(callId, tag, (flags & 0x01) != 0, demand, in.readRetainedSlice(in.readableBytes()));
+                Map<String, String> metadata = (flags & FLAG_METADATA) != 0 ? readMetadata(in, start) : Map.of();
+                yield new CallFrame.Request(callId, tag, (flags & FLAG_STREAM) != 0, demand, in.readRetainedSlice(in.readableBytes()),
+                        metadata);
             }
             case 0x03 -> new CallFrame.Response(checkCallId(in.readUnsignedInt(), 5), in.readRetainedSlice(in.readableBytes()));
             case 0x04 -> new CallFrame.Next(checkCallId(in.readUnsignedInt(), 5), in.readRetainedSlice(in.readableBytes()));
@@ -131,6 +135,65 @@ public final class CallFrameCodec implements MessageCodec<CallFrame> {
         }
     }
 
+    private static final int FLAG_STREAM = 0x01;
+    private static final int FLAG_METADATA = 0x02;
+
+    /** count:1 (1..8), then count pairs of key:string and value:string; keys unique, within their limits. */
+    private static Map<String, String> readMetadata(ByteBuf in, int start) {
+        int offset = in.readerIndex() - start;
+        if (!in.isReadable()) {
+            throw CodecException.truncated(offset, "metadata count");
+        }
+        int count = in.readUnsignedByte();
+        if (count == 0 || count > CallFrame.MAX_METADATA_ENTRIES) {
+            throw CodecException.malformed(offset, "metadata of " + count + " entries (1 to " + CallFrame.MAX_METADATA_ENTRIES + ")");
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            String key = readBounded(in, start, CallFrame.MAX_METADATA_KEY_BYTES, "metadata key");
+            String value = readBounded(in, start, CallFrame.MAX_METADATA_VALUE_BYTES, "metadata value");
+            if (key.isEmpty() || metadata.put(key, value) != null) {
+                throw CodecException.malformed(in.readerIndex() - start, "metadata key '" + key + "' is empty or repeated");
+            }
+        }
+        return metadata;
+    }
+
+    private static String readBounded(ByteBuf in, int start, int max, String what) {
+        int offset = in.readerIndex() - start;
+        if (in.readableBytes() < 2) {
+            throw CodecException.truncated(offset, what);
+        }
+        int length = in.readUnsignedShort();
+        if (length > max) {
+            throw CodecException.malformed(offset, what + " of " + length + " bytes (at most " + max + ")");
+        }
+        if (in.readableBytes() < length) {
+            throw CodecException.truncated(offset + 2 + in.readableBytes(), what + " of " + length + " bytes");
+        }
+        return in.readCharSequence(length, StandardCharsets.UTF_8).toString();
+    }
+
+    private static void writeMetadata(ByteBuf out, Map<String, String> metadata) {
+        if (metadata.size() > CallFrame.MAX_METADATA_ENTRIES) {
+            throw CodecException.unencodable("metadata of " + metadata.size() + " entries (at most " + CallFrame.MAX_METADATA_ENTRIES + ")");
+        }
+        out.writeByte(metadata.size());
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            writeBounded(out, e.getKey(), CallFrame.MAX_METADATA_KEY_BYTES, "metadata key");
+            writeBounded(out, e.getValue(), CallFrame.MAX_METADATA_VALUE_BYTES, "metadata value");
+        }
+    }
+
+    private static void writeBounded(ByteBuf out, String text, int max, String what) {
+        int length = ByteBufUtil.utf8Bytes(text);
+        if (length > max || (length == 0 && what.endsWith("key"))) {
+            throw CodecException.unencodable(what + " of " + length + " bytes (1 to " + max + ")");
+        }
+        out.writeShort(length);
+        ByteBufUtil.writeUtf8(out, text);
+    }
+
     private static String readText(ByteBuf in, int start, Limits limits) {
         int offset = in.readerIndex() - start;
         int length = in.readUnsignedShort();
@@ -154,8 +217,11 @@ public final class CallFrameCodec implements MessageCodec<CallFrame> {
             if (r.tag() < 0 || r.tag() > 0xFFFF) {
                 throw CodecException.unencodable("tag " + r.tag() + " does not fit 16 bits");
             }
-            out.writeShort(r.tag()).writeByte(r.stream() ? 1 : 0);
+            out.writeShort(r.tag()).writeByte((r.stream() ? FLAG_STREAM : 0) | (r.metadata().isEmpty() ? 0 : FLAG_METADATA));
             writeDemand(out, r.initialDemand());
+            if (!r.metadata().isEmpty()) {
+                writeMetadata(out, r.metadata());
+            }
             writePayload(out, r.payload());
         } else if (frame instanceof CallFrame.Response r) {
             writeCallId(out, r.callId());

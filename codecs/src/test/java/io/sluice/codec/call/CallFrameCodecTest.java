@@ -70,6 +70,65 @@ class CallFrameCodecTest {
     }
 
     @Test
+    void requestMetadataRoundTripsInOrderWithAFixedWireImage() {
+        java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        metadata.put("tracestate", "congo=t61rcWkgMzE");
+        CallFrame.Request request = new CallFrame.Request(3, 1, false, 1, payload("hi"), metadata);
+        CallFrame.Request decoded = (CallFrame.Request) roundTrip(request);
+        assertThat(decoded.metadata()).containsExactlyEntriesOf(metadata);
+        assertThat(decoded.payload().toString(StandardCharsets.UTF_8)).isEqualTo("hi");
+        decoded.release();
+        CallFrame.Request small = new CallFrame.Request(1, 2, true, 4, payload("p"), java.util.Map.of("k", "v"));
+        ByteBuf wire = CODEC.encode(small, ByteBufAllocator.DEFAULT);
+        try {
+            // flags 0x03 (STREAM | METADATA), then count 1, "k", "v", then the payload.
+            assertThat(ByteBufUtil.hexDump(wire)).isEqualTo("00000014" + "02" + "00000001" + "0002" + "03" + "00000004"
+                    + "01" + "00016b" + "000176" + "70");
+        } finally {
+            wire.release();
+            small.release();
+            request.release();
+        }
+        CallFrame.Request plain = (CallFrame.Request) roundTrip(new CallFrame.Request(1, 2, false, 1, Unpooled.EMPTY_BUFFER));
+        assertThat(plain.metadata()).isEmpty();
+        plain.release();
+    }
+
+    @Test
+    void malformedMetadataIsRefusedWithItsReason() {
+        String head = "02" + "00000001" + "0002" + "02" + "00000001";
+        assertThat(decodeMetadataFails(head + "00")).hasMessageContaining("metadata of 0 entries");
+        assertThat(decodeMetadataFails(head + "09")).hasMessageContaining("metadata of 9 entries");
+        assertThat(decodeMetadataFails(head + "01" + "0041" + "00".repeat(65) + "0000"))
+                .hasMessageContaining("metadata key of 65 bytes (at most 64)");
+        assertThat(decodeMetadataFails(head + "01" + "00016b" + "0201" + "00".repeat(513)))
+                .hasMessageContaining("metadata value of 513 bytes (at most 512)");
+        assertThat(decodeMetadataFails(head + "02" + "00016b" + "000176" + "00016b" + "000177"))
+                .hasMessageContaining("repeated");
+        assertThat(decodeMetadataFails(head + "01" + "00056b"))
+                .satisfies(e -> assertThat(e.errorCode()).isEqualTo(CodecErrorCode.TRUNCATED));
+        assertThat(decodeMetadataFails(head)).satisfies(e -> assertThat(e.errorCode()).isEqualTo(CodecErrorCode.TRUNCATED));
+        assertThatThrownBy(() -> CODEC.encode(new CallFrame.Request(1, 2, false, 1, Unpooled.EMPTY_BUFFER,
+                java.util.Map.of("k", "x".repeat(513))), ByteBufAllocator.DEFAULT)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("metadata value of 513 bytes");
+    }
+
+    /** A REQUEST whose body (after the length) is {@code hexBody}, decoded with generous limits. */
+    private static CodecException decodeMetadataFails(String hexBody) {
+        byte[] body = ByteBufUtil.decodeHexDump(hexBody);
+        ByteBuf wire = Unpooled.buffer().writeInt(body.length).writeBytes(body);
+        try {
+            CallFrame f = CODEC.decode(wire, LIMITS);
+            throw new AssertionError("decoded " + f + " from " + hexBody);
+        } catch (CodecException e) {
+            return e;
+        } finally {
+            wire.release();
+        }
+    }
+
+    @Test
     void helloHasAFixedWireImage() {
         ByteBuf wire = CODEC.encode(new CallFrame.Hello(1, 15_000, 65_536), ByteBufAllocator.DEFAULT);
         try {
