@@ -10,6 +10,10 @@ import io.sluice.codec.ice.IceError;
 import io.sluice.codec.ice.IceMessage;
 import io.sluice.codec.ice.IceMessageCodec;
 import io.sluice.codec.ice.IceVersion;
+import io.sluice.metrics.Count;
+import io.sluice.metrics.MeterGroup;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteOrder;
@@ -149,8 +153,27 @@ public final class IceConnection {
         this.networkId = networkId;
         this.context = context;
         this.opening = opening;
-        channel.closeFuture().addListener(f -> onLoop(this::closedByTransport));
+        SluiceMeters m = side.observing().meters();
+        String role = originator ? "originating" : "accepting";
+        this.messagesIn = m.counter("sluice.ice.messages.received", "ICE messages decoded", "role", role);
+        this.messagesOut = m.counter("sluice.ice.messages.sent", "ICE messages sent", "role", role);
+        this.pingsSent = m.counter("sluice.ice.pings", "ICE pings", "role", role, "direction", "sent");
+        this.pingsAnswered = m.counter("sluice.ice.pings", "ICE pings", "role", role, "direction", "answered");
+        this.meterGroup = m.group().gauge("sluice.ice.connections", "open ICE connections (setup accepted)",
+                () -> status == IceConnectStatus.ACCEPTED && channel.isActive() ? 1 : 0, "role", role);
+        this.wiretap = side.observing().wiretap();
+        channel.closeFuture().addListener(f -> {
+            meterGroup.dispose();
+            onLoop(this::closedByTransport);
+        });
     }
+
+    private final Count messagesIn;
+    private final Count messagesOut;
+    private final Count pingsSent;
+    private final Count pingsAnswered;
+    private final MeterGroup meterGroup;
+    private final Wiretap wiretap;
 
     /** Originator: ByteOrder and ConnectionSetup out, offering the methods usable for this network ID. */
     void startAsOriginator(boolean mustAuthenticate) {
@@ -186,6 +209,10 @@ public final class IceConnection {
                     } catch (CodecException e) {
                         reject(frame, e);
                         return;
+                    }
+                    messagesIn.increment();
+                    if (wiretap.enabled()) {
+                        wiretap.log("ice " + networkId, "IN", describe(message, frame), frame);
                     }
                     onMessage(message);
                 } finally {
@@ -420,6 +447,7 @@ public final class IceConnection {
         } else if (message instanceof IceMessage.ProtocolReply r && setupToPeer != null) {
             onProtocolReply(r);
         } else if (message instanceof IceMessage.Ping) {
+            pingsAnswered.increment();
             write(new IceMessage.PingReply());
         } else if (message instanceof IceMessage.PingReply) {
             MonoSink<Duration> s = pings.poll();
@@ -721,7 +749,22 @@ public final class IceConnection {
         ByteBuf out = channel.alloc().buffer();
         IceMessageCodec.encode(message, MY_ORDER, out);
         sent++;
+        outbound(message, out);
         channel.writeAndFlush(out);
+    }
+
+    private void outbound(IceMessage message, ByteBuf encoded) {
+        messagesOut.increment();
+        if (wiretap.enabled()) {
+            wiretap.log("ice " + networkId, "OUT", describe(message, encoded), encoded);
+        }
+    }
+
+    /** The wiretap's line for a message: its kind, ICE's major/minor opcode and its length on the wire. */
+    private static String describe(IceMessage message, ByteBuf wire) {
+        int at = wire.readerIndex();
+        return message.getClass().getSimpleName() + " (opcode " + wire.getUnsignedByte(at) + "/" + wire.getUnsignedByte(at + 1)
+                + ", " + wire.readableBytes() + " bytes)";
     }
 
     /** Writes a message and completes the sink when the socket took it; only on the loop. */
@@ -729,6 +772,7 @@ public final class IceConnection {
         ByteBuf out = channel.alloc().buffer();
         IceMessageCodec.encode(message, MY_ORDER, out);
         sent++;
+        outbound(message, out);
         channel.writeAndFlush(out).addListener(f -> {
             if (f.isSuccess()) {
                 sink.success();
@@ -885,6 +929,7 @@ public final class IceConnection {
             }
             pings.add(sink);
             pingTimes.add(System.nanoTime());
+            pingsSent.increment();
             write(new IceMessage.Ping());
         }));
     }

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.sluice.codec.Limits;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
@@ -58,7 +60,7 @@ public final class IceConnector {
      */
     public static IceConnector create() {
         return new IceConnector(new IceSide("Sluice", "0.1", Limits.defaults(), List.of(), IceAuthority.empty(),
-                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared()), true, false, Duration.ofSeconds(10));
+                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared(), IceSide.Observing.NONE), true, false, Duration.ofSeconds(10));
     }
 
     private IceConnector with(IceSide s) {
@@ -260,4 +262,45 @@ public final class IceConnector {
             default -> throw new IllegalArgumentException(networkId + ": unknown transport '" + transport + "'");
         }
     }
+
+    /**
+     * Records the meters of this connector's connections in {@code registry}: open connections by
+     * role, messages each way, pings sent and answered (the
+     * README's "Observing Sluice"). Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return a copy
+     */
+    public IceConnector metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return with(side.withObserving(new IceSide.Observing(SluiceMeters.of(registry), side.observing().wiretap())));
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return a copy
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public IceConnector metrics(boolean enable) {
+        return with(side.withObserving(new IceSide.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
+                side.observing().wiretap())));
+    }
+
+    /**
+     * @param enable log every ICE message read and written (kind, major/minor opcode, length) at
+     *     DEBUG under {@code io.sluice.wiretap.ice}, with a hex dump at TRACE; or nothing (the default)
+     * @return a copy
+     */
+    public IceConnector wiretap(boolean enable) {
+        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of("ice", enable))));
+    }
+
+    /**
+     * @param category the SLF4J logger to log messages to
+     * @param level the level of the one-line messages (hex dumps at TRACE)
+     * @return a copy
+     */
+    public IceConnector wiretap(String category, org.slf4j.event.Level level) {
+        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of(category, level))));
+    }
+
 }

@@ -1,6 +1,8 @@
 package io.sluice.ice;
 
 import io.sluice.codec.Limits;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -60,7 +62,7 @@ public final class IceListener {
      */
     public static IceListener create() {
         return new IceListener(new IceSide("Sluice", "0.1", Limits.defaults(), List.of(), IceAuthority.empty(),
-                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared()), List.of(), Duration.ofSeconds(30), 64);
+                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared(), IceSide.Observing.NONE), List.of(), Duration.ofSeconds(30), 64);
     }
 
     private IceListener with(IceSide s) {
@@ -189,4 +191,45 @@ public final class IceListener {
         }
         return h;
     }
+
+    /**
+     * Records the meters of this listener's accepted connections in {@code registry}: open connections by
+     * role, messages each way, pings sent and answered; connections refused and rejected (the
+     * README's "Observing Sluice"). Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return a copy
+     */
+    public IceListener metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        return with(side.withObserving(new IceSide.Observing(SluiceMeters.of(registry), side.observing().wiretap())));
+    }
+
+    /**
+     * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+     * @return a copy
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public IceListener metrics(boolean enable) {
+        return with(side.withObserving(new IceSide.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
+                side.observing().wiretap())));
+    }
+
+    /**
+     * @param enable log every ICE message read and written (kind, major/minor opcode, length) at
+     *     DEBUG under {@code io.sluice.wiretap.ice}, with a hex dump at TRACE; or nothing (the default)
+     * @return a copy
+     */
+    public IceListener wiretap(boolean enable) {
+        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of("ice", enable))));
+    }
+
+    /**
+     * @param category the SLF4J logger to log messages to
+     * @param level the level of the one-line messages (hex dumps at TRACE)
+     * @return a copy
+     */
+    public IceListener wiretap(String category, org.slf4j.event.Level level) {
+        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of(category, level))));
+    }
+
 }

@@ -1,5 +1,7 @@
 package io.sluice.ice;
 
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import io.sluice.codec.Limits;
 import java.util.List;
 import java.util.function.Predicate;
@@ -10,7 +12,12 @@ import java.util.function.Predicate;
  * the connection setup, host-based authentication (acceptors), and the registry it joins.
  */
 record IceSide(String vendor, String release, Limits limits, List<IceProtocol> protocols, IceAuthority authority,
-        List<IceAuthMethod> authMethods, Predicate<String> hostBasedAuth, IceConnections registry) {
+        List<IceAuthMethod> authMethods, Predicate<String> hostBasedAuth, IceConnections registry, Observing observing) {
+
+    /** Where connections record meters and log messages (see {@link IceListener#metrics} and {@link IceListener#wiretap}). */
+    record Observing(SluiceMeters meters, Wiretap wiretap) {
+        static final Observing NONE = new Observing(SluiceMeters.none(), Wiretap.off());
+    }
 
     IceSide {
         protocols = List.copyOf(protocols);
@@ -43,30 +50,34 @@ record IceSide(String vendor, String release, Limits limits, List<IceProtocol> p
     }
 
     IceSide withVendor(String v, String r) {
-        return new IceSide(v, r, limits, protocols, authority, authMethods, hostBasedAuth, registry);
+        return new IceSide(v, r, limits, protocols, authority, authMethods, hostBasedAuth, registry, observing);
     }
 
     IceSide withLimits(Limits l) {
-        return new IceSide(vendor, release, l, protocols, authority, authMethods, hostBasedAuth, registry);
+        return new IceSide(vendor, release, l, protocols, authority, authMethods, hostBasedAuth, registry, observing);
     }
 
     IceSide withProtocols(List<IceProtocol> p) {
-        return new IceSide(vendor, release, limits, p, authority, authMethods, hostBasedAuth, registry);
+        return new IceSide(vendor, release, limits, p, authority, authMethods, hostBasedAuth, registry, observing);
     }
 
     IceSide withAuthority(IceAuthority a) {
-        return new IceSide(vendor, release, limits, protocols, a, authMethods, hostBasedAuth, registry);
+        return new IceSide(vendor, release, limits, protocols, a, authMethods, hostBasedAuth, registry, observing);
     }
 
     IceSide withAuthMethods(List<IceAuthMethod> m) {
-        return new IceSide(vendor, release, limits, protocols, authority, m, hostBasedAuth, registry);
+        return new IceSide(vendor, release, limits, protocols, authority, m, hostBasedAuth, registry, observing);
     }
 
     IceSide withHostBasedAuth(Predicate<String> h) {
-        return new IceSide(vendor, release, limits, protocols, authority, authMethods, h, registry);
+        return new IceSide(vendor, release, limits, protocols, authority, authMethods, h, registry, observing);
     }
 
     IceSide withRegistry(IceConnections r) {
-        return new IceSide(vendor, release, limits, protocols, authority, authMethods, hostBasedAuth, r);
+        return new IceSide(vendor, release, limits, protocols, authority, authMethods, hostBasedAuth, r, observing);
+    }
+
+    IceSide withObserving(Observing o) {
+        return new IceSide(vendor, release, limits, protocols, authority, authMethods, hostBasedAuth, registry, o);
     }
 }

@@ -82,7 +82,12 @@ public final class LiveIceListener implements Disposable {
         this.side = side;
         this.acceptTimeout = acceptTimeout;
         this.backlog = backlog;
+        this.meters = side.observing().meters().group()
+                .counter("sluice.ice.drops", "ICE connections turned away", "connections", refused::get, "reason", "refused")
+                .counter("sluice.ice.drops", "ICE connections turned away", "connections", rejected::get, "reason", "rejected");
     }
+
+    private final io.sluice.metrics.MeterGroup meters;
 
     /**
      * Replaces the authentication data this listener checks peers against, for connections
@@ -294,6 +299,7 @@ public final class LiveIceListener implements Disposable {
                 return;
             }
             closed = true;
+            meters.dispose();
             toClose = new ArrayList<>(servers);
             unclaimed = new ArrayList<>(waiting);
             waiting.clear();

@@ -142,6 +142,32 @@ class PeerTracingTest {
     }
 
     /**
+     * With io.micrometer:context-propagation and Reactor's automatic propagation on, the handler's
+     * observation is the current one on whatever thread its chain runs, not only in its context.
+     */
+    @Test
+    void withAutomaticContextPropagationTheHandlersObservationIsCurrentOnItsThreads() {
+        ObservationRegistry registry = tracing();
+        reactor.core.publisher.Hooks.enableAutomaticContextPropagation();
+        try {
+            LivePeer server = start(Peer.create(PROTOCOL).observations(registry)
+                    .dispatch(Dispatch.create().handle(ECHO, (call, text) -> Mono.just(text)
+                            .publishOn(reactor.core.scheduler.Schedulers.boundedElastic())
+                            .map(t -> {
+                                io.micrometer.observation.Observation current = registry.getCurrentObservation();
+                                return current == null ? "none" : current.getContext().getName() + " on "
+                                        + (Thread.currentThread().getName().startsWith("boundedElastic") ? "elastic" : "loop");
+                            })))
+                    .listen(PeerEndpoint.tcp("127.0.0.1", 0)));
+            PeerSession client = start(Peer.create(PROTOCOL)
+                    .connectTo(PeerEndpoint.tcp((InetSocketAddress) server.listenAddresses().get(0)))).connect();
+            StepVerifier.create(client.call(ECHO, "x")).expectNext("sluice.peer.call on elastic").expectComplete().verify(TIMEOUT);
+        } finally {
+            reactor.core.publisher.Hooks.disableAutomaticContextPropagation();
+        }
+    }
+
+    /**
      * A hand-written acceptor that speaks the protocol as it was before capabilities: it answers
      * the capabilities call UNKNOWN_TAG and refuses any REQUEST flag it does not know, as the old
      * decoder did. The Sluice caller, tracing on, sends it no metadata, and its calls work.
