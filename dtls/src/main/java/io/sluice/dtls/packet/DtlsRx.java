@@ -54,7 +54,16 @@ public final class DtlsRx implements Disposable {
     private DtlsRx(Spec spec) {
         this.queue = new PacketQueue<>(spec.bufferPackets, "DTLS[rx]");
         this.events = EventStream.create(spec.eventBuffer);
+        this.observing = spec.observing;
+        this.meters = observing.group();
+        PacketObserving.counter(meters, "dtls.rx", "sluice.packet.received", "packets taken from the network", "packets", received::get);
+        PacketObserving.drops(meters, "dtls.rx", "overrun", overruns::get);
+        PacketObserving.drops(meters, "dtls.rx", "malformed", oversized::get);
+        meters.gauge("sluice.packet.buffered", "packets waiting for a slow subscriber", queue::size, "endpoint", "dtls.rx");
     }
+
+    private final PacketObserving observing;
+    private final io.sluice.metrics.MeterGroup meters;
 
     /**
      * A spec with the defaults: a buffer of {@value #DEFAULT_BUFFER_PACKETS} packets.
@@ -62,7 +71,7 @@ public final class DtlsRx implements Disposable {
      * @return the spec
      */
     public static Spec spec() {
-        return new Spec(DEFAULT_BUFFER_PACKETS, 64);
+        return new Spec(DEFAULT_BUFFER_PACKETS, 64, PacketObserving.NONE);
     }
 
     /**
@@ -145,6 +154,7 @@ public final class DtlsRx implements Disposable {
     public void dispose() {
         stopNow();
         queue.discard();
+        meters.dispose();
         disposed.tryEmitEmpty();
     }
 
@@ -215,6 +225,7 @@ public final class DtlsRx implements Disposable {
         @Override
         public void onDatagram(DatagramPacket packet) {
             InetSocketAddress sender = packet.sender();
+            observing.log("dtls.rx", "IN", "DTLS packet", packet.content(), sender);
             if (!queue.offer(packet) && status == Status.RUNNING) {
                 long lost = overruns.incrementAndGet();
                 events.emit(new PacketEvent(PacketEvent.Kind.OVERRUN, lost, sender,
@@ -239,11 +250,56 @@ public final class DtlsRx implements Disposable {
     public static final class Spec {
         private final int bufferPackets;
         private final int eventBuffer;
+        private final PacketObserving observing;
 
-        private Spec(int bufferPackets, int eventBuffer) {
+        private Spec(int bufferPackets, int eventBuffer, PacketObserving observing) {
             this.bufferPackets = bufferPackets;
             this.eventBuffer = eventBuffer;
+            this.observing = observing;
         }
+
+        private Spec with(PacketObserving o) {
+            return new Spec(bufferPackets, eventBuffer, o);
+        }
+
+        /**
+         * Records this endpoint's packets received, dropped (overrun, oversized) and buffered in {@code registry} (the README's "Observing Sluice"). Needs
+         * Micrometer on the class path.
+         *
+         * @param registry where to record
+         * @return the new spec
+         */
+        public Spec metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+            return with(observing.withMeters(io.sluice.metrics.SluiceMeters.of(registry)));
+        }
+
+        /**
+         * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+         * @return the new spec
+         * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+         */
+        public Spec metrics(boolean enable) {
+            return with(observing.withMeters(enable ? io.sluice.metrics.SluiceMeters.global() : io.sluice.metrics.SluiceMeters.none()));
+        }
+
+        /**
+         * @param enable log each packet (what it is, its length, its peer) at DEBUG under
+         *     {@code io.sluice.wiretap.packet}, with a hex dump at TRACE; or nothing (the default)
+         * @return the new spec
+         */
+        public Spec wiretap(boolean enable) {
+            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of("packet", enable)));
+        }
+
+        /**
+         * @param category the SLF4J logger to log packets to
+         * @param level the level of the one-line packets (hex dumps at TRACE)
+         * @return the new spec
+         */
+        public Spec wiretap(String category, org.slf4j.event.Level level) {
+            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of(category, level)));
+        }
+
 
         /**
          * How many packets wait for a slow subscriber before packets are lost.
@@ -255,7 +311,7 @@ public final class DtlsRx implements Disposable {
             if (packets < 1) {
                 throw new IllegalArgumentException("bufferPackets must be at least 1, got " + packets);
             }
-            return new Spec(packets, eventBuffer);
+            return new Spec(packets, eventBuffer, observing);
         }
 
         /**
@@ -268,7 +324,7 @@ public final class DtlsRx implements Disposable {
             if (events < 1) {
                 throw new IllegalArgumentException("eventBuffer must be at least 1, got " + events);
             }
-            return new Spec(bufferPackets, events);
+            return new Spec(bufferPackets, events, observing);
         }
 
         /**

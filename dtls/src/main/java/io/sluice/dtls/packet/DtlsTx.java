@@ -82,8 +82,20 @@ public final class DtlsTx implements Disposable, PacketSink {
         this.capacityBytes = spec.capacityBytes;
         this.notifyAt = spec.notifyAt;
         this.loop = socket.eventLoop();
-        socket.onDispose().subscribe(null, null, () -> loop.execute(this::finishStop));
+        this.observing = spec.observing;
+        this.meters = observing.group();
+        PacketObserving.counter(meters, "dtls.tx", "sluice.packet.sent", "packets sent", "packets", sent::get);
+        PacketObserving.counter(meters, "dtls.tx", "sluice.packet.bytes.sent", "bytes of packets sent", "bytes", sentBytes::get);
+        PacketObserving.drops(meters, "dtls.tx", "failed", failed::get);
+        PacketObserving.drops(meters, "dtls.tx", "discarded", discarded::get);
+        socket.onDispose().subscribe(null, null, () -> {
+            meters.dispose();
+            loop.execute(this::finishStop);
+        });
     }
+
+    private final PacketObserving observing;
+    private final io.sluice.metrics.MeterGroup meters;
 
     /**
      * A spec sending to {@code destination}, from any local address of its family and a port the
@@ -98,7 +110,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             throw new IllegalArgumentException("a DTLS[tx] destination needs a resolved address and a port, got "
                     + destination);
         }
-        return new Spec(destination, null, DEFAULT_CAPACITY_BYTES, DEFAULT_NOTIFY_AT_BYTES);
+        return new Spec(destination, null, DEFAULT_CAPACITY_BYTES, DEFAULT_NOTIFY_AT_BYTES, PacketObserving.NONE);
     }
 
     /**
@@ -144,6 +156,7 @@ public final class DtlsTx implements Disposable, PacketSink {
                     ? this + " is " + status : this + " sends to " + destination + " only, not to " + to));
         }
         int length = content.readableBytes();
+        observing.log("dtls.tx", "OUT", "DTLS packet", content, destination);
         return socket.write(content, destination).addListener(f -> counted(f, length));
     }
 
@@ -325,6 +338,7 @@ public final class DtlsTx implements Disposable, PacketSink {
     }
 
     private void finishStop() {
+        meters.dispose();
         if (status == Status.STOPPED) {
             return;
         }
@@ -400,6 +414,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             }
             int length = packet.readableBytes();
             pendingBytes += length;
+            observing.log("dtls.tx", "OUT", "DTLS packet", packet, destination);
             socket.writeNoFlush(packet, destination).addListener(f -> {
                 pendingBytes -= length;
                 counted(f, length);
@@ -489,13 +504,58 @@ public final class DtlsTx implements Disposable, PacketSink {
         private final InetSocketAddress source;
         private final int capacityBytes;
         private final int notifyAt;
+        private final PacketObserving observing;
 
-        private Spec(InetSocketAddress destination, InetSocketAddress source, int capacityBytes, int notifyAt) {
+        private Spec(InetSocketAddress destination, InetSocketAddress source, int capacityBytes, int notifyAt, PacketObserving observing) {
             this.destination = destination;
             this.source = source;
             this.capacityBytes = capacityBytes;
             this.notifyAt = notifyAt;
+            this.observing = observing;
         }
+
+        private Spec with(PacketObserving o) {
+            return new Spec(destination, source, capacityBytes, notifyAt, o);
+        }
+
+        /**
+         * Records this endpoint's packets and bytes sent, and packets dropped (failed, discarded) in {@code registry} (the README's "Observing Sluice"). Needs
+         * Micrometer on the class path.
+         *
+         * @param registry where to record
+         * @return the new spec
+         */
+        public Spec metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+            return with(observing.withMeters(io.sluice.metrics.SluiceMeters.of(registry)));
+        }
+
+        /**
+         * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+         * @return the new spec
+         * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+         */
+        public Spec metrics(boolean enable) {
+            return with(observing.withMeters(enable ? io.sluice.metrics.SluiceMeters.global() : io.sluice.metrics.SluiceMeters.none()));
+        }
+
+        /**
+         * @param enable log each packet (what it is, its length, its peer) at DEBUG under
+         *     {@code io.sluice.wiretap.packet}, with a hex dump at TRACE; or nothing (the default)
+         * @return the new spec
+         */
+        public Spec wiretap(boolean enable) {
+            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of("packet", enable)));
+        }
+
+        /**
+         * @param category the SLF4J logger to log packets to
+         * @param level the level of the one-line packets (hex dumps at TRACE)
+         * @return the new spec
+         */
+        public Spec wiretap(String category, org.slf4j.event.Level level) {
+            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of(category, level)));
+        }
+
 
         /**
          * The local address and port to send from; the address may be the wildcard and the port 0
@@ -510,7 +570,7 @@ public final class DtlsTx implements Disposable, PacketSink {
                 throw new IllegalArgumentException("a DTLS[tx] source must be resolved, got " + source);
             }
             requireSameFamily(source.getAddress());
-            return new Spec(destination, source, capacityBytes, notifyAt);
+            return new Spec(destination, source, capacityBytes, notifyAt, observing);
         }
 
         /**
@@ -523,7 +583,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             if (bytes < notifyAt) {
                 throw new IllegalArgumentException("capacityBytes (" + bytes + ") must be at least notifyAt (" + notifyAt + ")");
             }
-            return new Spec(destination, source, bytes, notifyAt);
+            return new Spec(destination, source, bytes, notifyAt, observing);
         }
 
         /**
@@ -537,7 +597,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             if (bytes < 1 || bytes > capacityBytes) {
                 throw new IllegalArgumentException("notifyAt must be 1–" + capacityBytes + " bytes, got " + bytes);
             }
-            return new Spec(destination, source, capacityBytes, bytes);
+            return new Spec(destination, source, capacityBytes, bytes, observing);
         }
 
         /**

@@ -55,10 +55,15 @@ public final class RtpPort implements Disposable {
     private final AtomicLong overruns = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
 
-    private RtpPort(UdpSocket rtp, UdpSocket rtcp, PacketClassifier classifier) {
+    private RtpPort(UdpSocket rtp, UdpSocket rtcp, PacketClassifier classifier, PacketObserving observing) {
         this.rtp = rtp;
         this.rtcp = rtcp;
         this.classifier = classifier;
+        this.observing = observing;
+        this.meters = observing.group();
+        PacketObserving.counter(meters, "rtp.port", "sluice.packet.received", "datagrams taken from the network", "packets", received::get);
+        PacketObserving.drops(meters, "rtp.port", "overrun", overruns::get);
+        PacketObserving.drops(meters, "rtp.port", "unclaimed", unclaimed::get);
         queues.put(Port.RTP, new ConcurrentHashMap<>());
         queues.put(Port.RTCP, new ConcurrentHashMap<>());
         rtp.attach(new Demux(Port.RTP));
@@ -74,8 +79,16 @@ public final class RtpPort implements Disposable {
      * @return the port, on subscription
      */
     public static Mono<RtpPort> bind(InetSocketAddress rtpAddress) {
-        return UdpSocket.bind(rtpAddress).map(s -> new RtpPort(s, s, PacketClassifier.rfc9443()));
+        return spec().bind(rtpAddress);
     }
+
+    /** @return a spec with no meters and no wiretap, for {@link Spec#bind} */
+    public static Spec spec() {
+        return new Spec(PacketObserving.NONE);
+    }
+
+    private final PacketObserving observing;
+    private final io.sluice.metrics.MeterGroup meters;
 
     /**
      * Binds an RTP port and a separate RTCP port.
@@ -85,10 +98,7 @@ public final class RtpPort implements Disposable {
      * @return the ports, on subscription
      */
     public static Mono<RtpPort> bind(InetSocketAddress rtpAddress, InetSocketAddress rtcpAddress) {
-        Objects.requireNonNull(rtcpAddress, "rtcpAddress");
-        return UdpSocket.bind(rtpAddress).flatMap(r -> UdpSocket.bind(rtcpAddress)
-                .doOnError(e -> r.dispose())
-                .map(c -> new RtpPort(r, c, PacketClassifier.rfc9443())));
+        return spec().bind(rtpAddress, rtcpAddress);
     }
 
     /**
@@ -238,6 +248,7 @@ public final class RtpPort implements Disposable {
     }
 
     private void close(boolean discard) {
+        meters.dispose();
         rtp.dispose();
         rtcp.dispose();
         DtlsBinding binding = dtls.getAndSet(null);
@@ -295,6 +306,7 @@ public final class RtpPort implements Disposable {
 
         private void route(DatagramPacket packet) {
             PacketClass cls = classifier.classify(packet.content());
+            observing.log("rtp.port", "IN", cls + " on the " + port + " port", packet.content(), packet.sender());
             if (cls == PacketClass.DTLS) {
                 DtlsBinding binding = dtls.get();
                 if (binding != null && (binding.port == port || rtp == rtcp)) {
@@ -330,4 +342,83 @@ public final class RtpPort implements Disposable {
                     sender, "datagram longer than " + limit + " bytes on the " + port + " port dropped"));
         }
     }
+
+    /**
+     * How to bind a port: its meters and wiretap. Immutable; {@link RtpPort#bind(InetSocketAddress)}
+     * is {@code spec().bind(...)}.
+     */
+    public static final class Spec {
+        private final PacketObserving observing;
+
+        private Spec(PacketObserving observing) {
+            this.observing = observing;
+        }
+
+        private Spec with(PacketObserving o) {
+            return new Spec(o);
+        }
+
+        /**
+         * Records datagrams received and dropped (overrun, unclaimed) in {@code registry}, tagged
+         * {@code endpoint=rtp.port}. Needs Micrometer on the class path.
+         *
+         * @param registry where to record
+         * @return the new spec
+         */
+        public Spec metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+            return with(observing.withMeters(io.sluice.metrics.SluiceMeters.of(registry)));
+        }
+
+        /**
+         * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
+         * @return the new spec
+         * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+         */
+        public Spec metrics(boolean enable) {
+            return with(observing.withMeters(enable ? io.sluice.metrics.SluiceMeters.global() : io.sluice.metrics.SluiceMeters.none()));
+        }
+
+        /**
+         * @param enable log each datagram's RFC 9443 class, port, length and sender at DEBUG under
+         *     {@code io.sluice.wiretap.packet}, with a hex dump at TRACE; or nothing (the default)
+         * @return the new spec
+         */
+        public Spec wiretap(boolean enable) {
+            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of("packet", enable)));
+        }
+
+        /**
+         * @param category the SLF4J logger to log datagrams to
+         * @param level the level of the one-line datagrams (hex dumps at TRACE)
+         * @return the new spec
+         */
+        public Spec wiretap(String category, org.slf4j.event.Level level) {
+            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of(category, level)));
+        }
+
+        /**
+         * Binds one port carrying RTP and RTCP (rtcp-mux).
+         *
+         * @param rtpAddress the address and port to bind; port 0 picks one
+         * @return the port, on subscription
+         */
+        public Mono<RtpPort> bind(InetSocketAddress rtpAddress) {
+            return UdpSocket.bind(rtpAddress).map(s -> new RtpPort(s, s, PacketClassifier.rfc9443(), observing));
+        }
+
+        /**
+         * Binds an RTP port and a separate RTCP port.
+         *
+         * @param rtpAddress the RTP address and port; port 0 picks one
+         * @param rtcpAddress the RTCP address and port; port 0 picks one
+         * @return the ports, on subscription
+         */
+        public Mono<RtpPort> bind(InetSocketAddress rtpAddress, InetSocketAddress rtcpAddress) {
+            Objects.requireNonNull(rtcpAddress, "rtcpAddress");
+            return UdpSocket.bind(rtpAddress).flatMap(r -> UdpSocket.bind(rtcpAddress)
+                    .doOnError(e -> r.dispose())
+                    .map(c -> new RtpPort(r, c, PacketClassifier.rfc9443(), observing)));
+        }
+    }
+
 }

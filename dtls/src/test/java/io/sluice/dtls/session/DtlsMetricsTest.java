@@ -96,6 +96,20 @@ class DtlsMetricsTest {
         assertThat(registry.get("sluice.dtls.hello.verify.requests").functionCounter().count()).isEqualTo(201);
     }
 
+    @Test
+    void theWiretapLineNamesEachRecordsTypeEpochSequenceAndLength() {
+        io.netty.buffer.ByteBuf datagram = io.netty.buffer.Unpooled.wrappedBuffer(clientHello(), new byte[] {
+                21, (byte) 0xFE, (byte) 0xFD, 0, 1, 0, 0, 0, 0, 0, 7, 0, 2, 1, 0});
+        try {
+            assertThat(DtlsTraffic.records(datagram)).isEqualTo("handshake epoch=0 seq=0 len=" + (clientHello().length - 13)
+                    + "; alert epoch=1 seq=7 len=2");
+            assertThat(datagram.readerIndex()).isZero();
+            assertThat(DtlsTraffic.records(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1, 2, 3}))).isEqualTo("3 bytes, no DTLS record");
+        } finally {
+            datagram.release();
+        }
+    }
+
     /** A minimal DTLS 1.2 ClientHello without a cookie (one PSK suite), enough to earn a HelloVerifyRequest. */
     static byte[] clientHello() {
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
