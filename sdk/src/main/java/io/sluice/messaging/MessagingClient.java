@@ -5,6 +5,8 @@ import io.sluice.messaging.sasl.Nonces;
 import io.sluice.peer.LivePeer;
 import io.sluice.peer.Peer;
 import io.sluice.peer.PeerEndpoint;
+import io.sluice.metrics.SluiceMeters;
+import io.sluice.wiretap.Wiretap;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,7 +38,7 @@ public final class MessagingClient {
     private static final Logger LOG = Loggers.getLogger(MessagingClient.class);
 
     private record Config(List<Facility> facilities, String service, SecurityEnvironment tls, boolean tlsUnverified,
-                          Duration timeout) {
+                          Duration timeout, SluiceMeters meters, Wiretap wiretap) {
     }
 
     private final Config config;
@@ -64,7 +66,7 @@ public final class MessagingClient {
             set.add(Objects.requireNonNull(f, "facility"));
         }
         SessionProtocol.with(set);
-        return new MessagingClient(new Config(List.copyOf(set), MessagingServer.DEFAULT_SERVICE, null, false, Duration.ofSeconds(10)));
+        return new MessagingClient(new Config(List.copyOf(set), MessagingServer.DEFAULT_SERVICE, null, false, Duration.ofSeconds(10), SluiceMeters.none(), Wiretap.off()));
     }
 
     /**
@@ -73,7 +75,7 @@ public final class MessagingClient {
      */
     public MessagingClient service(String service) {
         Config c = config;
-        return new MessagingClient(new Config(c.facilities, Objects.requireNonNull(service, "service"), c.tls, c.tlsUnverified, c.timeout));
+        return new MessagingClient(new Config(c.facilities, Objects.requireNonNull(service, "service"), c.tls, c.tlsUnverified, c.timeout, c.meters, c.wiretap));
     }
 
     /**
@@ -84,7 +86,7 @@ public final class MessagingClient {
      */
     public MessagingClient tls(SecurityEnvironment environment) {
         Config c = config;
-        return new MessagingClient(new Config(c.facilities, c.service, Objects.requireNonNull(environment, "environment"), false, c.timeout));
+        return new MessagingClient(new Config(c.facilities, c.service, Objects.requireNonNull(environment, "environment"), false, c.timeout, c.meters, c.wiretap));
     }
 
     /**
@@ -95,7 +97,7 @@ public final class MessagingClient {
      */
     public MessagingClient tlsWithoutVerification() {
         Config c = config;
-        return new MessagingClient(new Config(c.facilities, c.service, null, true, c.timeout));
+        return new MessagingClient(new Config(c.facilities, c.service, null, true, c.timeout, c.meters, c.wiretap));
     }
 
     /**
@@ -107,7 +109,7 @@ public final class MessagingClient {
             throw new IllegalArgumentException("the timeout must be positive, was " + timeout);
         }
         Config c = config;
-        return new MessagingClient(new Config(c.facilities, c.service, c.tls, c.tlsUnverified, timeout));
+        return new MessagingClient(new Config(c.facilities, c.service, c.tls, c.tlsUnverified, timeout, c.meters, c.wiretap));
     }
 
     /** @return the facilities */
@@ -141,11 +143,35 @@ public final class MessagingClient {
         });
     }
 
+    /**
+     * Records the peer meters of the sessions this client opens in {@code registry} (calls by
+     * facility operation and status, connections). Needs Micrometer on the class path.
+     *
+     * @param registry where to record
+     * @return the new spec
+     */
+    public MessagingClient metrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        Config c = config;
+        return new MessagingClient(new Config(c.facilities, c.service, c.tls, c.tlsUnverified, c.timeout, SluiceMeters.of(registry), c.wiretap));
+    }
+
+    /**
+     * @param enable log every session frame read and written at DEBUG under {@code io.sluice.wiretap.peer},
+     *     or nothing (false, the default)
+     * @return the new spec
+     */
+    public MessagingClient wiretap(boolean enable) {
+        Config c = config;
+        return new MessagingClient(new Config(c.facilities, c.service, c.tls, c.tlsUnverified, c.timeout, c.meters, Wiretap.of("peer", enable)));
+    }
+
     /** Starts a peer connecting to {@code host:port} with this spec's TLS; connects on its first call. */
     Mono<LivePeer> connect(String host, int port) {
         return Mono.defer(() -> {
             Peer peer = Peer.create(SessionProtocol.with(config.facilities)).connectTo(PeerEndpoint.tcp(host, port))
-                    .timeouts(config.timeout, Duration.ofSeconds(60), Duration.ZERO);
+                    .timeouts(config.timeout, Duration.ofSeconds(60), Duration.ZERO)
+                    .metrics(config.meters)
+                    .wiretap(config.wiretap);
             SslContext tls = null;
             if (config.tls != null) {
                 if (!config.tls.verifiesPeer()) {

@@ -19,7 +19,7 @@ class MessagingMetricsTest {
         MeterRegistry registry = new SimpleMeterRegistry();
         LiveMessagingServer server = TestFacilities.server().metrics(registry).bindNow(TIMEOUT);
         try {
-            MessagingSession session = MessagingClient.create(TEST)
+            MessagingSession session = MessagingClient.create(TEST).metrics(registry)
                     .open("127.0.0.1", server.port(), Credentials.password("alice", "pencil".toCharArray())).block(TIMEOUT);
             StepVerifier.create(MessagingClient.create(TEST)
                             .open("127.0.0.1", server.port(), Credentials.password("alice", "wrong".toCharArray())))
@@ -30,6 +30,7 @@ class MessagingMetricsTest {
                     .counter().count()).isEqualTo(1);
             assertThat(registry.get("sluice.messaging.sessions").tags("state", "authenticated").gauge().value()).isEqualTo(1);
             assertThat(registry.get("sluice.peer.calls").tags("direction", "incoming").timers()).isNotEmpty();
+            assertThat(registry.get("sluice.peer.calls").tags("direction", "outgoing").timers()).as("the client's calls").isNotEmpty();
             session.dispose();
         } finally {
             server.disposeNow(TIMEOUT);
