@@ -13,7 +13,9 @@ public final class CodecException extends SluiceException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Where in the input the fault is, or -1. */
     private final long offset;
+    /** What was wrong, without the offset. */
     private final String reason;
 
     private CodecException(CodecErrorCode code, long offset, String reason, Throwable cause) {

@@ -15,7 +15,9 @@ public class SluiceException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The failure's code (not serialised: codes are enums of each module). */
     private final transient ErrorCode errorCode;
+    /** What happened, without the code. */
     private final String detail;
 
     /**

@@ -65,33 +65,51 @@ public final class CoapClient {
         return new CoapClient(EndpointConfig.defaults(), null, null, null, s -> { }, ReliableLink.Settings.defaults());
     }
 
-    /** @param transmission RFC 7252 §4.8 parameters, NSTART included @return a copy */
+    /**
+     * @param transmission RFC 7252 §4.8 parameters, NSTART included
+     * @return a copy
+     */
     public CoapClient transmission(CoapTransmission transmission) {
         return new CoapClient(config.withTransmission(transmission), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param size the block size: 16–1024, a power of two; smaller sizes are asked of the server early (RFC 7959 §2.4) @return a copy */
+    /**
+     * @param size the block size: 16–1024, a power of two; smaller sizes are asked of the server early (RFC 7959 §2.4)
+     * @return a copy
+     */
     public CoapClient blockSize(int size) {
         io.sluice.codec.coap.BlockOption.szxOf(size);
         return new CoapClient(config.withBlockSize(size), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param bytes the largest body sent or reassembled (default 8 MiB) @return a copy */
+    /**
+     * @param bytes the largest body sent or reassembled (default 8 MiB)
+     * @return a copy
+     */
     public CoapClient maxBodySize(int bytes) {
         return new CoapClient(config.withMaxBodyBytes(bytes), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param limits decoder limits per datagram @return a copy */
+    /**
+     * @param limits decoder limits per datagram
+     * @return a copy
+     */
     public CoapClient limits(Limits limits) {
         return new CoapClient(config.withLimits(limits), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param timeout how long to wait for a response after the request was acknowledged or sent NON (default MAX_TRANSMIT_WAIT, 93 s) @return a copy */
+    /**
+     * @param timeout how long to wait for a response after the request was acknowledged or sent NON (default MAX_TRANSMIT_WAIT, 93 s)
+     * @return a copy
+     */
     public CoapClient responseTimeout(Duration timeout) {
         return new CoapClient(config.withResponseTimeout(timeout), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param max how many requests may wait behind NSTART per session (default 1024); beyond, requests fail with {@code coap.queue-full} @return a copy */
+    /**
+     * @param max how many requests may wait behind NSTART per session (default 1024); beyond, requests fail with {@code coap.queue-full}
+     * @return a copy
+     */
     public CoapClient maxQueuedRequests(int max) {
         return new CoapClient(config.withMaxQueuedRequests(max), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
@@ -109,17 +127,26 @@ public final class CoapClient {
         return new CoapClient(config.withRoutes(copy), bindAddress, dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param local the address sessions bind (port 0 for any) @return a copy */
+    /**
+     * @param local the address sessions bind (port 0 for any)
+     * @return a copy
+     */
     public CoapClient bindAddress(InetSocketAddress local) {
         return new CoapClient(config, Objects.requireNonNull(local, "local"), dtls, multicastInterface, onSession, reliable);
     }
 
-    /** @param client the DTLS client spec (the {@code dtls} module's {@code DtlsClient}) for {@code coaps://} @return a copy */
+    /**
+     * @param client the DTLS client spec (the {@code dtls} module's {@code DtlsClient}) for {@code coaps://}
+     * @return a copy
+     */
     public CoapClient dtls(SecureDatagramClient client) {
         return new CoapClient(config, bindAddress, Objects.requireNonNull(client, "client"), multicastInterface, onSession, reliable);
     }
 
-    /** @param networkInterface the interface multicast requests leave from @return a copy */
+    /**
+     * @param networkInterface the interface multicast requests leave from
+     * @return a copy
+     */
     public CoapClient multicastInterface(NetworkInterface networkInterface) {
         return new CoapClient(config, bindAddress, dtls, Objects.requireNonNull(networkInterface, "networkInterface"), onSession, reliable);
     }

@@ -53,27 +53,45 @@ public final class CoapRequest {
         return new CoapRequest(method, options.build(), NONE, true);
     }
 
-    /** @param path the resource path @return a GET */
+    /**
+     * @param path the resource path
+     * @return a GET
+     */
     public static CoapRequest get(String path) {
         return of(CoapCode.GET, path);
     }
 
-    /** @param path the resource path @param body the body @return a POST */
+    /**
+     * @param path the resource path
+     * @param body the body
+     * @return a POST
+     */
     public static CoapRequest post(String path, byte[] body) {
         return of(CoapCode.POST, path).body(body);
     }
 
-    /** @param path the resource path @param body the body @return a PUT */
+    /**
+     * @param path the resource path
+     * @param body the body
+     * @return a PUT
+     */
     public static CoapRequest put(String path, byte[] body) {
         return of(CoapCode.PUT, path).body(body);
     }
 
-    /** @param path the resource path @return a DELETE */
+    /**
+     * @param path the resource path
+     * @return a DELETE
+     */
     public static CoapRequest delete(String path) {
         return of(CoapCode.DELETE, path);
     }
 
-    /** @param path the resource path @param body the query body @return a FETCH (RFC 8132) */
+    /**
+     * @param path the resource path
+     * @param body the query body
+     * @return a FETCH (RFC 8132)
+     */
     public static CoapRequest fetch(String path, byte[] body) {
         return of(CoapCode.FETCH, path).body(body);
     }

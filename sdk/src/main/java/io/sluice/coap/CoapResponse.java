@@ -42,12 +42,18 @@ public final class CoapResponse {
         return new CoapResponse(code, CoapOptions.empty(), NONE, null);
     }
 
-    /** @param body the body @return 2.05 Content with that body */
+    /**
+     * @param body the body
+     * @return 2.05 Content with that body
+     */
     public static CoapResponse content(byte[] body) {
         return of(CoapCode.CONTENT).body(body);
     }
 
-    /** @param text the body as UTF-8 text, Content-Format text/plain (0) @return 2.05 Content */
+    /**
+     * @param text the body as UTF-8 text, Content-Format text/plain (0)
+     * @return 2.05 Content
+     */
     public static CoapResponse content(String text) {
         return of(CoapCode.CONTENT).body(text).contentFormat(0);
     }

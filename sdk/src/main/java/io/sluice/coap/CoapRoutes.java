@@ -63,27 +63,47 @@ public final class CoapRoutes {
         return this;
     }
 
-    /** @param path the path @param handler the handler @return this */
+    /**
+     * @param path the path
+     * @param handler the handler
+     * @return this
+     */
     public CoapRoutes get(String path, CoapHandler handler) {
         return route(CoapCode.GET, path, handler);
     }
 
-    /** @param path the path @param handler the handler @return this */
+    /**
+     * @param path the path
+     * @param handler the handler
+     * @return this
+     */
     public CoapRoutes post(String path, CoapHandler handler) {
         return route(CoapCode.POST, path, handler);
     }
 
-    /** @param path the path @param handler the handler @return this */
+    /**
+     * @param path the path
+     * @param handler the handler
+     * @return this
+     */
     public CoapRoutes put(String path, CoapHandler handler) {
         return route(CoapCode.PUT, path, handler);
     }
 
-    /** @param path the path @param handler the handler @return this */
+    /**
+     * @param path the path
+     * @param handler the handler
+     * @return this
+     */
     public CoapRoutes delete(String path, CoapHandler handler) {
         return route(CoapCode.DELETE, path, handler);
     }
 
-    /** @param path the path @param handler the handler @return this */
+    /**
+     * @param path the path
+     * @param handler the handler
+     * @return this
+     */
     public CoapRoutes fetch(String path, CoapHandler handler) {
         return route(CoapCode.FETCH, path, handler);
     }

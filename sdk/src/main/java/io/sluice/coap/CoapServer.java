@@ -94,17 +94,26 @@ public final class CoapServer {
                 new SessionCaps(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_IDLE_SESSIONS), null, List.of(), null);
     }
 
-    /** @param host the address to bind @return a copy */
+    /**
+     * @param host the address to bind
+     * @return a copy
+     */
     public CoapServer host(String host) {
         return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param port the port to bind; 0 picks one @return a copy */
+    /**
+     * @param port the port to bind; 0 picks one
+     * @return a copy
+     */
     public CoapServer port(int port) {
         return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param address the address and port to bind @return a copy */
+    /**
+     * @param address the address and port to bind
+     * @return a copy
+     */
     public CoapServer bindAddress(InetSocketAddress address) {
         return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, caps, dtls, groups, stream);
     }
@@ -121,28 +130,43 @@ public final class CoapServer {
         return new CoapServer(local, config.withRoutes(copy), idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param transmission RFC 7252 §4.8 parameters @return a copy */
+    /**
+     * @param transmission RFC 7252 §4.8 parameters
+     * @return a copy
+     */
     public CoapServer transmission(CoapTransmission transmission) {
         return new CoapServer(local, config.withTransmission(transmission), idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param size the block size for block-wise transfer: 16–1024, a power of two (default 1024) @return a copy */
+    /**
+     * @param size the block size for block-wise transfer: 16–1024, a power of two (default 1024)
+     * @return a copy
+     */
     public CoapServer blockSize(int size) {
         io.sluice.codec.coap.BlockOption.szxOf(size);
         return new CoapServer(local, config.withBlockSize(size), idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param bytes the largest request body accepted block-wise (default 8 MiB); larger ones get 4.13 @return a copy */
+    /**
+     * @param bytes the largest request body accepted block-wise (default 8 MiB); larger ones get 4.13
+     * @return a copy
+     */
     public CoapServer maxBodySize(int bytes) {
         return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param limits decoder limits per datagram @return a copy */
+    /**
+     * @param limits decoder limits per datagram
+     * @return a copy
+     */
     public CoapServer limits(Limits limits) {
         return new CoapServer(local, config.withLimits(limits), idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param entries the most remembered message IDs per socket (default 16,384) @return a copy */
+    /**
+     * @param entries the most remembered message IDs per socket (default 16,384)
+     * @return a copy
+     */
     public CoapServer deduplication(int entries) {
         if (entries < 1) {
             throw new IllegalArgumentException("deduplication needs at least one entry, was " + entries);
@@ -150,7 +174,10 @@ public final class CoapServer {
         return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, caps, dtls, groups, stream);
     }
 
-    /** @param timeout how long an unused server session stays in the idle pool (default 5 minutes) @return a copy */
+    /**
+     * @param timeout how long an unused server session stays in the idle pool (default 5 minutes)
+     * @return a copy
+     */
     public CoapServer idleTimeout(Duration timeout) {
         return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), caps, dtls, groups, stream);
     }
@@ -219,7 +246,10 @@ public final class CoapServer {
         return new CoapServer(local, config, idleTimeout, caps, dtls, List.copyOf(more), stream);
     }
 
-    /** @param leisure the window multicast responses are spread over (RFC 7252 §8.2; default 5 s) @return a copy */
+    /**
+     * @param leisure the window multicast responses are spread over (RFC 7252 §8.2; default 5 s)
+     * @return a copy
+     */
     public CoapServer multicastLeisure(Duration leisure) {
         return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, caps, dtls, groups, stream);
     }

@@ -44,22 +44,34 @@ public record CoapTransmission(Duration ackTimeout, double ackRandomFactor, int 
         return DEFAULTS;
     }
 
-    /** @param timeout ACK_TIMEOUT @return a copy */
+    /**
+     * @param timeout ACK_TIMEOUT
+     * @return a copy
+     */
     public CoapTransmission withAckTimeout(Duration timeout) {
         return new CoapTransmission(timeout, ackRandomFactor, maxRetransmit, nstart);
     }
 
-    /** @param factor ACK_RANDOM_FACTOR @return a copy */
+    /**
+     * @param factor ACK_RANDOM_FACTOR
+     * @return a copy
+     */
     public CoapTransmission withAckRandomFactor(double factor) {
         return new CoapTransmission(ackTimeout, factor, maxRetransmit, nstart);
     }
 
-    /** @param count MAX_RETRANSMIT @return a copy */
+    /**
+     * @param count MAX_RETRANSMIT
+     * @return a copy
+     */
     public CoapTransmission withMaxRetransmit(int count) {
         return new CoapTransmission(ackTimeout, ackRandomFactor, count, nstart);
     }
 
-    /** @param count NSTART @return a copy */
+    /**
+     * @param count NSTART
+     * @return a copy
+     */
     public CoapTransmission withNstart(int count) {
         return new CoapTransmission(ackTimeout, ackRandomFactor, maxRetransmit, count);
     }

@@ -29,27 +29,42 @@ public final class ResourceAttributes {
         return NONE;
     }
 
-    /** @param type an {@code rt} value, such as {@code temperature-c} @return a copy with it */
+    /**
+     * @param type an {@code rt} value, such as {@code temperature-c}
+     * @return a copy with it
+     */
     public ResourceAttributes resourceType(String type) {
         return with("rt", type);
     }
 
-    /** @param description an {@code if} value, such as {@code sensor} @return a copy with it */
+    /**
+     * @param description an {@code if} value, such as {@code sensor}
+     * @return a copy with it
+     */
     public ResourceAttributes interfaceDescription(String description) {
         return with("if", description);
     }
 
-    /** @param format a Content-Format number, such as 0 for text/plain @return a copy with it */
+    /**
+     * @param format a Content-Format number, such as 0 for text/plain
+     * @return a copy with it
+     */
     public ResourceAttributes contentFormat(int format) {
         return with("ct", Integer.toString(format));
     }
 
-    /** @param bytes an estimate of the representation's size @return a copy with it */
+    /**
+     * @param bytes an estimate of the representation's size
+     * @return a copy with it
+     */
     public ResourceAttributes size(long bytes) {
         return with("sz", Long.toString(bytes));
     }
 
-    /** @param title a title for people @return a copy with it */
+    /**
+     * @param title a title for people
+     * @return a copy with it
+     */
     public ResourceAttributes title(String title) {
         return with("title", title);
     }

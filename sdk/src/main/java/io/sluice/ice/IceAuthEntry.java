@@ -16,7 +16,15 @@ import java.util.Objects;
  */
 public record IceAuthEntry(String protocolName, byte[] protocolData, String networkId, String authName, byte[] authData) {
 
-    /** Checks the fields and copies the arrays; every field fits libICE's 16-bit counted strings. */
+    /**
+     * Checks the fields and copies the arrays; every field fits libICE's 16-bit counted strings.
+     *
+     * @param protocolName {@code ICE} or a protocol's name
+     * @param protocolData protocol-specific data
+     * @param networkId the network ID
+     * @param authName the authentication method
+     * @param authData the method's secret
+     */
     public IceAuthEntry {
         Objects.requireNonNull(protocolName, "protocolName");
         Objects.requireNonNull(networkId, "networkId");
@@ -30,11 +38,13 @@ public record IceAuthEntry(String protocolName, byte[] protocolData, String netw
         }
     }
 
+    /** @return a copy of the protocol data */
     @Override
     public byte[] protocolData() {
         return protocolData.clone();
     }
 
+    /** @return a copy of the secret */
     @Override
     public byte[] authData() {
         return authData.clone();

@@ -26,10 +26,16 @@ public interface IceAuthMethod {
         return true;
     }
 
-    /** @param context what is being authenticated @return a fresh originator state machine */
+    /**
+     * @param context what is being authenticated
+     * @return a fresh originator state machine
+     */
     Originator originator(Context context);
 
-    /** @param context what is being authenticated @return a fresh acceptor state machine */
+    /**
+     * @param context what is being authenticated
+     * @return a fresh acceptor state machine
+     */
     Acceptor acceptor(Context context);
 
     /** The originator's side: answers the acceptor's challenges. */

@@ -27,24 +27,37 @@ public record IceAuthStep(Kind kind, byte[] data, String reason) {
         FAILED
     }
 
-    /** Checks the fields and copies the data. */
+    /**
+     * Checks the fields and copies the data.
+     *
+     * @param kind what the step is
+     * @param data the bytes to send, empty for none
+     * @param reason why it was rejected or failed, empty otherwise
+     */
     public IceAuthStep {
         Objects.requireNonNull(kind, "kind");
         data = data.clone();
         reason = reason == null ? "" : reason;
     }
 
+    /** @return a copy of the data */
     @Override
     public byte[] data() {
         return data.clone();
     }
 
-    /** @param data the reply @return an originator's reply */
+    /**
+     * @param data the reply
+     * @return an originator's reply
+     */
     public static IceAuthStep reply(byte[] data) {
         return new IceAuthStep(Kind.REPLY, data, "");
     }
 
-    /** @param challenge the next challenge @return an acceptor's request for another phase */
+    /**
+     * @param challenge the next challenge
+     * @return an acceptor's request for another phase
+     */
     public static IceAuthStep next(byte[] challenge) {
         return new IceAuthStep(Kind.CONTINUE, challenge, "");
     }
@@ -54,12 +67,18 @@ public record IceAuthStep(Kind kind, byte[] data, String reason) {
         return new IceAuthStep(Kind.ACCEPTED, new byte[0], "");
     }
 
-    /** @param reason why @return a rejection */
+    /**
+     * @param reason why
+     * @return a rejection
+     */
     public static IceAuthStep rejected(String reason) {
         return new IceAuthStep(Kind.REJECTED, new byte[0], reason);
     }
 
-    /** @param reason why @return a failure */
+    /**
+     * @param reason why
+     * @return a failure
+     */
     public static IceAuthStep failed(String reason) {
         return new IceAuthStep(Kind.FAILED, new byte[0], reason);
     }

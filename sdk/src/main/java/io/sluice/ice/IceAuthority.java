@@ -50,7 +50,10 @@ public final class IceAuthority {
         return EMPTY;
     }
 
-    /** @param entries the entries, in lookup order @return an authority holding them */
+    /**
+     * @param entries the entries, in lookup order
+     * @return an authority holding them
+     */
     public static IceAuthority of(Collection<IceAuthEntry> entries) {
         return new IceAuthority(new ArrayList<>(entries));
     }
@@ -183,7 +186,10 @@ public final class IceAuthority {
         return new IceAuthority(next);
     }
 
-    /** @param other more entries @return a copy holding this one's entries and then the other's */
+    /**
+     * @param other more entries
+     * @return a copy holding this one's entries and then the other's
+     */
     public IceAuthority plus(IceAuthority other) {
         List<IceAuthEntry> next = new ArrayList<>(entries);
         next.addAll(other.entries);

@@ -76,7 +76,10 @@ public final class IceConnector {
         return with(side.withVendor(Objects.requireNonNull(vendor, "vendor"), Objects.requireNonNull(release, "release")));
     }
 
-    /** @param l decoder limits (message size, list entries, string lengths) @return a copy */
+    /**
+     * @param l decoder limits (message size, list entries, string lengths)
+     * @return a copy
+     */
     public IceConnector limits(Limits l) {
         return with(side.withLimits(Objects.requireNonNull(l)));
     }
@@ -92,27 +95,42 @@ public final class IceConnector {
         return with(side.withProtocols(List.of(protocols)));
     }
 
-    /** @param authority the authentication data to use instead of the default file @return a copy */
+    /**
+     * @param authority the authentication data to use instead of the default file
+     * @return a copy
+     */
     public IceConnector authority(IceAuthority authority) {
         return new IceConnector(side.withAuthority(Objects.requireNonNull(authority)), false, mustAuthenticate, connectTimeout);
     }
 
-    /** @param methods the methods offered for the connection setup, in preference order @return a copy */
+    /**
+     * @param methods the methods offered for the connection setup, in preference order
+     * @return a copy
+     */
     public IceConnector authMethods(IceAuthMethod... methods) {
         return with(side.withAuthMethods(List.of(methods)));
     }
 
-    /** @param must true to forbid the acceptor from skipping authentication of the connection @return a copy */
+    /**
+     * @param must true to forbid the acceptor from skipping authentication of the connection
+     * @return a copy
+     */
     public IceConnector mustAuthenticate(boolean must) {
         return new IceConnector(side, defaultAuthority, must, connectTimeout);
     }
 
-    /** @param registry where connections are shared and watched @return a copy */
+    /**
+     * @param registry where connections are shared and watched
+     * @return a copy
+     */
     public IceConnector registry(IceConnections registry) {
         return with(side.withRegistry(Objects.requireNonNull(registry)));
     }
 
-    /** @param timeout how long each network ID may take to connect and set up @return a copy */
+    /**
+     * @param timeout how long each network ID may take to connect and set up
+     * @return a copy
+     */
     public IceConnector connectTimeout(Duration timeout) {
         return new IceConnector(side, defaultAuthority, mustAuthenticate, Objects.requireNonNull(timeout));
     }
@@ -181,7 +199,10 @@ public final class IceConnector {
         });
     }
 
-    /** @param protocol a protocol @return its major opcode on this side, or -1 if it is not registered */
+    /**
+     * @param protocol a protocol
+     * @return its major opcode on this side, or -1 if it is not registered
+     */
     public int opcodeOf(IceProtocol protocol) {
         return side.opcodeOf(protocol);
     }

@@ -69,14 +69,21 @@ public final class IceListener {
         return new IceListener(s, transports, acceptTimeout, backlog);
     }
 
-    /** @param path the UNIX socket to create (an existing socket file there is replaced) @return a copy */
+    /**
+     * @param path the UNIX socket to create (an existing socket file there is replaced)
+     * @return a copy
+     */
     public IceListener unix(Path path) {
         List<Transport> t = new ArrayList<>(transports);
         t.add(new Transport(Objects.requireNonNull(path), null, 0));
         return new IceListener(side, t, acceptTimeout, backlog);
     }
 
-    /** @param host the address to bind, e.g. 127.0.0.1 @param port the port, 0 for any @return a copy */
+    /**
+     * @param host the address to bind, e.g. 127.0.0.1
+     * @param port the port, 0 for any
+     * @return a copy
+     */
     public IceListener tcp(String host, int port) {
         List<Transport> t = new ArrayList<>(transports);
         t.add(new Transport(null, Objects.requireNonNull(host), port));
@@ -92,7 +99,10 @@ public final class IceListener {
         return with(side.withVendor(Objects.requireNonNull(vendor, "vendor"), Objects.requireNonNull(release, "release")));
     }
 
-    /** @param limits decoder limits @return a copy */
+    /**
+     * @param limits decoder limits
+     * @return a copy
+     */
     public IceListener limits(Limits limits) {
         return with(side.withLimits(Objects.requireNonNull(limits)));
     }
@@ -108,12 +118,18 @@ public final class IceListener {
         return with(side.withProtocols(List.of(protocols)));
     }
 
-    /** @param authority the entries this listener accepts ({@code IceSetPaAuthData}) @return a copy */
+    /**
+     * @param authority the entries this listener accepts ({@code IceSetPaAuthData})
+     * @return a copy
+     */
     public IceListener authority(IceAuthority authority) {
         return with(side.withAuthority(Objects.requireNonNull(authority)));
     }
 
-    /** @param methods the methods for the connection setup, in preference order @return a copy */
+    /**
+     * @param methods the methods for the connection setup, in preference order
+     * @return a copy
+     */
     public IceListener authMethods(IceAuthMethod... methods) {
         return with(side.withAuthMethods(List.of(methods)));
     }
@@ -128,17 +144,26 @@ public final class IceListener {
         return with(side.withHostBasedAuth(check));
     }
 
-    /** @param registry where accepted connections are watched @return a copy */
+    /**
+     * @param registry where accepted connections are watched
+     * @return a copy
+     */
     public IceListener registry(IceConnections registry) {
         return with(side.withRegistry(Objects.requireNonNull(registry)));
     }
 
-    /** @param timeout how long an accepted connection may stay pending before it is rejected @return a copy */
+    /**
+     * @param timeout how long an accepted connection may stay pending before it is rejected
+     * @return a copy
+     */
     public IceListener acceptTimeout(Duration timeout) {
         return new IceListener(side, transports, Objects.requireNonNull(timeout), backlog);
     }
 
-    /** @param connections how many connections may wait for {@link LiveIceListener#accept()}; more are closed at once @return a copy */
+    /**
+     * @param connections how many connections may wait for {@link LiveIceListener#accept()}; more are closed at once
+     * @return a copy
+     */
     public IceListener backlog(int connections) {
         if (connections < 1) {
             throw new IllegalArgumentException("backlog must be positive");

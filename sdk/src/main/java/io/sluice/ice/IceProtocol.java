@@ -94,7 +94,10 @@ public final class IceProtocol {
         return new IceProtocol(name, vendor, release, versions, authMethods, Objects.requireNonNull(check), setupHook, activateHook);
     }
 
-    /** @param hook the setup hook @return a copy */
+    /**
+     * @param hook the setup hook
+     * @return a copy
+     */
     public IceProtocol onSetup(SetupHook hook) {
         return new IceProtocol(name, vendor, release, versions, authMethods, hostBasedAuth, Objects.requireNonNull(hook), activateHook);
     }

@@ -90,6 +90,12 @@ public sealed interface PeerEndpoint {
      * @param permissions applied to the socket file when listening
      */
     record Unix(Path path, Set<PosixFilePermission> permissions) implements PeerEndpoint {
+        /**
+         * Copies the permissions.
+         *
+         * @param path the socket file
+         * @param permissions applied to the socket file when listening
+         */
         public Unix {
             permissions = Set.copyOf(permissions);
         }

@@ -9,8 +9,10 @@ import io.sluice.error.SluiceException;
  */
 public final class PeerException extends SluiceException {
 
+    /** Serial form version. */
     private static final long serialVersionUID = 1L;
 
+    /** The status code on the wire (an application code keeps its number). */
     private final int wireStatus;
 
     private PeerException(PeerStatus status, int wireStatus, String message, Throwable cause) {

@@ -111,6 +111,16 @@ public sealed interface CallFrame {
      */
     record Request(long callId, int tag, boolean stream, long initialDemand, ByteBuf payload, Map<String, String> metadata)
             implements PayloadFrame {
+        /**
+         * Checks and normalises the components.
+         *
+         * @param callId the caller's id for the call: odd from the connecting side, even from the accepting side
+         * @param tag the message tag naming the call type
+         * @param stream whether the caller expects a stream of responses
+         * @param initialDemand for a stream, how many responses the caller can take now (1 for a single response)
+         * @param payload the encoded request
+         * @param metadata key/value pairs that travel with the request (W3C {@code traceparent} and {@code tracestate}); empty unless the callee said it reads them
+         */
         public Request {
             Objects.requireNonNull(payload, "payload");
             metadata = metadata.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -142,6 +152,12 @@ public sealed interface CallFrame {
      * @param payload the encoded response
      */
     record Response(long callId, ByteBuf payload) implements PayloadFrame {
+        /**
+         * Checks and normalises the components.
+         *
+         * @param callId the call
+         * @param payload the encoded response
+         */
         public Response {
             Objects.requireNonNull(payload, "payload");
         }
@@ -159,6 +175,12 @@ public sealed interface CallFrame {
      * @param payload the encoded element
      */
     record Next(long callId, ByteBuf payload) implements PayloadFrame {
+        /**
+         * Checks and normalises the components.
+         *
+         * @param callId the call
+         * @param payload the encoded element
+         */
         public Next {
             Objects.requireNonNull(payload, "payload");
         }
@@ -189,6 +211,13 @@ public sealed interface CallFrame {
      * @param message what happened, for people
      */
     record Failure(long callId, int status, String message) implements CallFrame {
+        /**
+         * Checks and normalises the components.
+         *
+         * @param callId the call
+         * @param status the failure's status code
+         * @param message what happened, for people
+         */
         public Failure {
             Objects.requireNonNull(message, "message");
         }
@@ -255,6 +284,12 @@ public sealed interface CallFrame {
      * @param message for people
      */
     record Goodbye(int status, String message) implements CallFrame {
+        /**
+         * Checks and normalises the components.
+         *
+         * @param status why: 0 for a normal shutdown, otherwise a status code
+         * @param message for people
+         */
         public Goodbye {
             Objects.requireNonNull(message, "message");
         }

@@ -197,6 +197,7 @@ public final class CoapSignals {
     /** A signalling option that cannot be processed: the number goes into the Abort's Bad-CSM-Option. */
     public static final class BadSignalOption extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
+        /** The offending option's number. */
         private final int option;
 
         BadSignalOption(int option, String message) {

@@ -23,7 +23,12 @@ public record CoreLink(String target, Map<String, List<String>> attributes) {
     /** The Content-Format of a CoRE Link Format document: {@code application/link-format}. */
     public static final int CONTENT_FORMAT = 40;
 
-    /** Copies the attributes. */
+    /**
+     * Copies the attributes.
+     *
+     * @param target the URI-Reference between the angle brackets, such as {@code /sensors/temp}
+     * @param attributes the attributes in the order given, each with its values ("" for a name with no value)
+     */
     public CoreLink {
         Objects.requireNonNull(target, "target");
         Map<String, List<String>> copy = new LinkedHashMap<>();

@@ -52,7 +52,15 @@ public sealed interface IceMessage {
      */
     record ConnectionSetup(boolean mustAuthenticate, String vendor, String release, List<String> authNames,
             List<IceVersion> versions) implements IceMessage {
-        /** Copies the lists. */
+        /**
+         * Copies the lists.
+         *
+         * @param mustAuthenticate whether the originator insists on authentication
+         * @param vendor the originator's ICE vendor
+         * @param release the originator's ICE release
+         * @param authNames the authentication protocols offered, in preference order
+         * @param versions the ICE versions offered, in preference order
+         */
         public ConnectionSetup {
             authNames = List.copyOf(authNames);
             versions = List.copyOf(versions);
@@ -71,12 +79,20 @@ public sealed interface IceMessage {
      * @param data the authentication data; copied
      */
     record AuthRequired(int authIndex, byte[] data) implements IceMessage {
-        /** Copies the data. */
+        /**
+         * Copies the data.
+         *
+         * @param authIndex which offered authentication protocol is used
+         * @param data the authentication data; copied
+         */
         public AuthRequired {
             data = data.clone();
         }
 
+        /** @return a copy of the data */
+
         @Override
+
         public byte[] data() {
             return data.clone();
         }
@@ -103,12 +119,19 @@ public sealed interface IceMessage {
      * @param data the authentication data; copied
      */
     record AuthReply(byte[] data) implements IceMessage {
-        /** Copies the data. */
+        /**
+         * Copies the data.
+         *
+         * @param data the authentication data; copied
+         */
         public AuthReply {
             data = data.clone();
         }
 
+        /** @return a copy of the data */
+
         @Override
+
         public byte[] data() {
             return data.clone();
         }
@@ -135,12 +158,19 @@ public sealed interface IceMessage {
      * @param data the authentication data; copied
      */
     record AuthNextPhase(byte[] data) implements IceMessage {
-        /** Copies the data. */
+        /**
+         * Copies the data.
+         *
+         * @param data the authentication data; copied
+         */
         public AuthNextPhase {
             data = data.clone();
         }
 
+        /** @return a copy of the data */
+
         @Override
+
         public byte[] data() {
             return data.clone();
         }
@@ -188,7 +218,17 @@ public sealed interface IceMessage {
      */
     record ProtocolSetup(int protocolOpcode, boolean mustAuthenticate, String protocolName, String vendor, String release,
             List<String> authNames, List<IceVersion> versions) implements IceMessage {
-        /** Copies the lists. */
+        /**
+         * Copies the lists.
+         *
+         * @param protocolOpcode the major opcode the sender will use for the protocol
+         * @param mustAuthenticate whether the sender insists on authentication
+         * @param protocolName the protocol's name, e.g. {@code XSMP}
+         * @param vendor the protocol library's vendor
+         * @param release the protocol library's release
+         * @param authNames the authentication protocols offered
+         * @param versions the protocol versions offered
+         */
         public ProtocolSetup {
             authNames = List.copyOf(authNames);
             versions = List.copyOf(versions);
@@ -259,12 +299,24 @@ public sealed interface IceMessage {
      */
     record Error(int majorOpcode, int offendingMinorOpcode, int severity, int errorClass, long offendingSequenceNumber,
             byte[] values) implements IceMessage {
-        /** Copies the values. */
+        /**
+         * Copies the values.
+         *
+         * @param majorOpcode the offending message's major opcode
+         * @param offendingMinorOpcode the offending message's minor opcode
+         * @param severity {@link IceError#CAN_CONTINUE}, {@link IceError#FATAL_TO_PROTOCOL} or {@link IceError#FATAL_TO_CONNECTION}
+         * @param errorClass the error class
+         * @param offendingSequenceNumber the offending message's sequence number
+         * @param values the class-specific values; copied
+         */
         public Error {
             values = values.clone();
         }
 
+        /** @return a copy of the error values */
+
         @Override
+
         public byte[] values() {
             return values.clone();
         }
@@ -313,7 +365,15 @@ public sealed interface IceMessage {
      * @param body the bytes after the header, a multiple of 8; copied
      */
     record Generic(int majorOpcode, int minorOpcode, int data0, int data1, byte[] body) implements IceMessage {
-        /** Checks the opcode and the body length, copies the body. */
+        /**
+         * Checks the opcode and the body length, copies the body.
+         *
+         * @param majorOpcode the protocol's major opcode on this connection, 1–255
+         * @param minorOpcode the message type within the protocol
+         * @param data0 the first header data byte
+         * @param data1 the second header data byte
+         * @param body the bytes after the header, a multiple of 8; copied
+         */
         public Generic {
             if (majorOpcode < 1 || majorOpcode > 255) {
                 throw new IllegalArgumentException("a protocol's major opcode is 1-255, got " + majorOpcode);
@@ -324,7 +384,10 @@ public sealed interface IceMessage {
             body = body.clone();
         }
 
+        /** @return a copy of the body */
+
         @Override
+
         public byte[] body() {
             return body.clone();
         }

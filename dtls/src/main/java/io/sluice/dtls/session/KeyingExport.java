@@ -14,7 +14,13 @@ import java.util.Objects;
  */
 public record KeyingExport(String label, byte[] context, int length) {
 
-    /** Validates the export. */
+    /**
+     * Validates the export.
+     *
+     * @param label the exporter label, e.g. {@code EXTRACTOR-dtls_srtp} (RFC 5764)
+     * @param context the context, or null for none
+     * @param length bytes wanted
+     */
     public KeyingExport {
         Objects.requireNonNull(label, "label");
         if (length < 1) {

@@ -15,6 +15,14 @@ import java.util.Set;
  */
 public record Account(String name, ScramCredential scram, Set<String> roles, char[] legacyPassword) {
 
+    /**
+     * Checks the fields and copies the roles and the password.
+     *
+     * @param name the user name
+     * @param scram the SCRAM credential
+     * @param roles the roles the user may act as
+     * @param legacyPassword the password for PLAIN and CRAM-MD5, or null
+     */
     public Account {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scram, "scram");
@@ -32,6 +40,7 @@ public record Account(String name, ScramCredential scram, Set<String> roles, cha
         return role.isEmpty() || role.equals(name) || roles.contains(role);
     }
 
+    /** @return a copy of the legacy password, or null */
     @Override
     public char[] legacyPassword() {
         return legacyPassword == null ? null : legacyPassword.clone();

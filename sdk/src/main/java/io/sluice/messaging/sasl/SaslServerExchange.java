@@ -39,10 +39,15 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class SaslServerExchange {
 
+    /** RFC 4616: a user name and password in the clear (only over TLS unless allowed). */
     public static final String PLAIN = "PLAIN";
+    /** RFC 5802 and RFC 7677. */
     public static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+    /** RFC 4422 Appendix A: the identity the TLS client certificate proved. */
     public static final String EXTERNAL = "EXTERNAL";
+    /** RFC 4505: no identity, only a trace. */
     public static final String ANONYMOUS = "ANONYMOUS";
+    /** RFC 2195: a challenge answered with an HMAC-MD5 of the password (legacy). */
     public static final String CRAM_MD5 = "CRAM-MD5";
     /** RFC 4616 §2 and RFC 4505 §3: identities, passwords and traces are at most 255 octets. */
     static final int MAX_FIELD = 255;

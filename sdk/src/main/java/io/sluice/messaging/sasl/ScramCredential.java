@@ -83,18 +83,22 @@ public final class ScramCredential {
         return MessageDigest.isEqual(candidate, storedKey);
     }
 
+    /** @return a copy of the salt */
     public byte[] salt() {
         return salt.clone();
     }
 
+    /** @return the PBKDF2 iteration count */
     public int iterations() {
         return iterations;
     }
 
+    /** @return a copy of StoredKey (RFC 5802 §3) */
     public byte[] storedKey() {
         return storedKey.clone();
     }
 
+    /** @return a copy of ServerKey (RFC 5802 §3) */
     public byte[] serverKey() {
         return serverKey.clone();
     }
