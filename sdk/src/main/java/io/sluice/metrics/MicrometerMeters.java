@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.DoubleAdder;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
@@ -119,42 +120,40 @@ final class MicrometerMeters extends SluiceMeters {
 
         @Override
         public synchronized MeterGroup counter(String name, String description, String baseUnit, LongSupplier source, String... tags) {
-            checkTags(tags);
-            if (disposed) {
-                return this;
-            }
-            Summed summed = sums.byKey.computeIfAbsent(key("c", name, tags), k -> {
-                Summed s = new Summed();
-                FunctionCounter.builder(name, s, Summed::value).description(description).baseUnit(baseUnit).tags(tags)
-                        .register(registry);
-                return s;
-            });
             DoubleSupplier each = () -> source.getAsLong();
-            summed.sources.add(each);
-            removals.add(() -> {
-                if (summed.sources.remove(each)) {
-                    summed.retired.add(source.getAsLong());
-                }
-            });
+            add(key("c", name, tags), each, tags, s -> FunctionCounter.builder(name, s, Summed::value).description(description)
+                    .baseUnit(baseUnit).tags(tags).register(registry), summed -> summed.retired.add(source.getAsLong()));
             return this;
         }
 
         @Override
         public synchronized MeterGroup gauge(String name, String description, DoubleSupplier source, String... tags) {
+            DoubleSupplier each = source::getAsDouble;
+            add(key("g", name, tags), each, tags, s -> Gauge.builder(name, s, Summed::value).description(description).tags(tags)
+                    .strongReference(true).register(registry), summed -> { });
+            return this;
+        }
+
+        /**
+         * Adds {@code each} to the meter under {@code key}, registering the meter with the first
+         * source; {@code retire} runs when the group lets go of it (a counter keeps its last value).
+         */
+        private void add(String key, DoubleSupplier each, String[] tags, Consumer<Summed> register, Consumer<Summed> retire) {
             checkTags(tags);
             if (disposed) {
-                return this;
+                return;
             }
-            Summed summed = sums.byKey.computeIfAbsent(key("g", name, tags), k -> {
+            Summed summed = sums.byKey.computeIfAbsent(key, k -> {
                 Summed s = new Summed();
-                Gauge.builder(name, s, Summed::value).description(description).tags(tags).strongReference(true)
-                        .register(registry);
+                register.accept(s);
                 return s;
             });
-            DoubleSupplier each = source::getAsDouble;
             summed.sources.add(each);
-            removals.add(() -> summed.sources.remove(each));
-            return this;
+            removals.add(() -> {
+                if (summed.sources.remove(each)) {
+                    retire.accept(summed);
+                }
+            });
         }
 
         @Override

@@ -247,59 +247,20 @@ public final class DtlsRx implements Disposable {
     /**
      * An immutable DTLS[rx] spec. Thread-safe.
      */
-    public static final class Spec {
+    public static final class Spec extends PacketSpec<Spec> {
         private final int bufferPackets;
         private final int eventBuffer;
-        private final PacketObserving observing;
 
         private Spec(int bufferPackets, int eventBuffer, PacketObserving observing) {
+            super(observing);
             this.bufferPackets = bufferPackets;
             this.eventBuffer = eventBuffer;
-            this.observing = observing;
         }
 
-        private Spec with(PacketObserving o) {
+        @Override
+        Spec with(PacketObserving o) {
             return new Spec(bufferPackets, eventBuffer, o);
         }
-
-        /**
-         * Records this endpoint's packets received, dropped (overrun, oversized) and buffered in {@code registry} (the README's "Observing Sluice"). Needs
-         * Micrometer on the class path.
-         *
-         * @param registry where to record
-         * @return the new spec
-         */
-        public Spec metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-            return with(observing.withMeters(io.sluice.metrics.SluiceMeters.of(registry)));
-        }
-
-        /**
-         * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
-         * @return the new spec
-         * @throws UnsupportedOperationException when enabling without Micrometer on the class path
-         */
-        public Spec metrics(boolean enable) {
-            return with(observing.withMeters(enable ? io.sluice.metrics.SluiceMeters.global() : io.sluice.metrics.SluiceMeters.none()));
-        }
-
-        /**
-         * @param enable log each packet (what it is, its length, its peer) at DEBUG under
-         *     {@code io.sluice.wiretap.packet}, with a hex dump at TRACE; or nothing (the default)
-         * @return the new spec
-         */
-        public Spec wiretap(boolean enable) {
-            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of("packet", enable)));
-        }
-
-        /**
-         * @param category the SLF4J logger to log packets to
-         * @param level the level of the one-line packets (hex dumps at TRACE)
-         * @return the new spec
-         */
-        public Spec wiretap(String category, org.slf4j.event.Level level) {
-            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of(category, level)));
-        }
-
 
         /**
          * How many packets wait for a slow subscriber before packets are lost.

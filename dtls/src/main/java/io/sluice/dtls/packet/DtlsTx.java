@@ -499,63 +499,24 @@ public final class DtlsTx implements Disposable, PacketSink {
      * An immutable DTLS[tx] spec: destination, source and capacity (the seed's
      * {@code sm_dtlstx_config}, {@code _config_ipv6} and {@code _config_notify}). Thread-safe.
      */
-    public static final class Spec {
+    public static final class Spec extends PacketSpec<Spec> {
         private final InetSocketAddress destination;
         private final InetSocketAddress source;
         private final int capacityBytes;
         private final int notifyAt;
-        private final PacketObserving observing;
 
         private Spec(InetSocketAddress destination, InetSocketAddress source, int capacityBytes, int notifyAt, PacketObserving observing) {
+            super(observing);
             this.destination = destination;
             this.source = source;
             this.capacityBytes = capacityBytes;
             this.notifyAt = notifyAt;
-            this.observing = observing;
         }
 
-        private Spec with(PacketObserving o) {
+        @Override
+        Spec with(PacketObserving o) {
             return new Spec(destination, source, capacityBytes, notifyAt, o);
         }
-
-        /**
-         * Records this endpoint's packets and bytes sent, and packets dropped (failed, discarded) in {@code registry} (the README's "Observing Sluice"). Needs
-         * Micrometer on the class path.
-         *
-         * @param registry where to record
-         * @return the new spec
-         */
-        public Spec metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-            return with(observing.withMeters(io.sluice.metrics.SluiceMeters.of(registry)));
-        }
-
-        /**
-         * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
-         * @return the new spec
-         * @throws UnsupportedOperationException when enabling without Micrometer on the class path
-         */
-        public Spec metrics(boolean enable) {
-            return with(observing.withMeters(enable ? io.sluice.metrics.SluiceMeters.global() : io.sluice.metrics.SluiceMeters.none()));
-        }
-
-        /**
-         * @param enable log each packet (what it is, its length, its peer) at DEBUG under
-         *     {@code io.sluice.wiretap.packet}, with a hex dump at TRACE; or nothing (the default)
-         * @return the new spec
-         */
-        public Spec wiretap(boolean enable) {
-            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of("packet", enable)));
-        }
-
-        /**
-         * @param category the SLF4J logger to log packets to
-         * @param level the level of the one-line packets (hex dumps at TRACE)
-         * @return the new spec
-         */
-        public Spec wiretap(String category, org.slf4j.event.Level level) {
-            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of(category, level)));
-        }
-
 
         /**
          * The local address and port to send from; the address may be the wildcard and the port 0

@@ -347,53 +347,15 @@ public final class RtpPort implements Disposable {
      * How to bind a port: its meters and wiretap. Immutable; {@link RtpPort#bind(InetSocketAddress)}
      * is {@code spec().bind(...)}.
      */
-    public static final class Spec {
-        private final PacketObserving observing;
+    public static final class Spec extends PacketSpec<Spec> {
 
         private Spec(PacketObserving observing) {
-            this.observing = observing;
+            super(observing);
         }
 
-        private Spec with(PacketObserving o) {
+        @Override
+        Spec with(PacketObserving o) {
             return new Spec(o);
-        }
-
-        /**
-         * Records datagrams received and dropped (overrun, unclaimed) in {@code registry}, tagged
-         * {@code endpoint=rtp.port}. Needs Micrometer on the class path.
-         *
-         * @param registry where to record
-         * @return the new spec
-         */
-        public Spec metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-            return with(observing.withMeters(io.sluice.metrics.SluiceMeters.of(registry)));
-        }
-
-        /**
-         * @param enable record meters in Micrometer's global registry (true), or nowhere (false, the default)
-         * @return the new spec
-         * @throws UnsupportedOperationException when enabling without Micrometer on the class path
-         */
-        public Spec metrics(boolean enable) {
-            return with(observing.withMeters(enable ? io.sluice.metrics.SluiceMeters.global() : io.sluice.metrics.SluiceMeters.none()));
-        }
-
-        /**
-         * @param enable log each datagram's RFC 9443 class, port, length and sender at DEBUG under
-         *     {@code io.sluice.wiretap.packet}, with a hex dump at TRACE; or nothing (the default)
-         * @return the new spec
-         */
-        public Spec wiretap(boolean enable) {
-            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of("packet", enable)));
-        }
-
-        /**
-         * @param category the SLF4J logger to log datagrams to
-         * @param level the level of the one-line datagrams (hex dumps at TRACE)
-         * @return the new spec
-         */
-        public Spec wiretap(String category, org.slf4j.event.Level level) {
-            return with(observing.withWiretap(io.sluice.wiretap.Wiretap.of(category, level)));
         }
 
         /**
