@@ -1,6 +1,7 @@
 package io.sluice.samples.web;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.sluice.coap.CoapClient;
 import io.sluice.coap.CoapResponse;
 import io.sluice.coap.CoapServer;
@@ -72,13 +73,15 @@ public class SluiceBackends implements DisposableBean {
      * @param properties the service's settings
      * @param registry where every Sluice server and client here records its meters (Spring Boot's
      *     registry, scraped at {@code /actuator/prometheus})
+     * @param observations Spring Boot's observation registry: CoAP requests and peer calls become
+     *     observations (and spans, with a tracing bridge on the class path)
      */
-    public SluiceBackends(SluiceWebProperties properties, MeterRegistry registry) {
+    public SluiceBackends(SluiceWebProperties properties, MeterRegistry registry, ObservationRegistry observations) {
         this.registry = registry;
         registry.gauge("sluice.web.notifications.dropped", droppedNotifications, LongAdder::sum);
         byte[] key = properties.pskKey().getBytes(StandardCharsets.UTF_8);
         Duration period = properties.sensorPeriod();
-        CoapServer coapSpec = CoapServer.create().port(properties.coapPort()).metrics(registry)
+        CoapServer coapSpec = CoapServer.create().port(properties.coapPort()).metrics(registry).observations(observations)
                 .idleTimeout(properties.idleTimeout())
                 .route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from the CoAP server")))
@@ -91,16 +94,16 @@ public class SluiceBackends implements DisposableBean {
         // The same resources over CoAP-over-WebSockets, on the service's own HTTP port: WebFlux takes
         // the upgrade at /.well-known/coap (CoapOverWebSocket) and hands each connection to this server.
         coapWebSockets = coapSpec.webSocketUpgrades();
-        coap = CoapClient.create().metrics(registry).dtls(DtlsClient.psk(properties.pskIdentity(), key).metrics(registry))
+        coap = CoapClient.create().metrics(registry).observations(observations).dtls(DtlsClient.psk(properties.pskIdentity(), key).metrics(registry))
                 .connect("coaps://127.0.0.1:" + coapServer.localAddress().getPort()).block(START);
 
-        peerServer = Peer.create(PROTOCOL).metrics(registry)
+        peerServer = Peer.create(PROTOCOL).metrics(registry).observations(observations)
                 .dispatch(Dispatch.create()
                         .handle(ECHO, (call, text) -> Mono.just("echo: " + text))
                         .handle(TICKS, (call, count) -> Flux.range(1, Integer.parseInt(count.trim())).map(i -> "tick " + i)))
                 .listen(PeerEndpoint.tcp("127.0.0.1", properties.peerPort()))
                 .start().block(START);
-        peerClient = Peer.create(PROTOCOL).metrics(registry).connectTo(PeerEndpoint.tcp((InetSocketAddress) peerServer.listenAddresses().get(0)))
+        peerClient = Peer.create(PROTOCOL).metrics(registry).observations(observations).connectTo(PeerEndpoint.tcp((InetSocketAddress) peerServer.listenAddresses().get(0)))
                 .start().block(START);
         peer = peerClient.connect();
 

@@ -121,6 +121,7 @@ class SluiceWebApplicationTest {
     void theSdkMetersAreScrapedAsPrometheusTextAndFeedTheDashboardStream() throws Exception {
         // The body is read: an unread response body is a buffer the client never releases.
         http.get().uri("/coap/hello").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo("hello from the CoAP server");
+        http.post().uri("/peer/echo").bodyValue("x").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo("echo: x");
         java.net.http.HttpClient jdk = java.net.http.HttpClient.newHttpClient();
         String scraped = jdk.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus"))
                 .timeout(WAIT).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
@@ -130,6 +131,9 @@ class SluiceWebApplicationTest {
                 .contains("sluice_coap_sessions{role=\"server\",state=\"established\",transport=\"dtls\",type=\"server\"}")
                 .contains("sluice_peer_connections{side=\"accepted\"}")
                 .contains("sluice_sasl_authentications_total{mechanism=\"SCRAM-SHA-256\",outcome=\"success\"}")
+                // Spring Boot's observation registry times the SDK's observations too.
+                .contains("sluice_coap_server_request_seconds_count{")
+                .contains("sluice_peer_call_seconds_count{")
                 .doesNotContain("127.0.0.1");
         // The first frame of the endless stream, read with the JDK's client and then hung up on.
         java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = jdk.send(java.net.http.HttpRequest.newBuilder(
