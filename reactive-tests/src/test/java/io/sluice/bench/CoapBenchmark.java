@@ -92,6 +92,11 @@ final class CoapBenchmark {
         CoapServer sluiceSpec = CoapServer.create().port(0).route(r -> r.get("/bench", req -> Mono.just(CoapResponse.content(BODY))));
         LiveCoapServer sluiceUdp = sluiceSpec.bind().block(TIMEOUT);
         cleanup.add(sluiceUdp::dispose);
+        // The same pair with metrics on (a Prometheus registry, as a service would scrape), to price them.
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        LiveCoapServer sluiceUdpMetered = sluiceSpec.metrics(prometheus).bind().block(TIMEOUT);
+        cleanup.add(sluiceUdpMetered::dispose);
         LiveCoapServer sluiceDtls = sluiceSpec.dtls(DtlsServer.psk(null, id -> KEY).maxSessions(20_000)).port(0).bind().block(TIMEOUT);
         cleanup.add(sluiceDtls::dispose);
         org.eclipse.californium.core.CoapServer cfUdp = californiumServer(config, udpEndpoint(config));
@@ -138,6 +143,8 @@ final class CoapBenchmark {
         List<LoadRun.Scenario> scenarios = new ArrayList<>();
         CoapRequest get = CoapRequest.get("/bench");
         CoapSession s2s = sluiceClient.connect("coap://127.0.0.1:" + sluiceUdp.localAddress().getPort()).block(TIMEOUT);
+        CoapSession s2sMetered = sluiceClient.metrics(prometheus)
+                .connect("coap://127.0.0.1:" + sluiceUdpMetered.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2c = sluiceClient.connect("coap://127.0.0.1:" + cfUdpPort).block(TIMEOUT);
         CoapSession s2sD = sluiceSecure.connect("coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2cD = sluiceSecure.connect("coaps://127.0.0.1:" + cfDtlsPort).block(TIMEOUT);
@@ -179,6 +186,7 @@ final class CoapBenchmark {
                     })));
         };
         add.accept("UDP Sluice -> Sluice", () -> s2s.request(get));
+        add.accept("UDP Sluice -> Sluice, metrics on (Prometheus)", () -> s2sMetered.request(get));
         add.accept("UDP Californium -> Californium", c2c::call);
         add.accept("UDP Sluice -> Californium", () -> s2c.request(get));
         add.accept("UDP Californium -> Sluice", c2s::call);
@@ -230,7 +238,10 @@ final class CoapBenchmark {
         LoadRun.Result httpRef = find(results, "HTTP/1.1 reactor-netty (reference)");
         System.out.println(String.format(Locale.ROOT, "TCP  throughput TCP/UDP (Sluice) %.2fx (target 1.0x); CoAP over TCP/HTTP/1.1 %.2fx; p99 %.0f µs vs %.0f µs",
                 tcp.perSecond() / udp.perSecond(), tcp.perSecond() / httpRef.perSecond(), tcp.p99Nanos() / 1000.0, httpRef.p99Nanos() / 1000.0));
-        List.of(s2s, s2c, s2sD, s2cD, s2sT, s2sW, s2sTls, s2sPsk).forEach(CoapSession::release);
+        LoadRun.Result metered = find(results, "UDP Sluice -> Sluice, metrics on (Prometheus)");
+        System.out.println(String.format(Locale.ROOT, "UDP  metrics on/off (Sluice -> Sluice) %.2fx; p99 %.0f µs vs %.0f µs",
+                metered.perSecond() / udp.perSecond(), metered.p99Nanos() / 1000.0, udp.p99Nanos() / 1000.0));
+        List.of(s2s, s2sMetered, s2c, s2sD, s2cD, s2sT, s2sW, s2sTls, s2sPsk).forEach(CoapSession::release);
 
         System.out.println();
         sluiceUdp.dispose();

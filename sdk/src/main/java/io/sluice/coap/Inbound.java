@@ -15,8 +15,8 @@ abstract class Inbound {
     final boolean viaGroup;
     /** The Block1 option the final answer to an upload carries (RFC 7959 §2.3); set by the exchange layer. */
     BlockOption block1Ack;
-    /** When the request came up, for the request timer. */
-    final long receivedNanos = System.nanoTime();
+    /** When the exchange layer took the request, for the request timer; read only when meters are on. */
+    long receivedNanos;
     /** The server's observation of this request, or null. */
     Object observation;
     private boolean answered;

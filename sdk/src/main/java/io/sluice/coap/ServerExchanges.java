@@ -62,6 +62,9 @@ final class ServerExchanges {
     /** A request the message layer took (deduplicated, if its transport needs that). */
     void onRequest(Inbound inbound) {
         CoapMessage message = inbound.message;
+        if (endpoint.traffic.timed()) {
+            inbound.receivedNanos = System.nanoTime();
+        }
         CoapTracing tracing = endpoint.config.tracing();
         if (tracing.enabled()) {
             inbound.observation = tracing.startServer(message.code(), endpoint.protocol);
