@@ -48,6 +48,9 @@ public final class Demo {
         System.out.println("Sluice demo: X session management (XSMP) over ICE");
         XsmpDemo.run();
         System.out.println();
+        System.out.println("Sluice demo: observing (Micrometer meters and the wiretap)");
+        ObservingDemo.run();
+        System.out.println();
         System.out.println("Demo finished.");
     }
 
