@@ -28,7 +28,7 @@ public class DtlsRxPacketsVerification extends PublisherVerification<Integer> {
     private final List<DtlsRx> endpoints = new CopyOnWriteArrayList<>();
 
     public DtlsRxPacketsVerification() {
-        super(TckEnvironment.create());
+        super(TckEnvironment.datagram());
     }
 
     /** Releases what a test left buffered (some TCK rules never drain a publisher). */

@@ -27,7 +27,7 @@ public class DtlsServerSessionsVerification extends PublisherVerification<String
     private final List<DtlsSession> clients = new CopyOnWriteArrayList<>();
 
     public DtlsServerSessionsVerification() {
-        super(TckEnvironment.create());
+        super(TckEnvironment.datagram());
     }
 
     @AfterMethod

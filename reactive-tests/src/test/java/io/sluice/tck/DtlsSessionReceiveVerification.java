@@ -32,7 +32,7 @@ public class DtlsSessionReceiveVerification extends PublisherVerification<Intege
     private final List<DtlsSession> sessions = new CopyOnWriteArrayList<>();
 
     public DtlsSessionReceiveVerification() {
-        super(TckEnvironment.create());
+        super(TckEnvironment.datagram());
     }
 
     /** The server under test; a subclass runs it over another packet path. */
