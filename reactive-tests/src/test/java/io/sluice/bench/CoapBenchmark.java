@@ -97,6 +97,11 @@ final class CoapBenchmark {
                 new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
         LiveCoapServer sluiceUdpMetered = sluiceSpec.metrics(prometheus).bind().block(TIMEOUT);
         cleanup.add(sluiceUdpMetered::dispose);
+        // A server with a socket per event loop (SO_REUSEPORT): the kernel spreads peers by their
+        // address and port, so it is driven by four client sessions (four sockets), as is the
+        // single-socket server in the row beside it.
+        LiveCoapServer sluiceUdpSpread = sluiceSpec.reusePort(true).bind().block(TIMEOUT);
+        cleanup.add(sluiceUdpSpread::dispose);
         LiveCoapServer sluiceDtls = sluiceSpec.dtls(DtlsServer.psk(null, id -> KEY).maxSessions(20_000)).port(0).bind().block(TIMEOUT);
         cleanup.add(sluiceDtls::dispose);
         org.eclipse.californium.core.CoapServer cfUdp = californiumServer(config, udpEndpoint(config));
@@ -145,6 +150,13 @@ final class CoapBenchmark {
         CoapSession s2s = sluiceClient.connect("coap://127.0.0.1:" + sluiceUdp.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2sMetered = sluiceClient.metrics(prometheus)
                 .connect("coap://127.0.0.1:" + sluiceUdpMetered.localAddress().getPort()).block(TIMEOUT);
+        List<CoapSession> fourToOne = new ArrayList<>();
+        List<CoapSession> fourToSpread = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            fourToOne.add(sluiceClient.connect("coap://127.0.0.1:" + sluiceUdp.localAddress().getPort()).block(TIMEOUT));
+            fourToSpread.add(sluiceClient.connect("coap://127.0.0.1:" + sluiceUdpSpread.localAddress().getPort()).block(TIMEOUT));
+        }
+        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
         CoapSession s2c = sluiceClient.connect("coap://127.0.0.1:" + cfUdpPort).block(TIMEOUT);
         CoapSession s2sD = sluiceSecure.connect("coaps://127.0.0.1:" + sluiceDtls.localAddress().getPort()).block(TIMEOUT);
         CoapSession s2cD = sluiceSecure.connect("coaps://127.0.0.1:" + cfDtlsPort).block(TIMEOUT);
@@ -187,6 +199,8 @@ final class CoapBenchmark {
         };
         add.accept("UDP Sluice -> Sluice", () -> s2s.request(get));
         add.accept("UDP Sluice -> Sluice, metrics on (Prometheus)", () -> s2sMetered.request(get));
+        add.accept("UDP Sluice x4 -> Sluice, one socket", () -> fourToOne.get(turn.getAndIncrement() & 3).request(get));
+        add.accept("UDP Sluice x4 -> Sluice, socket per loop", () -> fourToSpread.get(turn.getAndIncrement() & 3).request(get));
         add.accept("UDP Californium -> Californium", c2c::call);
         add.accept("UDP Sluice -> Californium", () -> s2c.request(get));
         add.accept("UDP Californium -> Sluice", c2s::call);
@@ -241,6 +255,13 @@ final class CoapBenchmark {
         LoadRun.Result metered = find(results, "UDP Sluice -> Sluice, metrics on (Prometheus)");
         System.out.println(String.format(Locale.ROOT, "UDP  metrics on/off (Sluice -> Sluice) %.2fx; p99 %.0f µs vs %.0f µs",
                 metered.perSecond() / udp.perSecond(), metered.p99Nanos() / 1000.0, udp.p99Nanos() / 1000.0));
+        LoadRun.Result oneSocket = find(results, "UDP Sluice x4 -> Sluice, one socket");
+        LoadRun.Result perLoop = find(results, "UDP Sluice x4 -> Sluice, socket per loop");
+        System.out.println(String.format(Locale.ROOT, "UDP  socket per loop/one socket (4 clients) %.2fx; p99 %.0f µs vs %.0f µs (server sockets: %d)",
+                perLoop.perSecond() / oneSocket.perSecond(), perLoop.p99Nanos() / 1000.0, oneSocket.p99Nanos() / 1000.0,
+                sluiceUdpSpread.sockets()));
+        fourToOne.forEach(CoapSession::release);
+        fourToSpread.forEach(CoapSession::release);
         List.of(s2s, s2sMetered, s2c, s2sD, s2cD, s2sT, s2sW, s2sTls, s2sPsk).forEach(CoapSession::release);
 
         System.out.println();

@@ -82,6 +82,11 @@ final class CoapEndpoint {
             return 0;
         }
 
+        /** @return sessions now, over every endpoint of the server (a server may spread its peers over several sockets) */
+        default int sessionCount() {
+            return 0;
+        }
+
         /** An idle session was freed early to make room for a new peer. */
         default void evictedForRoom() {
         }
@@ -247,7 +252,7 @@ final class CoapEndpoint {
      * @return false when the server is full of sessions that are in use
      */
     private boolean makeRoom() {
-        if (sessions.size() < host.maxSessions() && host.idleSessions() < host.maxIdleSessions()) {
+        if (host.sessionCount() < host.maxSessions() && host.idleSessions() < host.maxIdleSessions()) {
             return true;
         }
         SessionImpl victim = null;
@@ -263,7 +268,7 @@ final class CoapEndpoint {
         }
         if (victim == null || !victim.expireIfIdle(host::evictedForRoom,
                 "the server needed room for a new peer and this idle session was the least recently active")) {
-            return sessions.size() < host.maxSessions();
+            return host.sessionCount() < host.maxSessions();
         }
         return true;
     }

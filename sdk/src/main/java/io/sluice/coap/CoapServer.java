@@ -75,9 +75,11 @@ public final class CoapServer {
 
     /** Set for a server over a reliable transport (TCP): how its sessions run. Null over UDP and DTLS. */
     private final ReliableLink.Settings stream;
+    /** UDP: one socket per event loop on the same port (SO_REUSEPORT), where the native transport has it. */
+    private final boolean reusePort;
 
     private CoapServer(InetSocketAddress local, EndpointConfig config, Duration idleTimeout, SessionCaps caps,
-            SecureDatagramServer dtls, List<Group> groups, ReliableLink.Settings stream) {
+            SecureDatagramServer dtls, List<Group> groups, boolean reusePort, ReliableLink.Settings stream) {
         this.stream = stream;
         this.local = local;
         this.config = config;
@@ -85,13 +87,14 @@ public final class CoapServer {
         this.caps = caps;
         this.dtls = dtls;
         this.groups = groups;
+        this.reusePort = reusePort;
     }
 
     /** @return a server spec on 127.0.0.1, port 5683, with no routes */
     public static CoapServer create() {
         return new CoapServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5683),
                 EndpointConfig.defaults().withRoutes(new CoapRoutes()), DEFAULT_IDLE_TIMEOUT,
-                new SessionCaps(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_IDLE_SESSIONS), null, List.of(), null);
+                new SessionCaps(DEFAULT_MAX_SESSIONS, DEFAULT_MAX_IDLE_SESSIONS), null, List.of(), false, null);
     }
 
     /**
@@ -99,7 +102,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer host(String host) {
-        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(new InetSocketAddress(host, local.getPort()), config, idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -107,7 +110,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer port(int port) {
-        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(new InetSocketAddress(local.getAddress(), port), config, idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -115,7 +118,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer bindAddress(InetSocketAddress address) {
-        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(Objects.requireNonNull(address, "address"), config, idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -127,7 +130,7 @@ public final class CoapServer {
     public CoapServer route(Consumer<CoapRoutes> routes) {
         CoapRoutes copy = config.routes().copy();
         routes.accept(copy);
-        return new CoapServer(local, config.withRoutes(copy), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withRoutes(copy), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -135,7 +138,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer transmission(CoapTransmission transmission) {
-        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withTransmission(transmission), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -144,7 +147,7 @@ public final class CoapServer {
      */
     public CoapServer blockSize(int size) {
         io.sluice.codec.coap.BlockOption.szxOf(size);
-        return new CoapServer(local, config.withBlockSize(size), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withBlockSize(size), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -152,7 +155,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer maxBodySize(int bytes) {
-        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withMaxBodyBytes(bytes), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -160,7 +163,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer limits(Limits limits) {
-        return new CoapServer(local, config.withLimits(limits), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withLimits(limits), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -171,7 +174,7 @@ public final class CoapServer {
         if (entries < 1) {
             throw new IllegalArgumentException("deduplication needs at least one entry, was " + entries);
         }
-        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withDedupCapacity(entries), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -179,7 +182,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer idleTimeout(Duration timeout) {
-        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), caps, dtls, groups, stream);
+        return new CoapServer(local, config, Objects.requireNonNull(timeout, "timeout"), caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -199,7 +202,7 @@ public final class CoapServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxSessions must be at least 1, was " + max);
         }
-        return new CoapServer(local, config, idleTimeout, new SessionCaps(max, caps.maxIdleSessions()), dtls, groups, stream);
+        return new CoapServer(local, config, idleTimeout, new SessionCaps(max, caps.maxIdleSessions()), dtls, groups, reusePort, stream);
     }
 
     /**
@@ -214,7 +217,7 @@ public final class CoapServer {
         if (max < 1) {
             throw new IllegalArgumentException("maxIdleSessions must be at least 1, was " + max);
         }
-        return new CoapServer(local, config, idleTimeout, new SessionCaps(caps.maxSessions(), max), dtls, groups, stream);
+        return new CoapServer(local, config, idleTimeout, new SessionCaps(caps.maxSessions(), max), dtls, groups, reusePort, stream);
     }
 
     /**
@@ -226,7 +229,7 @@ public final class CoapServer {
      */
     public CoapServer dtls(SecureDatagramServer server) {
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
-                idleTimeout, caps, Objects.requireNonNull(server, "server"), groups, stream);
+                idleTimeout, caps, Objects.requireNonNull(server, "server"), groups, reusePort, stream);
     }
 
     /**
@@ -243,7 +246,7 @@ public final class CoapServer {
         }
         List<Group> more = new ArrayList<>(groups);
         more.add(new Group(group, Objects.requireNonNull(networkInterface, "networkInterface")));
-        return new CoapServer(local, config, idleTimeout, caps, dtls, List.copyOf(more), stream);
+        return new CoapServer(local, config, idleTimeout, caps, dtls, List.copyOf(more), reusePort, stream);
     }
 
     /**
@@ -251,7 +254,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer multicastLeisure(Duration leisure) {
-        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withMulticastLeisure(leisure), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -270,7 +273,7 @@ public final class CoapServer {
         if (dtls != null || !groups.isEmpty()) {
             throw new IllegalStateException("a CoAP server over TCP has no DTLS listener and joins no multicast group");
         }
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reliableSettings());
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reusePort, reliableSettings());
     }
 
     /** ALPN for CoAP over TLS (RFC 8323 §8.2: "coap"), for the contexts given to {@link #tls} and {@link CoapClient#tls}. */
@@ -296,7 +299,7 @@ public final class CoapServer {
         }
         ReliableLink.Settings s = reliableSettings();
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
-                idleTimeout, caps, dtls, groups, s.withTls(StreamTls.of(context))).tcp();
+                idleTimeout, caps, dtls, groups, reusePort, s.withTls(StreamTls.of(context))).tcp();
     }
 
     /**
@@ -315,7 +318,7 @@ public final class CoapServer {
         }
         ReliableLink.Settings s = reliableSettings();
         return new CoapServer(new InetSocketAddress(local.getAddress(), local.getPort() == 5683 ? 5684 : local.getPort()), config,
-                idleTimeout, caps, dtls, groups, s.withTls(StreamTls.of(Objects.requireNonNull(provider, "provider")))).tcp();
+                idleTimeout, caps, dtls, groups, reusePort, s.withTls(StreamTls.of(Objects.requireNonNull(provider, "provider")))).tcp();
     }
 
     /**
@@ -330,7 +333,7 @@ public final class CoapServer {
      */
     public CoapServer webSocket() {
         ReliableLink.Settings s = reliableSettings();
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withWebSocket(true)).tcp();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reusePort, s.withWebSocket(true)).tcp();
     }
 
     /**
@@ -344,7 +347,7 @@ public final class CoapServer {
      */
     public CoapServer acceptMissingCsm(boolean accept) {
         ReliableLink.Settings s = reliableSettings();
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withAcceptMissingCsm(accept)).tcp();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reusePort, s.withAcceptMissingCsm(accept)).tcp();
     }
 
     /**
@@ -369,7 +372,7 @@ public final class CoapServer {
     public CoapServer csmTimeout(Duration timeout) {
         CoapClient.requirePositive(timeout, "csmTimeout");
         ReliableLink.Settings s = reliableSettings();
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withCsmTimeout(timeout)).tcp();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reusePort, s.withCsmTimeout(timeout)).tcp();
     }
 
     /**
@@ -380,7 +383,7 @@ public final class CoapServer {
     public CoapServer keepAlive(Duration interval) {
         CoapClient.requirePositive(interval, "keepAlive");
         ReliableLink.Settings s = reliableSettings();
-        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, s.withKeepAlive(interval)).tcp();
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, reusePort, s.withKeepAlive(interval)).tcp();
     }
 
     /**
@@ -393,7 +396,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        return new CoapServer(local, config.withMeters(SluiceMeters.of(registry)), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withMeters(SluiceMeters.of(registry)), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -402,7 +405,7 @@ public final class CoapServer {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public CoapServer metrics(boolean enable) {
-        return new CoapServer(local, config.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -415,7 +418,7 @@ public final class CoapServer {
      */
     public CoapServer observations(io.micrometer.observation.ObservationRegistry registry) {
         return new CoapServer(local, config.withTracing(new MicrometerCoapTracing(Objects.requireNonNull(registry, "registry"))),
-                idleTimeout, caps, dtls, groups, stream);
+                idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -424,7 +427,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer wiretap(boolean enable) {
-        return new CoapServer(local, config.withWiretap(Wiretap.of("coap", enable)), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withWiretap(Wiretap.of("coap", enable)), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**
@@ -433,7 +436,7 @@ public final class CoapServer {
      * @return a copy
      */
     public CoapServer wiretap(String category, org.slf4j.event.Level level) {
-        return new CoapServer(local, config.withWiretap(Wiretap.of(category, level)), idleTimeout, caps, dtls, groups, stream);
+        return new CoapServer(local, config.withWiretap(Wiretap.of(category, level)), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /** @return the reliable-transport settings so far, or the defaults */
@@ -451,22 +454,70 @@ public final class CoapServer {
         }
         return Mono.create(sink -> {
             EventLoopGroup group = CoapLoops.LOOPS.onServer(true);
-            EventLoop loop = group.next();
-            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions(), config);
-            CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, true, live, live.traffic);
-            ChannelFuture bound = datagramBootstrap(loop, group, endpoint, false).bind(local);
-            bound.addListener(f -> {
-                if (!f.isSuccess()) {
-                    sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind CoAP on " + local + ": " + f.cause().getMessage(), f.cause()));
-                    return;
+            List<EventLoop> loops = new ArrayList<>();
+            boolean spread = reusePort && CoapLoops.LOOPS.onChannelClass(DatagramChannel.class, group)
+                    == io.netty.channel.epoll.EpollDatagramChannel.class;
+            for (io.netty.util.concurrent.EventExecutor e : group) {
+                loops.add((EventLoop) e);
+                if (!spread) {
+                    break;
                 }
-                Channel channel = bound.channel();
-                endpoint.link = new UdpLink(channel, false, live.traffic);
-                live.attach(endpoint, channel);
-                joinGroups(loop, group, endpoint, live, ((InetSocketAddress) channel.localAddress()).getPort(), sink);
-            });
-            sink.onCancel(() -> bound.addListener(f -> bound.channel().close()));
+            }
+            LiveCoapServer live = new LiveCoapServer(CoapProtocol.UDP, idleTimeout, caps.maxSessions(), caps.maxIdleSessions(), config);
+            List<ChannelFuture> binds = new ArrayList<>();
+            bindUdp(live, loops, 0, local, spread, group, binds, sink);
+            sink.onCancel(() -> binds.forEach(b -> b.addListener(f -> b.channel().close())));
         });
+    }
+
+    /**
+     * Binds the UDP socket of {@code loops[index]}: the first on {@code address} (port 0 picks
+     * one), the rest on the port the first got, all with SO_REUSEPORT when {@code spread}, so the
+     * kernel hands each peer (by its address and port) to one socket, and with it one loop and one
+     * endpoint that keeps that peer's session and deduplication. Multicast groups join on the first.
+     */
+    private void bindUdp(LiveCoapServer live, List<EventLoop> loops, int index, InetSocketAddress address, boolean spread,
+            EventLoopGroup group, List<ChannelFuture> binds, reactor.core.publisher.MonoSink<LiveCoapServer> sink) {
+        EventLoop loop = loops.get(index);
+        CoapEndpoint endpoint = new CoapEndpoint(loop, config, CoapProtocol.UDP, true, live, live.traffic);
+        Bootstrap bootstrap = datagramBootstrap(loop, group, endpoint, false);
+        if (spread) {
+            bootstrap.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+        }
+        ChannelFuture bound = bootstrap.bind(address);
+        binds.add(bound);
+        bound.addListener(f -> {
+            if (!f.isSuccess()) {
+                binds.forEach(b -> b.channel().close());
+                sink.error(new CoapException(CoapErrorCode.BIND_FAILED, "cannot bind CoAP on " + address + ": " + f.cause().getMessage(), f.cause()));
+                return;
+            }
+            Channel channel = bound.channel();
+            endpoint.link = new UdpLink(channel, false, live.traffic);
+            live.attach(endpoint, channel);
+            InetSocketAddress actual = (InetSocketAddress) channel.localAddress();
+            if (index + 1 < loops.size()) {
+                bindUdp(live, loops, index + 1, new InetSocketAddress(address.getAddress(), actual.getPort()), spread, group, binds, sink);
+            } else {
+                CoapEndpoint first = live.firstEndpoint();
+                joinGroups(first.loop, group, first, live, actual.getPort(), sink);
+            }
+        });
+    }
+
+    /**
+     * Spreads a UDP server over every event loop: one socket per loop, all bound to the same
+     * address and port with SO_REUSEPORT, the kernel steering each peer (by its address and port)
+     * to one of them. Each socket has its own endpoint, so a peer's session, deduplication and
+     * observations stay on one loop; the caps ({@link #maxSessions}, {@link #maxIdleSessions})
+     * stay server-wide. Only with Netty's native epoll transport (Linux); elsewhere the server
+     * binds one socket as before. Off by default.
+     *
+     * @param enable one socket per event loop (true) or one socket (false)
+     * @return a copy
+     */
+    public CoapServer reusePort(boolean enable) {
+        return new CoapServer(local, config, idleTimeout, caps, dtls, groups, enable, stream);
     }
 
     private void joinGroups(EventLoop loop, EventLoopGroup group, CoapEndpoint endpoint, LiveCoapServer live, int port,

@@ -71,13 +71,46 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         return session.expireIfIdle(expired::increment, "the session was idle for the idle timeout and was freed");
     }
 
+    private volatile CoapEndpoint firstEndpoint;
+    private final List<CoapEndpoint> udpEndpoints = new CopyOnWriteArrayList<>();
+
     void attach(CoapEndpoint endpoint, Channel channel) {
         if (endpoint != null) {
             endpoints.add(endpoint);
+            if (firstEndpoint == null) {
+                firstEndpoint = endpoint;
+            }
+            if (protocol == CoapProtocol.UDP) {
+                udpEndpoints.add(endpoint);
+            }
         }
         channels.add(channel);
         localAddress = (InetSocketAddress) channel.localAddress();
         channel.closeFuture().addListener(f -> dispose());
+    }
+
+    /** @return the endpoint of the first socket bound (multicast groups join there) */
+    CoapEndpoint firstEndpoint() {
+        return firstEndpoint;
+    }
+
+    /** @return how many sockets serve the port: one per event loop for a UDP server with {@link CoapServer#reusePort}, else 1 */
+    public int sockets() {
+        return Math.max(1, udpEndpoints.size());
+    }
+
+    /** @return how many sessions each socket's endpoint holds now, in binding order (UDP servers) */
+    List<Integer> sessionsPerSocket() {
+        List<Integer> counts = new ArrayList<>();
+        for (CoapEndpoint e : udpEndpoints) {
+            counts.add(e.sessionsSnapshot().size());
+        }
+        return counts;
+    }
+
+    @Override
+    public int sessionCount() {
+        return sessions.size();
     }
 
     void groupChannel(Channel channel) {
