@@ -14,10 +14,13 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
@@ -92,11 +95,47 @@ public final class UdpSocket implements Disposable, PacketSink {
         if (local.isUnresolved()) {
             return Mono.error(new IllegalArgumentException("cannot bind the unresolved address " + local));
         }
+        return bind(local, maxDatagramBytes, null, false);
+    }
+
+    /**
+     * Binds one socket per UDP event loop, all on the same address and port with SO_REUSEPORT, so
+     * that the kernel steers each peer (by its address and port) to one socket and a server's
+     * datagrams are read by every loop. Needs Netty's native epoll transport; elsewhere this binds
+     * one socket. A server then serves them all, for example {@code DtlsServer.reusePort(true)}.
+     *
+     * @param local address and port; port 0 picks a free port for the first, the rest share it
+     * @return the bound sockets, first the one that picked the port, on subscription
+     */
+    public static Mono<List<UdpSocket>> bindPerLoop(InetSocketAddress local) {
+        Objects.requireNonNull(local, "local");
+        EventLoopGroup group = UdpLoops.LOOPS.onClient(true);
+        if (UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group) != io.netty.channel.epoll.EpollDatagramChannel.class) {
+            return bind(local).map(List::of);
+        }
+        List<EventLoop> loops = new ArrayList<>();
+        group.forEach(e -> loops.add((EventLoop) e));
+        return bind(local, DEFAULT_MAX_DATAGRAM_BYTES, loops.get(0), true).flatMap(first -> {
+            InetSocketAddress shared = new InetSocketAddress(local.getAddress(), first.localAddress().getPort());
+            return Flux.fromIterable(loops.subList(1, loops.size()))
+                    .concatMap(loop -> bind(shared, DEFAULT_MAX_DATAGRAM_BYTES, loop, true))
+                    .collectList()
+                    .map(rest -> {
+                        List<UdpSocket> all = new ArrayList<>();
+                        all.add(first);
+                        all.addAll(rest);
+                        return List.copyOf(all);
+                    })
+                    .doOnError(e -> first.dispose());
+        });
+    }
+
+    private static Mono<UdpSocket> bind(InetSocketAddress local, int maxDatagramBytes, EventLoop loop, boolean reusePort) {
         return Mono.create(sink -> {
             EventLoopGroup group = UdpLoops.LOOPS.onClient(true);
             Holder holder = new Holder();
             Bootstrap bootstrap = new Bootstrap()
-                    .group(group)
+                    .group(loop != null ? loop : group)
                     .channel(UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group))
                     // One byte more than the limit, so a longer datagram shows as over the limit
                     // instead of arriving silently truncated.
@@ -104,6 +143,9 @@ public final class UdpSocket implements Disposable, PacketSink {
                     .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
                     .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
                     .handler(new Reader(holder, maxDatagramBytes));
+            if (reusePort) {
+                bootstrap.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+            }
             ChannelFuture bound = bootstrap.bind(local);
             bound.addListener(f -> {
                 if (f.isSuccess()) {

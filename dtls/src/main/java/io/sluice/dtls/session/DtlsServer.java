@@ -40,50 +40,55 @@ public final class DtlsServer implements SecureDatagramServer {
      */
     private record Settings(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
             int maxHandshakes, int maxSessions, Duration handshakeTimeout, Duration secondFlightTimeout, List<KeyingExport> exports,
-            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites, DtlsTraffic.Observing observing) {
+            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites, DtlsTraffic.Observing observing,
+            boolean reusePort) {
 
         static Settings of(String pskHint, PskStore pskStore, DtlsIdentity identity) {
             return new Settings(pskHint, pskStore, identity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null, DtlsTraffic.Observing.NONE);
+                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null, DtlsTraffic.Observing.NONE, false);
         }
 
         Settings withClientAuth(ClientAuth mode, DtlsTrust trust) {
             return new Settings(pskHint, pskStore, identity, mode, trust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout,
-                    exports, srtpProfiles, connectionIdLength, cipherSuites, observing);
+                    exports, srtpProfiles, connectionIdLength, cipherSuites, observing, reusePort);
         }
 
         Settings withCaps(int handshakes, int sessions) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, handshakes, sessions, handshakeTimeout,
-                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, observing);
+                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, observing, reusePort);
         }
 
         Settings withTimeouts(Duration handshake, Duration secondFlight) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshake, secondFlight,
-                    exports, srtpProfiles, connectionIdLength, cipherSuites, observing);
+                    exports, srtpProfiles, connectionIdLength, cipherSuites, observing, reusePort);
         }
 
         Settings withExports(List<KeyingExport> e) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, e, srtpProfiles, connectionIdLength, cipherSuites, observing);
+                    secondFlightTimeout, e, srtpProfiles, connectionIdLength, cipherSuites, observing, reusePort);
         }
 
         Settings withSrtpProfiles(List<SrtpProfile> p) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, exports, p, connectionIdLength, cipherSuites, observing);
+                    secondFlightTimeout, exports, p, connectionIdLength, cipherSuites, observing, reusePort);
         }
 
         Settings withConnectionIdLength(int length) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, exports, srtpProfiles, length, cipherSuites, observing);
+                    secondFlightTimeout, exports, srtpProfiles, length, cipherSuites, observing, reusePort);
         }
 
         Settings withCipherSuites(int[] suites) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout,
-                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, suites, observing);
+                    secondFlightTimeout, exports, srtpProfiles, connectionIdLength, suites, observing, reusePort);
         }
 
         Settings withObserving(DtlsTraffic.Observing o) {
-            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, o);
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, o, reusePort);
+        }
+
+        Settings withReusePort(boolean r) {
+            return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, observing, r);
         }
     }
 
@@ -270,16 +275,30 @@ public final class DtlsServer implements SecureDatagramServer {
     @Override
     public Mono<LiveDtlsServer> bind(InetSocketAddress local) {
         return DtlsRuntime.ready()
-                .then(UdpSocket.bind(local))
+                .then(settings.reusePort() ? UdpSocket.bindPerLoop(local) : UdpSocket.bind(local).map(List::of))
                 .publishOn(DtlsRuntime.HANDSHAKES)
-                .map(socket -> {
+                .map(sockets -> {
                     try {
-                        return start(PacketPipe.of(socket), socket);
+                        return start(sockets.stream().map(PacketPipe::of).toList(), sockets);
                     } catch (RuntimeException e) {
-                        socket.dispose();
+                        sockets.forEach(UdpSocket::dispose);
                         throw e;
                     }
                 });
+    }
+
+    /**
+     * Binds one socket per event loop on the same port with SO_REUSEPORT
+     * ({@link UdpSocket#bindPerLoop}), so every loop reads the server's datagrams; the kernel
+     * steers each client (by its address and port) to one socket. Handshakes, sessions, caps and
+     * cookies stay server-wide. Only with Netty's native epoll transport; elsewhere one socket.
+     * Applies to {@link #bind}; a pipe given to {@link #serve} is the caller's.
+     *
+     * @param enable one socket per event loop (true) or one socket (false, the default)
+     * @return a copy
+     */
+    public DtlsServer reusePort(boolean enable) {
+        return new DtlsServer(settings.withReusePort(enable));
     }
 
     /**
@@ -298,12 +317,12 @@ public final class DtlsServer implements SecureDatagramServer {
         Objects.requireNonNull(pipe, "pipe");
         return DtlsRuntime.ready()
                 .publishOn(DtlsRuntime.HANDSHAKES)
-                .then(Mono.fromCallable(() -> start(pipe, null)));
+                .then(Mono.fromCallable(() -> start(List.of(pipe), List.of())));
     }
 
-    private LiveDtlsServer start(PacketPipe pipe, UdpSocket ownSocket) {
+    private LiveDtlsServer start(List<PacketPipe> pipes, List<UdpSocket> ownSockets) {
         int[] suites = effectiveSuites();
-        return new LiveDtlsServer(pipe, ownSocket, id -> newPeer(id, suites), settings.maxHandshakes(), settings.maxSessions(),
+        return new LiveDtlsServer(pipes, ownSockets, id -> newPeer(id, suites), settings.maxHandshakes(), settings.maxSessions(),
                 settings.secondFlightTimeout(), settings.connectionIdLength(), new DtlsTraffic(settings.observing(), true));
     }
 

@@ -12,6 +12,7 @@ import io.sluice.security.SecureDatagramListener;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,7 @@ import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.TlsServer;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -47,10 +49,11 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private static final Logger LOG = Loggers.getLogger(LiveDtlsServer.class);
     private static final int DTLS_HEADER = 13;
 
-    private final PacketPipe pipe;
-    /** The socket {@code bind} made for this server, closed with it; null when serving a caller's pipe. */
-    private final UdpSocket ownSocket;
-    private final Disposable flow;
+    /** The pipes served: one, or one per event loop when bound with {@link DtlsServer#reusePort}. */
+    private final List<PacketPipe> pipes;
+    /** The sockets {@code bind} made for this server, closed with it; empty when serving a caller's pipe. */
+    private final List<UdpSocket> ownSockets;
+    private final Disposable.Composite flows = Disposables.composite();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final Sinks.Empty<Void> disposed = Sinks.empty();
     private final Function<byte[], TlsServer> peers;
@@ -76,18 +79,15 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     private final AtomicLong established = new AtomicLong();
     private final AtomicLong addressChanges = new AtomicLong();
     private final DtlsTraffic traffic;
-    /** The pipe's sink, counted and tapped. */
-    private final PacketSink out;
 
     /**
-     * @param ownSocket the socket under {@code pipe} if the server owns it, else null
+     * @param ownSockets the sockets under {@code pipes} if the server owns them, else empty
      * @throws io.sluice.dtls.packet.PacketEndpointException if the pipe cannot be opened
      */
-    LiveDtlsServer(PacketPipe pipe, UdpSocket ownSocket, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
+    LiveDtlsServer(List<PacketPipe> pipes, List<UdpSocket> ownSockets, Function<byte[], TlsServer> peers, int maxHandshakes, int maxSessions,
                    Duration secondFlightTimeout, int connectionIdLength, DtlsTraffic traffic) {
-        this.pipe = pipe;
+        this.pipes = List.copyOf(pipes);
         this.traffic = traffic;
-        this.out = traffic.tap(pipe.outbound());
         traffic.group()
                 .gauge("sluice.dtls.sessions", "DTLS sessions by state", () -> handshaking.size(), "role", "server", "state", "handshake")
                 .gauge("sluice.dtls.sessions", "DTLS sessions by state", () -> Math.max(0, connections.size() - handshaking.size()),
@@ -100,14 +100,16 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                         "role", "server")
                 .counter("sluice.dtls.handshakes.evicted", "stalled handshakes ended to make room", "handshakes", evictedHandshakes::get,
                         "role", "server");
-        this.ownSocket = ownSocket;
+        this.ownSockets = List.copyOf(ownSockets);
         this.peers = peers;
         this.maxHandshakes = maxHandshakes;
         this.maxSessions = maxSessions;
         this.secondFlightNanos = secondFlightTimeout.toNanos();
         this.connectionIdLength = connectionIdLength;
         this.sessions = new PacketQueue<>(maxSessions, "DTLS server sessions", DtlsSession::dispose);
-        this.flow = pipe.open(new Router(), this::dispose);
+        for (PacketPipe pipe : this.pipes) {
+            flows.add(pipe.open(new Router(pipe, traffic.tap(pipe.outbound())), this::dispose));
+        }
     }
 
     /**
@@ -151,7 +153,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
      */
     @Override
     public InetSocketAddress localAddress() {
-        return pipe.localAddress();
+        return pipes.get(0).localAddress();
     }
 
     /**
@@ -203,6 +205,16 @@ public final class LiveDtlsServer implements SecureDatagramListener {
     }
 
     /**
+     * How many sockets serve the address: one per event loop when bound with
+     * {@link DtlsServer#reusePort}, else 1.
+     *
+     * @return the count
+     */
+    public int sockets() {
+        return pipes.size();
+    }
+
+    /**
      * Sessions and handshakes alive now.
      *
      * @return the count
@@ -221,14 +233,12 @@ public final class LiveDtlsServer implements SecureDatagramListener {
         if (!stopped.compareAndSet(false, true)) {
             return;
         }
-        if (flow != null) {
-            flow.dispose();
-        }
+        flows.dispose();
         closeAll();
         traffic.close();
-        if (ownSocket != null) {
-            ownSocket.dispose();
-            ownSocket.onDispose().subscribe(null, null, disposed::tryEmitEmpty);
+        if (!ownSockets.isEmpty()) {
+            ownSockets.forEach(UdpSocket::dispose);
+            Mono.when(ownSockets.stream().map(UdpSocket::onDispose).toList()).subscribe(null, null, disposed::tryEmitEmpty);
         } else {
             disposed.tryEmitEmpty();
         }
@@ -256,7 +266,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
 
     @Override
     public String toString() {
-        return "LiveDtlsServer[" + pipe.localAddress() + ", " + connections.size() + " connections]";
+        return "LiveDtlsServer[" + localAddress() + (pipes.size() > 1 ? " x" + pipes.size() : "") + ", " + connections.size() + " connections]";
     }
 
     private static boolean isClientHello(ByteBuf d) {
@@ -275,6 +285,15 @@ public final class LiveDtlsServer implements SecureDatagramListener {
 
     /** Routes datagrams; on the event loop. */
     private final class Router implements DatagramTarget {
+        private final PacketPipe pipe;
+        /** The pipe's sink, counted and tapped: where this router's handshakes and sessions send. */
+        private final PacketSink out;
+
+        Router(PacketPipe pipe, PacketSink out) {
+            this.pipe = pipe;
+            this.out = out;
+        }
+
         @Override
         public void onDatagram(DatagramPacket packet) {
             try {
