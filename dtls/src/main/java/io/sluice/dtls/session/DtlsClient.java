@@ -288,10 +288,11 @@ public final class DtlsClient implements SecureDatagramClient {
                 TlsClient client = newPeer();
                 try {
                     DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
-                    connection.established(transport, ((Peers.Sluice) client).state());
+                    HandshakeState completed = ((Peers.Sluice) client).state();
                     if (traffic.timed()) {
-                        traffic.handshake(true, connection.cipherSuite(), System.nanoTime() - started);
+                        traffic.handshake(true, DtlsTraffic.suiteOf(completed), System.nanoTime() - started);
                     }
+                    connection.established(transport, completed);
                     done.set(true);
                     sink.success(connection);
                 } catch (Exception e) {

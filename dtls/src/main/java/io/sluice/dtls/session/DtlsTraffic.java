@@ -61,6 +61,12 @@ final class DtlsTraffic {
         return observing.meters().enabled();
     }
 
+    /** @return the IANA name of the suite a completed handshake negotiated ({@code unknown} if it recorded none) */
+    static String suiteOf(HandshakeState completed) {
+        HandshakeState.Negotiated n = completed == null ? null : completed.negotiated();
+        return n == null ? "unknown" : DtlsRuntime.suiteName(n.cipherSuite());
+    }
+
     /** A handshake ended: {@code suite} is null when it failed. */
     void handshake(boolean success, String suite, long nanos) {
         String outcome = success ? "success" : "failure";

@@ -476,15 +476,17 @@ public final class LiveDtlsServer implements SecureDatagramListener {
         TlsServer server = peers.apply(connectionId);
         try {
             DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
-            connection.established(transport, ((Peers.Sluice) server).state());
+            HandshakeState completed = ((Peers.Sluice) server).state();
+            // Timed before the session is established, so that whoever sees it established finds the timer.
+            if (traffic.timed()) {
+                traffic.handshake(true, DtlsTraffic.suiteOf(completed), System.nanoTime() - started);
+            }
+            connection.established(transport, completed);
             if (connectionId != null && connection.connectionIds().isEmpty()) {
                 // The client did not offer connection IDs.
                 unassign(connection);
             }
             established.incrementAndGet();
-            if (traffic.timed()) {
-                traffic.handshake(true, connection.cipherSuite(), System.nanoTime() - started);
-            }
         } catch (Exception e) {
             failedHandshakes.incrementAndGet();
             if (traffic.timed()) {
