@@ -203,8 +203,8 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
                 : PeerException.of(PeerStatus.CONNECTION_LOST, "connection to " + channel.remoteAddress() + " closed");
         for (Outgoing call : new ArrayList<>(outgoing.values())) {
             outgoing.remove(call.id);
-            call.fail(reason);
             traceEnd(call, reason.status(), reason);
+            call.fail(reason);
         }
         for (Incoming call : new ArrayList<>(incoming.values())) {
             incoming.remove(call.id);
@@ -868,12 +868,13 @@ final class Association extends ChannelInboundHandlerAdapter implements PeerSess
 
     private void finishOutgoing(Outgoing call, PeerException failure) {
         outgoing.remove(call.id);
+        // Traced (and timed) before the caller hears, so that whoever sees the call end sees it counted.
+        traceEnd(call, failure == null ? PeerStatus.OK : failure.status(), failure);
         if (failure == null) {
             call.complete();
         } else {
             call.fail(failure);
         }
-        traceEnd(call, failure == null ? PeerStatus.OK : failure.status(), failure);
     }
 
     private void onResponse(CallFrame.Response r) {
