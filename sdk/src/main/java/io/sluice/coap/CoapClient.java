@@ -247,7 +247,7 @@ public final class CoapClient {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public CoapClient metrics(boolean enable) {
-        return new CoapClient(config.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()), bindAddress, dtls,
+        return new CoapClient(config.withMeters(SluiceMeters.global(enable)), bindAddress, dtls,
                 multicastInterface, onSession, reliable);
     }
 

@@ -405,7 +405,7 @@ public final class CoapServer {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public CoapServer metrics(boolean enable) {
-        return new CoapServer(local, config.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()), idleTimeout, caps, dtls, groups, reusePort, stream);
+        return new CoapServer(local, config.withMeters(SluiceMeters.global(enable)), idleTimeout, caps, dtls, groups, reusePort, stream);
     }
 
     /**

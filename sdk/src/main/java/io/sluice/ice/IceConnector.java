@@ -60,7 +60,7 @@ public final class IceConnector {
      */
     public static IceConnector create() {
         return new IceConnector(new IceSide("Sluice", "0.1", Limits.defaults(), List.of(), IceAuthority.empty(),
-                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared(), IceSide.Observing.NONE), true, false, Duration.ofSeconds(10));
+                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared(), io.sluice.metrics.Telemetry.NONE), true, false, Duration.ofSeconds(10));
     }
 
     private IceConnector with(IceSide s) {
@@ -293,7 +293,7 @@ public final class IceConnector {
      * @return a copy
      */
     public IceConnector metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        return with(side.withObserving(new IceSide.Observing(SluiceMeters.of(registry), side.observing().wiretap())));
+        return with(side.withObserving(side.observing().withMeters(SluiceMeters.of(registry))));
     }
 
     /**
@@ -302,8 +302,7 @@ public final class IceConnector {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public IceConnector metrics(boolean enable) {
-        return with(side.withObserving(new IceSide.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
-                side.observing().wiretap())));
+        return with(side.withObserving(side.observing().withMeters(SluiceMeters.global(enable))));
     }
 
     /**
@@ -312,7 +311,7 @@ public final class IceConnector {
      * @return a copy
      */
     public IceConnector wiretap(boolean enable) {
-        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of("ice", enable))));
+        return with(side.withObserving(side.observing().withWiretap(Wiretap.of("ice", enable))));
     }
 
     /**
@@ -321,7 +320,7 @@ public final class IceConnector {
      * @return a copy
      */
     public IceConnector wiretap(String category, org.slf4j.event.Level level) {
-        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of(category, level))));
+        return with(side.withObserving(side.observing().withWiretap(Wiretap.of(category, level))));
     }
 
 }

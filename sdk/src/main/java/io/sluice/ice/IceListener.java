@@ -62,7 +62,7 @@ public final class IceListener {
      */
     public static IceListener create() {
         return new IceListener(new IceSide("Sluice", "0.1", Limits.defaults(), List.of(), IceAuthority.empty(),
-                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared(), IceSide.Observing.NONE), List.of(), Duration.ofSeconds(30), 64);
+                List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.shared(), io.sluice.metrics.Telemetry.NONE), List.of(), Duration.ofSeconds(30), 64);
     }
 
     private IceListener with(IceSide s) {
@@ -226,7 +226,7 @@ public final class IceListener {
      * @return a copy
      */
     public IceListener metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        return with(side.withObserving(new IceSide.Observing(SluiceMeters.of(registry), side.observing().wiretap())));
+        return with(side.withObserving(side.observing().withMeters(SluiceMeters.of(registry))));
     }
 
     /**
@@ -235,8 +235,7 @@ public final class IceListener {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public IceListener metrics(boolean enable) {
-        return with(side.withObserving(new IceSide.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
-                side.observing().wiretap())));
+        return with(side.withObserving(side.observing().withMeters(SluiceMeters.global(enable))));
     }
 
     /**
@@ -245,7 +244,7 @@ public final class IceListener {
      * @return a copy
      */
     public IceListener wiretap(boolean enable) {
-        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of("ice", enable))));
+        return with(side.withObserving(side.observing().withWiretap(Wiretap.of("ice", enable))));
     }
 
     /**
@@ -254,7 +253,7 @@ public final class IceListener {
      * @return a copy
      */
     public IceListener wiretap(String category, org.slf4j.event.Level level) {
-        return with(side.withObserving(new IceSide.Observing(side.observing().meters(), Wiretap.of(category, level))));
+        return with(side.withObserving(side.observing().withWiretap(Wiretap.of(category, level))));
     }
 
 }

@@ -1,8 +1,7 @@
 package io.sluice.ice;
 
-import io.sluice.metrics.SluiceMeters;
-import io.sluice.wiretap.Wiretap;
 import io.sluice.codec.Limits;
+import io.sluice.metrics.Telemetry;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -12,12 +11,7 @@ import java.util.function.Predicate;
  * the connection setup, host-based authentication (acceptors), and the registry it joins.
  */
 record IceSide(String vendor, String release, Limits limits, List<IceProtocol> protocols, IceAuthority authority,
-        List<IceAuthMethod> authMethods, Predicate<String> hostBasedAuth, IceConnections registry, Observing observing) {
-
-    /** Where connections record meters and log messages (see {@link IceListener#metrics} and {@link IceListener#wiretap}). */
-    record Observing(SluiceMeters meters, Wiretap wiretap) {
-        static final Observing NONE = new Observing(SluiceMeters.none(), Wiretap.off());
-    }
+        List<IceAuthMethod> authMethods, Predicate<String> hostBasedAuth, IceConnections registry, Telemetry observing) {
 
     IceSide {
         protocols = List.copyOf(protocols);
@@ -77,7 +71,7 @@ record IceSide(String vendor, String release, Limits limits, List<IceProtocol> p
         return new IceSide(vendor, release, limits, protocols, authority, authMethods, hostBasedAuth, r, observing);
     }
 
-    IceSide withObserving(Observing o) {
+    IceSide withObserving(Telemetry o) {
         return new IceSide(vendor, release, limits, protocols, authority, authMethods, hostBasedAuth, registry, o);
     }
 }

@@ -251,7 +251,7 @@ public final class MessagingServer {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public MessagingServer metrics(boolean enable) {
-        return metrics(enable ? SluiceMeters.global() : SluiceMeters.none());
+        return metrics(SluiceMeters.global(enable));
     }
 
     private MessagingServer metrics(SluiceMeters meters) {

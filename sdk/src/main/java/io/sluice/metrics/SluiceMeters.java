@@ -43,6 +43,17 @@ public abstract class SluiceMeters {
     }
 
     /**
+     * What a spec's {@code metrics(boolean)} means.
+     *
+     * @param enable Micrometer's global registry (true) or nowhere (false)
+     * @return {@link #global()} or {@link #none()}
+     * @throws UnsupportedOperationException when enabling without Micrometer on the class path
+     */
+    public static SluiceMeters global(boolean enable) {
+        return enable ? global() : NONE;
+    }
+
+    /**
      * @param registry where to record
      * @return meters recording in {@code registry}
      */

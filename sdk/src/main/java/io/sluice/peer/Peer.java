@@ -78,7 +78,7 @@ public final class Peer {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public Peer metrics(boolean enable) {
-        return observing(config.observing().withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()));
+        return observing(config.observing().withMeters(SluiceMeters.global(enable)));
     }
 
     /**

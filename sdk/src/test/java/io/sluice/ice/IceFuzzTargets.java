@@ -28,7 +28,7 @@ public final class IceFuzzTargets {
             List.of(IceProtocol.of("FUZZ", "Sluice", "fuzz", new IceVersion(1, 0)).withAuth(IceAuthMethod.mitMagicCookie1())),
             IceAuthority.of(List.of(new IceAuthEntry("ICE", new byte[0], NETWORK_ID, IceAuthority.MIT_MAGIC_COOKIE_1, COOKIE),
                     new IceAuthEntry("FUZZ", new byte[0], NETWORK_ID, IceAuthority.MIT_MAGIC_COOKIE_1, COOKIE))),
-            List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.create(), IceSide.Observing.NONE);
+            List.of(IceAuthMethod.mitMagicCookie1()), null, IceConnections.create(), io.sluice.metrics.Telemetry.NONE);
 
     private IceFuzzTargets() {
     }

@@ -2,6 +2,7 @@ package io.sluice.dtls.packet;
 
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.event.EventStream;
+import io.sluice.metrics.Telemetry;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,14 +56,14 @@ public final class DtlsRx implements Disposable {
         this.queue = new PacketQueue<>(spec.bufferPackets, "DTLS[rx]");
         this.events = EventStream.create(spec.eventBuffer);
         this.observing = spec.observing;
-        this.meters = observing.group();
-        PacketObserving.counter(meters, "dtls.rx", "sluice.packet.received", "packets taken from the network", "packets", received::get);
-        PacketObserving.drops(meters, "dtls.rx", "overrun", overruns::get);
-        PacketObserving.drops(meters, "dtls.rx", "malformed", oversized::get);
+        this.meters = observing.meters().group();
+        PacketMeters.counter(meters, "dtls.rx", "sluice.packet.received", "packets taken from the network", "packets", received::get);
+        PacketMeters.drops(meters, "dtls.rx", "overrun", overruns::get);
+        PacketMeters.drops(meters, "dtls.rx", "malformed", oversized::get);
         meters.gauge("sluice.packet.buffered", "packets waiting for a slow subscriber", queue::size, "endpoint", "dtls.rx");
     }
 
-    private final PacketObserving observing;
+    private final Telemetry observing;
     private final io.sluice.metrics.MeterGroup meters;
 
     /**
@@ -71,7 +72,7 @@ public final class DtlsRx implements Disposable {
      * @return the spec
      */
     public static Spec spec() {
-        return new Spec(DEFAULT_BUFFER_PACKETS, 64, PacketObserving.NONE);
+        return new Spec(DEFAULT_BUFFER_PACKETS, 64, Telemetry.NONE);
     }
 
     /**
@@ -225,7 +226,7 @@ public final class DtlsRx implements Disposable {
         @Override
         public void onDatagram(DatagramPacket packet) {
             InetSocketAddress sender = packet.sender();
-            observing.log("dtls.rx", "IN", "DTLS packet", packet.content(), sender);
+            PacketMeters.log(observing, "dtls.rx", "IN", "DTLS packet", packet.content(), sender);
             if (!queue.offer(packet) && status == Status.RUNNING) {
                 long lost = overruns.incrementAndGet();
                 events.emit(new PacketEvent(PacketEvent.Kind.OVERRUN, lost, sender,
@@ -251,14 +252,14 @@ public final class DtlsRx implements Disposable {
         private final int bufferPackets;
         private final int eventBuffer;
 
-        private Spec(int bufferPackets, int eventBuffer, PacketObserving observing) {
+        private Spec(int bufferPackets, int eventBuffer, Telemetry observing) {
             super(observing);
             this.bufferPackets = bufferPackets;
             this.eventBuffer = eventBuffer;
         }
 
         @Override
-        Spec with(PacketObserving o) {
+        Spec with(Telemetry o) {
             return new Spec(bufferPackets, eventBuffer, o);
         }
 

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.sluice.event.EventStream;
+import io.sluice.metrics.Telemetry;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -83,18 +84,18 @@ public final class DtlsTx implements Disposable, PacketSink {
         this.notifyAt = spec.notifyAt;
         this.loop = socket.eventLoop();
         this.observing = spec.observing;
-        this.meters = observing.group();
-        PacketObserving.counter(meters, "dtls.tx", "sluice.packet.sent", "packets sent", "packets", sent::get);
-        PacketObserving.counter(meters, "dtls.tx", "sluice.packet.bytes.sent", "bytes of packets sent", "bytes", sentBytes::get);
-        PacketObserving.drops(meters, "dtls.tx", "failed", failed::get);
-        PacketObserving.drops(meters, "dtls.tx", "discarded", discarded::get);
+        this.meters = observing.meters().group();
+        PacketMeters.counter(meters, "dtls.tx", "sluice.packet.sent", "packets sent", "packets", sent::get);
+        PacketMeters.counter(meters, "dtls.tx", "sluice.packet.bytes.sent", "bytes of packets sent", "bytes", sentBytes::get);
+        PacketMeters.drops(meters, "dtls.tx", "failed", failed::get);
+        PacketMeters.drops(meters, "dtls.tx", "discarded", discarded::get);
         socket.onDispose().subscribe(null, null, () -> {
             meters.dispose();
             loop.execute(this::finishStop);
         });
     }
 
-    private final PacketObserving observing;
+    private final Telemetry observing;
     private final io.sluice.metrics.MeterGroup meters;
 
     /**
@@ -110,7 +111,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             throw new IllegalArgumentException("a DTLS[tx] destination needs a resolved address and a port, got "
                     + destination);
         }
-        return new Spec(destination, null, DEFAULT_CAPACITY_BYTES, DEFAULT_NOTIFY_AT_BYTES, PacketObserving.NONE);
+        return new Spec(destination, null, DEFAULT_CAPACITY_BYTES, DEFAULT_NOTIFY_AT_BYTES, Telemetry.NONE);
     }
 
     /**
@@ -156,7 +157,7 @@ public final class DtlsTx implements Disposable, PacketSink {
                     ? this + " is " + status : this + " sends to " + destination + " only, not to " + to));
         }
         int length = content.readableBytes();
-        observing.log("dtls.tx", "OUT", "DTLS packet", content, destination);
+        PacketMeters.log(observing, "dtls.tx", "OUT", "DTLS packet", content, destination);
         return socket.write(content, destination).addListener(f -> counted(f, length));
     }
 
@@ -414,7 +415,7 @@ public final class DtlsTx implements Disposable, PacketSink {
             }
             int length = packet.readableBytes();
             pendingBytes += length;
-            observing.log("dtls.tx", "OUT", "DTLS packet", packet, destination);
+            PacketMeters.log(observing, "dtls.tx", "OUT", "DTLS packet", packet, destination);
             socket.writeNoFlush(packet, destination).addListener(f -> {
                 pendingBytes -= length;
                 counted(f, length);
@@ -505,7 +506,7 @@ public final class DtlsTx implements Disposable, PacketSink {
         private final int capacityBytes;
         private final int notifyAt;
 
-        private Spec(InetSocketAddress destination, InetSocketAddress source, int capacityBytes, int notifyAt, PacketObserving observing) {
+        private Spec(InetSocketAddress destination, InetSocketAddress source, int capacityBytes, int notifyAt, Telemetry observing) {
             super(observing);
             this.destination = destination;
             this.source = source;
@@ -514,7 +515,7 @@ public final class DtlsTx implements Disposable, PacketSink {
         }
 
         @Override
-        Spec with(PacketObserving o) {
+        Spec with(Telemetry o) {
             return new Spec(destination, source, capacityBytes, notifyAt, o);
         }
 

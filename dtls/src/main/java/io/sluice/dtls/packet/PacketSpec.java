@@ -1,6 +1,7 @@
 package io.sluice.dtls.packet;
 
 import io.sluice.metrics.SluiceMeters;
+import io.sluice.metrics.Telemetry;
 import io.sluice.wiretap.Wiretap;
 import java.util.Objects;
 
@@ -12,14 +13,14 @@ import java.util.Objects;
  */
 abstract class PacketSpec<S extends PacketSpec<S>> {
 
-    final PacketObserving observing;
+    final Telemetry observing;
 
-    PacketSpec(PacketObserving observing) {
+    PacketSpec(Telemetry observing) {
         this.observing = Objects.requireNonNull(observing, "observing");
     }
 
     /** @return a copy of this spec with {@code o} */
-    abstract S with(PacketObserving o);
+    abstract S with(Telemetry o);
 
     /**
      * Records the endpoint's packets (received or sent, bytes, buffered) and drops by reason in
@@ -39,7 +40,7 @@ abstract class PacketSpec<S extends PacketSpec<S>> {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public S metrics(boolean enable) {
-        return with(observing.withMeters(enable ? SluiceMeters.global() : SluiceMeters.none()));
+        return with(observing.withMeters(SluiceMeters.global(enable)));
     }
 
     /**

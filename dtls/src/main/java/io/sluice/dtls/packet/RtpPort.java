@@ -4,6 +4,7 @@ import io.netty.channel.socket.DatagramPacket;
 import io.sluice.codec.demux.PacketClass;
 import io.sluice.codec.demux.PacketClassifier;
 import io.sluice.event.EventStream;
+import io.sluice.metrics.Telemetry;
 import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
@@ -55,15 +56,15 @@ public final class RtpPort implements Disposable {
     private final AtomicLong overruns = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
 
-    private RtpPort(UdpSocket rtp, UdpSocket rtcp, PacketClassifier classifier, PacketObserving observing) {
+    private RtpPort(UdpSocket rtp, UdpSocket rtcp, PacketClassifier classifier, Telemetry observing) {
         this.rtp = rtp;
         this.rtcp = rtcp;
         this.classifier = classifier;
         this.observing = observing;
-        this.meters = observing.group();
-        PacketObserving.counter(meters, "rtp.port", "sluice.packet.received", "datagrams taken from the network", "packets", received::get);
-        PacketObserving.drops(meters, "rtp.port", "overrun", overruns::get);
-        PacketObserving.drops(meters, "rtp.port", "unclaimed", unclaimed::get);
+        this.meters = observing.meters().group();
+        PacketMeters.counter(meters, "rtp.port", "sluice.packet.received", "datagrams taken from the network", "packets", received::get);
+        PacketMeters.drops(meters, "rtp.port", "overrun", overruns::get);
+        PacketMeters.drops(meters, "rtp.port", "unclaimed", unclaimed::get);
         queues.put(Port.RTP, new ConcurrentHashMap<>());
         queues.put(Port.RTCP, new ConcurrentHashMap<>());
         rtp.attach(new Demux(Port.RTP));
@@ -84,10 +85,10 @@ public final class RtpPort implements Disposable {
 
     /** @return a spec with no meters and no wiretap, for {@link Spec#bind} */
     public static Spec spec() {
-        return new Spec(PacketObserving.NONE);
+        return new Spec(Telemetry.NONE);
     }
 
-    private final PacketObserving observing;
+    private final Telemetry observing;
     private final io.sluice.metrics.MeterGroup meters;
 
     /**
@@ -306,7 +307,7 @@ public final class RtpPort implements Disposable {
 
         private void route(DatagramPacket packet) {
             PacketClass cls = classifier.classify(packet.content());
-            observing.log("rtp.port", "IN", cls + " on the " + port + " port", packet.content(), packet.sender());
+            PacketMeters.log(observing, "rtp.port", "IN", cls + " on the " + port + " port", packet.content(), packet.sender());
             if (cls == PacketClass.DTLS) {
                 DtlsBinding binding = dtls.get();
                 if (binding != null && (binding.port == port || rtp == rtcp)) {
@@ -349,12 +350,12 @@ public final class RtpPort implements Disposable {
      */
     public static final class Spec extends PacketSpec<Spec> {
 
-        private Spec(PacketObserving observing) {
+        private Spec(Telemetry observing) {
             super(observing);
         }
 
         @Override
-        Spec with(PacketObserving o) {
+        Spec with(Telemetry o) {
             return new Spec(o);
         }
 

@@ -5,8 +5,9 @@ import io.sluice.dtls.packet.DatagramTarget;
 import io.sluice.dtls.packet.PacketEndpointException;
 import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
-import io.sluice.security.SecureDatagramClient;
 import io.sluice.metrics.SluiceMeters;
+import io.sluice.metrics.Telemetry;
+import io.sluice.security.SecureDatagramClient;
 import io.sluice.wiretap.Wiretap;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -42,10 +43,10 @@ public final class DtlsClient implements SecureDatagramClient {
      * @param cipherSuites null for the defaults of the spec's kind
      */
     private record Settings(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust, DtlsIdentity identity, Duration handshakeTimeout,
-            List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds, int[] cipherSuites, DtlsTraffic.Observing observing) {
+            List<KeyingExport> exports, List<SrtpProfile> srtpProfiles, boolean connectionIds, int[] cipherSuites, Telemetry observing) {
 
         static Settings of(byte[] pskIdentity, byte[] pskKey, DtlsTrust trust) {
-            return new Settings(pskIdentity, pskKey, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null, DtlsTraffic.Observing.NONE);
+            return new Settings(pskIdentity, pskKey, trust, null, DEFAULT_HANDSHAKE_TIMEOUT, List.of(), List.of(), false, null, Telemetry.NONE);
         }
 
         Settings withIdentity(DtlsIdentity i) {
@@ -72,7 +73,7 @@ public final class DtlsClient implements SecureDatagramClient {
             return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds, suites, observing);
         }
 
-        Settings withObserving(DtlsTraffic.Observing o) {
+        Settings withObserving(Telemetry o) {
             return new Settings(pskIdentity, pskKey, trust, identity, handshakeTimeout, exports, srtpProfiles, connectionIds, cipherSuites, o);
         }
     }
@@ -360,7 +361,7 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return a copy
      */
     public DtlsClient metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(SluiceMeters.of(registry), settings.observing().wiretap())));
+        return new DtlsClient(settings.withObserving(settings.observing().withMeters(SluiceMeters.of(registry))));
     }
 
     /**
@@ -369,8 +370,7 @@ public final class DtlsClient implements SecureDatagramClient {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public DtlsClient metrics(boolean enable) {
-        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
-                settings.observing().wiretap())));
+        return new DtlsClient(settings.withObserving(settings.observing().withMeters(SluiceMeters.global(enable))));
     }
 
     /**
@@ -379,7 +379,7 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return a copy
      */
     public DtlsClient wiretap(boolean enable) {
-        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of("dtls", enable))));
+        return new DtlsClient(settings.withObserving(settings.observing().withWiretap(Wiretap.of("dtls", enable))));
     }
 
     /**
@@ -388,7 +388,7 @@ public final class DtlsClient implements SecureDatagramClient {
      * @return a copy
      */
     public DtlsClient wiretap(String category, org.slf4j.event.Level level) {
-        return new DtlsClient(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of(category, level))));
+        return new DtlsClient(settings.withObserving(settings.observing().withWiretap(Wiretap.of(category, level))));
     }
 
 }

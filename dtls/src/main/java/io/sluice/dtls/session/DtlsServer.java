@@ -2,8 +2,9 @@ package io.sluice.dtls.session;
 
 import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
-import io.sluice.security.SecureDatagramServer;
 import io.sluice.metrics.SluiceMeters;
+import io.sluice.metrics.Telemetry;
+import io.sluice.security.SecureDatagramServer;
 import io.sluice.wiretap.Wiretap;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -40,12 +41,12 @@ public final class DtlsServer implements SecureDatagramServer {
      */
     private record Settings(String pskHint, PskStore pskStore, DtlsIdentity identity, ClientAuth clientAuth, DtlsTrust clientTrust,
             int maxHandshakes, int maxSessions, Duration handshakeTimeout, Duration secondFlightTimeout, List<KeyingExport> exports,
-            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites, DtlsTraffic.Observing observing,
+            List<SrtpProfile> srtpProfiles, int connectionIdLength, int[] cipherSuites, Telemetry observing,
             boolean reusePort) {
 
         static Settings of(String pskHint, PskStore pskStore, DtlsIdentity identity) {
             return new Settings(pskHint, pskStore, identity, ClientAuth.NONE, null, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_SESSIONS,
-                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null, DtlsTraffic.Observing.NONE, false);
+                    DtlsClient.DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SECOND_FLIGHT_TIMEOUT, List.of(), List.of(), 0, null, Telemetry.NONE, false);
         }
 
         Settings withClientAuth(ClientAuth mode, DtlsTrust trust) {
@@ -83,7 +84,7 @@ public final class DtlsServer implements SecureDatagramServer {
                     secondFlightTimeout, exports, srtpProfiles, connectionIdLength, suites, observing, reusePort);
         }
 
-        Settings withObserving(DtlsTraffic.Observing o) {
+        Settings withObserving(Telemetry o) {
             return new Settings(pskHint, pskStore, identity, clientAuth, clientTrust, maxHandshakes, maxSessions, handshakeTimeout, secondFlightTimeout, exports, srtpProfiles, connectionIdLength, cipherSuites, o, reusePort);
         }
 
@@ -380,7 +381,7 @@ public final class DtlsServer implements SecureDatagramServer {
      * @return a copy
      */
     public DtlsServer metrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(SluiceMeters.of(registry), settings.observing().wiretap())));
+        return new DtlsServer(settings.withObserving(settings.observing().withMeters(SluiceMeters.of(registry))));
     }
 
     /**
@@ -389,8 +390,7 @@ public final class DtlsServer implements SecureDatagramServer {
      * @throws UnsupportedOperationException when enabling without Micrometer on the class path
      */
     public DtlsServer metrics(boolean enable) {
-        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(enable ? SluiceMeters.global() : SluiceMeters.none(),
-                settings.observing().wiretap())));
+        return new DtlsServer(settings.withObserving(settings.observing().withMeters(SluiceMeters.global(enable))));
     }
 
     /**
@@ -399,7 +399,7 @@ public final class DtlsServer implements SecureDatagramServer {
      * @return a copy
      */
     public DtlsServer wiretap(boolean enable) {
-        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of("dtls", enable))));
+        return new DtlsServer(settings.withObserving(settings.observing().withWiretap(Wiretap.of("dtls", enable))));
     }
 
     /**
@@ -408,7 +408,7 @@ public final class DtlsServer implements SecureDatagramServer {
      * @return a copy
      */
     public DtlsServer wiretap(String category, org.slf4j.event.Level level) {
-        return new DtlsServer(settings.withObserving(new DtlsTraffic.Observing(settings.observing().meters(), Wiretap.of(category, level))));
+        return new DtlsServer(settings.withObserving(settings.observing().withWiretap(Wiretap.of(category, level))));
     }
 
 }

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.Future;
 import io.sluice.dtls.packet.PacketSink;
 import io.sluice.metrics.MeterGroup;
-import io.sluice.metrics.SluiceMeters;
+import io.sluice.metrics.Telemetry;
 import io.sluice.metrics.Timing;
 import io.sluice.wiretap.Wiretap;
 import java.net.InetSocketAddress;
@@ -20,11 +20,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class DtlsTraffic {
 
-    /** A spec's choice of meters and wiretap. */
-    record Observing(SluiceMeters meters, Wiretap wiretap) {
-        static final Observing NONE = new Observing(SluiceMeters.none(), Wiretap.off());
-    }
-
     private static final String[] CONTENT_TYPES = {"change_cipher_spec", "alert", "handshake", "application_data", "heartbeat"};
 
     final LongAdder datagramsIn = new LongAdder();
@@ -32,13 +27,13 @@ final class DtlsTraffic {
     final LongAdder datagramsOut = new LongAdder();
     final LongAdder bytesOut = new LongAdder();
     final LongAdder refused = new LongAdder();
-    private final Observing observing;
+    private final Telemetry observing;
     private final String role;
     private final MeterGroup group;
     /** Handshake timers by outcome and suite: suites come from the spec's configured list, so this stays small. */
     private final Map<String, Timing> handshakes = new ConcurrentHashMap<>();
 
-    DtlsTraffic(Observing observing, boolean server) {
+    DtlsTraffic(Telemetry observing, boolean server) {
         this.observing = observing;
         this.role = server ? "server" : "client";
         this.group = observing.meters().group();
