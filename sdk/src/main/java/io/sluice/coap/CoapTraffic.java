@@ -106,7 +106,26 @@ final class CoapTraffic {
 
     /** @return the method's tag value: its name for the seven methods of RFC 7252/8132, else {@code other} */
     static String methodTag(CoapCode method) {
-        return METHODS[method.codeClass() == 0 && method.detail() >= 1 && method.detail() <= 7 ? method.detail() : 0];
+        return METHODS[methodIndex(method)];
+    }
+
+    /** @return the response class's tag value: {@code 2.xx}, {@code 4.xx}, {@code 5.xx}, {@code other} or {@code none} */
+    static String classTag(int responseClass) {
+        return CLASSES[classIndex(responseClass)];
+    }
+
+    private static int methodIndex(CoapCode method) {
+        return method.codeClass() == 0 && method.detail() >= 1 && method.detail() <= 7 ? method.detail() : 0;
+    }
+
+    private static int classIndex(int responseClass) {
+        return switch (responseClass) {
+            case 2 -> 0;
+            case 4 -> 1;
+            case 5 -> 2;
+            case NO_RESPONSE -> 4;
+            default -> 3;
+        };
     }
 
     boolean timed() {
@@ -115,14 +134,8 @@ final class CoapTraffic {
 
     /** A request answered (server) or a response received (client) after {@code nanos}. */
     void request(CoapCode method, int responseClass, long nanos) {
-        int m = method.codeClass() == 0 && method.detail() >= 1 && method.detail() <= 7 ? method.detail() : 0;
-        int c = switch (responseClass) {
-            case 2 -> 0;
-            case 4 -> 1;
-            case 5 -> 2;
-            case NO_RESPONSE -> 4;
-            default -> 3;
-        };
+        int m = methodIndex(method);
+        int c = classIndex(responseClass);
         Timing t = requests[m][c];
         if (t == null) {
             // Racing loops may both look it up: the registry hands both the same timer.

@@ -3,6 +3,7 @@ package io.sluice.coap;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.sluice.codec.coap.CoapCode;
+import io.sluice.metrics.SluiceMeters;
 import java.util.Locale;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
@@ -18,8 +19,6 @@ import reactor.util.context.ContextView;
  */
 final class MicrometerCoapTracing implements CoapTracing {
 
-    private static final String OBSERVATION_KEY = "micrometer.observation";
-
     private final ObservationRegistry registry;
 
     MicrometerCoapTracing(ObservationRegistry registry) {
@@ -33,7 +32,7 @@ final class MicrometerCoapTracing implements CoapTracing {
 
     @Override
     public Object startClient(CoapCode method, CoapProtocol protocol, ContextView context) {
-        Observation parent = context.getOrDefault(OBSERVATION_KEY, registry.getCurrentObservation());
+        Observation parent = context.getOrDefault(SluiceMeters.OBSERVATION_KEY, registry.getCurrentObservation());
         return start("sluice.coap.client.request", method, protocol).parentObservation(parent).start();
     }
 
@@ -53,13 +52,7 @@ final class MicrometerCoapTracing implements CoapTracing {
     @Override
     public void stop(Object handle, int responseClass, Throwable error) {
         if (handle instanceof Observation o) {
-            o.lowCardinalityKeyValue("response.class", switch (responseClass) {
-                case 2 -> "2.xx";
-                case 4 -> "4.xx";
-                case 5 -> "5.xx";
-                case CoapTraffic.NO_RESPONSE -> "none";
-                default -> "other";
-            });
+            o.lowCardinalityKeyValue("response.class", CoapTraffic.classTag(responseClass));
             if (error != null) {
                 o.error(error);
             }
@@ -76,6 +69,6 @@ final class MicrometerCoapTracing implements CoapTracing {
         try (Observation.Scope scope = o.openScope()) {
             answer = handler.get();
         }
-        return answer == null ? null : answer.contextWrite(c -> c.put(OBSERVATION_KEY, o));
+        return answer == null ? null : answer.contextWrite(c -> c.put(SluiceMeters.OBSERVATION_KEY, o));
     }
 }

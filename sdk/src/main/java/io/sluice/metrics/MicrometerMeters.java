@@ -10,9 +10,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.Consumer;
@@ -102,7 +102,8 @@ final class MicrometerMeters extends SluiceMeters {
 
     /** One meter's live sources, and what removed sources counted before they went. */
     private static final class Summed {
-        final CopyOnWriteArrayList<DoubleSupplier> sources = new CopyOnWriteArrayList<>();
+        /** A set, not a copy-on-write list: client sessions come and go by the thousand, each adding and removing sources. */
+        final Set<DoubleSupplier> sources = ConcurrentHashMap.newKeySet();
         final DoubleAdder retired = new DoubleAdder();
 
         double value() {

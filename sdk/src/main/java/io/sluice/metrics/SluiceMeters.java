@@ -17,6 +17,13 @@ import java.util.function.LongSupplier;
  */
 public abstract class SluiceMeters {
 
+    /**
+     * Where an observation sits in a Reactor context: {@code ObservationThreadLocalAccessor.KEY},
+     * written out so that reading it needs no context-propagation class. Sluice's observed
+     * handlers find theirs here, and callers put a parent here.
+     */
+    public static final String OBSERVATION_KEY = "micrometer.observation";
+
     private static final SluiceMeters NONE = new None();
 
     SluiceMeters() {

@@ -5,6 +5,7 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.RequestReplyReceiverContext;
 import io.micrometer.observation.transport.RequestReplySenderContext;
 import io.micrometer.observation.transport.SenderContext;
+import io.sluice.metrics.SluiceMeters;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;
@@ -20,13 +21,11 @@ import reactor.util.context.ContextView;
  * into the REQUEST's metadata), a receiver context on the callee (the bridge reads them back).
  * Low-cardinality key values: {@code direction}, {@code type} (the protocol's call type names) and,
  * at the end, {@code status}. The observation goes into the handler's Reactor context under
- * {@value #OBSERVATION_KEY}, the key {@code ObservationThreadLocalAccessor} uses, so
+ * {@value io.sluice.metrics.SluiceMeters#OBSERVATION_KEY}, the key {@code ObservationThreadLocalAccessor} uses, so
  * {@code io.micrometer:context-propagation} restores it as the current observation in handlers.
  */
 final class MicrometerPeerTracing implements PeerTracing {
 
-    /** {@code ObservationThreadLocalAccessor.KEY}, written out so this class needs no context-propagation class. */
-    static final String OBSERVATION_KEY = "micrometer.observation";
     static final String NAME = "sluice.peer.call";
 
     private final ObservationRegistry registry;
@@ -45,7 +44,7 @@ final class MicrometerPeerTracing implements PeerTracing {
         RequestReplySenderContext<Map<String, String>, Object> sender = new RequestReplySenderContext<>(Map::put);
         sender.setCarrier(carrier);
         remote(sender, remote);
-        Observation parent = context.getOrDefault(OBSERVATION_KEY, registry.getCurrentObservation());
+        Observation parent = context.getOrDefault(SluiceMeters.OBSERVATION_KEY, registry.getCurrentObservation());
         return Observation.createNotStarted(NAME, () -> sender, registry)
                 .contextualName(type.name() + " call")
                 .lowCardinalityKeyValue("direction", "outgoing")
@@ -100,7 +99,7 @@ final class MicrometerPeerTracing implements PeerTracing {
         if (!(handle instanceof Observation o)) {
             return response;
         }
-        return response instanceof Mono<?> mono ? mono.contextWrite(c -> c.put(OBSERVATION_KEY, o))
-                : Flux.from(response).contextWrite(c -> c.put(OBSERVATION_KEY, o));
+        return response instanceof Mono<?> mono ? mono.contextWrite(c -> c.put(SluiceMeters.OBSERVATION_KEY, o))
+                : Flux.from(response).contextWrite(c -> c.put(SluiceMeters.OBSERVATION_KEY, o));
     }
 }
