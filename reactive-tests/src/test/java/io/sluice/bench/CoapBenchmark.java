@@ -235,31 +235,19 @@ final class CoapBenchmark {
                 + ", tcp->sluice " + c2sT.failures() + ", tls->cf " + c2cTls.failures() + ", tls->sluice " + c2sTls.failures());
         System.out.println();
         for (String t : new String[] {"UDP", "DTLS"}) {
-            LoadRun.Result sl = find(results, t + " Sluice -> Sluice");
-            LoadRun.Result cf = find(results, t + " Californium -> Californium");
-            System.out.println(String.format(Locale.ROOT, "%-4s throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
-                    t, sl.perSecond() / cf.perSecond(), sl.p99Nanos() / 1000.0, cf.p99Nanos() / 1000.0));
+            compare(results, String.format(Locale.ROOT, "%-4s throughput Sluice/Californium", t), t + " Sluice -> Sluice",
+                    t + " Californium -> Californium", " (target 1.5x)");
         }
+        compare(results, "TCP  throughput Sluice/Californium", "TCP Sluice -> Sluice", "TCP Californium -> Californium", " (target 1.5x)");
+        compare(results, "TLS  throughput Sluice/Californium", "TLS Sluice -> Sluice", "TLS Californium -> Californium", " (target 1.5x)");
         LoadRun.Result tcp = find(results, "TCP Sluice -> Sluice");
-        LoadRun.Result cfTcpRow = find(results, "TCP Californium -> Californium");
-        System.out.println(String.format(Locale.ROOT, "TCP  throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
-                tcp.perSecond() / cfTcpRow.perSecond(), tcp.p99Nanos() / 1000.0, cfTcpRow.p99Nanos() / 1000.0));
-        LoadRun.Result tls = find(results, "TLS Sluice -> Sluice");
-        LoadRun.Result cfTlsRow = find(results, "TLS Californium -> Californium");
-        System.out.println(String.format(Locale.ROOT, "TLS  throughput Sluice/Californium %.2fx (target 1.5x); p99 %.0f µs vs %.0f µs",
-                tls.perSecond() / cfTlsRow.perSecond(), tls.p99Nanos() / 1000.0, cfTlsRow.p99Nanos() / 1000.0));
         LoadRun.Result udp = find(results, "UDP Sluice -> Sluice");
         LoadRun.Result httpRef = find(results, "HTTP/1.1 reactor-netty (reference)");
         System.out.println(String.format(Locale.ROOT, "TCP  throughput TCP/UDP (Sluice) %.2fx (target 1.0x); CoAP over TCP/HTTP/1.1 %.2fx; p99 %.0f µs vs %.0f µs",
                 tcp.perSecond() / udp.perSecond(), tcp.perSecond() / httpRef.perSecond(), tcp.p99Nanos() / 1000.0, httpRef.p99Nanos() / 1000.0));
-        LoadRun.Result metered = find(results, "UDP Sluice -> Sluice, metrics on (Prometheus)");
-        System.out.println(String.format(Locale.ROOT, "UDP  metrics on/off (Sluice -> Sluice) %.2fx; p99 %.0f µs vs %.0f µs",
-                metered.perSecond() / udp.perSecond(), metered.p99Nanos() / 1000.0, udp.p99Nanos() / 1000.0));
-        LoadRun.Result oneSocket = find(results, "UDP Sluice x4 -> Sluice, one socket");
-        LoadRun.Result perLoop = find(results, "UDP Sluice x4 -> Sluice, socket per loop");
-        System.out.println(String.format(Locale.ROOT, "UDP  socket per loop/one socket (4 clients) %.2fx; p99 %.0f µs vs %.0f µs (server sockets: %d)",
-                perLoop.perSecond() / oneSocket.perSecond(), perLoop.p99Nanos() / 1000.0, oneSocket.p99Nanos() / 1000.0,
-                sluiceUdpSpread.sockets()));
+        compare(results, "UDP  metrics on/off (Sluice -> Sluice)", "UDP Sluice -> Sluice, metrics on (Prometheus)", "UDP Sluice -> Sluice", "");
+        compare(results, "UDP  socket per loop/one socket (4 clients)", "UDP Sluice x4 -> Sluice, socket per loop",
+                "UDP Sluice x4 -> Sluice, one socket", " (server sockets: " + sluiceUdpSpread.sockets() + ")");
         fourToOne.forEach(CoapSession::release);
         fourToSpread.forEach(CoapSession::release);
         List.of(s2s, s2sMetered, s2c, s2sD, s2cD, s2sT, s2sW, s2sTls, s2sPsk).forEach(CoapSession::release);
@@ -368,6 +356,14 @@ final class CoapBenchmark {
             Mono.delay(Duration.ofMillis(100)).block(); // let the collector settle, as the DTLS benchmark does
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** Prints {@code label}: the throughput of {@code a} over {@code b}, and both p99s. */
+    private static void compare(List<LoadRun.Result> results, String label, String a, String b, String note) {
+        LoadRun.Result x = find(results, a);
+        LoadRun.Result y = find(results, b);
+        System.out.println(String.format(Locale.ROOT, "%s %.2fx%s; p99 %.0f µs vs %.0f µs", label, x.perSecond() / y.perSecond(), note,
+                x.p99Nanos() / 1000.0, y.p99Nanos() / 1000.0));
     }
 
     private static LoadRun.Result find(List<LoadRun.Result> results, String name) {

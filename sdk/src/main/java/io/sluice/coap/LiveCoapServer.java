@@ -71,15 +71,11 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         return session.expireIfIdle(expired::increment, "the session was idle for the idle timeout and was freed");
     }
 
-    private volatile CoapEndpoint firstEndpoint;
     private final List<CoapEndpoint> udpEndpoints = new CopyOnWriteArrayList<>();
 
     void attach(CoapEndpoint endpoint, Channel channel) {
         if (endpoint != null) {
             endpoints.add(endpoint);
-            if (firstEndpoint == null) {
-                firstEndpoint = endpoint;
-            }
             if (protocol == CoapProtocol.UDP) {
                 udpEndpoints.add(endpoint);
             }
@@ -89,9 +85,9 @@ public final class LiveCoapServer implements Disposable, CoapEndpoint.SessionHos
         channel.closeFuture().addListener(f -> dispose());
     }
 
-    /** @return the endpoint of the first socket bound (multicast groups join there) */
+    /** @return the endpoint of the first UDP socket bound (multicast groups join there) */
     CoapEndpoint firstEndpoint() {
-        return firstEndpoint;
+        return udpEndpoints.get(0);
     }
 
     /** @return how many sockets serve the port: one per event loop for a UDP server with {@link CoapServer#reusePort}, else 1 */
