@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.tls.DTLSClientProtocol;
-import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.TlsClient;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -288,12 +287,12 @@ public final class DtlsClient implements SecureDatagramClient {
             Disposable task = DtlsRuntime.HANDSHAKES.schedule(() -> {
                 TlsClient client = newPeer();
                 try {
-                    DTLSTransport transport = new DTLSClientProtocol().connect(client, connection.transport);
+                    new DTLSClientProtocol().connect(client, connection.transport);
                     HandshakeState completed = ((Peers.Sluice) client).state();
                     if (traffic.timed()) {
                         traffic.handshake(true, DtlsTraffic.suiteOf(completed), System.nanoTime() - started);
                     }
-                    connection.established(transport, completed);
+                    connection.established(completed);
                     done.set(true);
                     sink.success(connection);
                 } catch (Exception e) {

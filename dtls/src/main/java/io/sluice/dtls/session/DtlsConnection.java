@@ -19,16 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.bouncycastle.tls.Certificate;
-import org.bouncycastle.tls.DTLSTransport;
-import org.bouncycastle.tls.DatagramTransport;
-import org.bouncycastle.tls.TlsTimeoutException;
 import io.sluice.security.SecureSessionState;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -37,12 +30,13 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * One peer's DTLS association: the {@link DatagramTransport} BouncyCastle reads and writes
- * through, and, once the handshake is done, the {@link DtlsSession}.
+ * One peer's DTLS session: the {@link DtlsSession} handed out when its handshake starts, the
+ * {@link HandshakeTransport} BouncyCastle runs the handshake through, and, once that completes,
+ * the session's own {@link RecordLayer}, which carries every record from then on.
  *
- * <p>Datagrams from the event loop go into a bounded lock-free queue (never blocking the loop);
- * BouncyCastle's thread waits on it with {@code parkNanos}. After the handshake a "pump" task on
- * the DTLS scheduler runs only while datagrams are queued, so an idle session holds no thread.
+ * <p>Threading: {@link #offer} on the event loop, which opens records at once after the
+ * handshake (queued for BouncyCastle's thread before); records are protected on the sending
+ * thread. Buffers: datagrams offered stay the caller's; records received are the subscriber's.
  */
 final class DtlsConnection implements DtlsSession {
 
@@ -51,63 +45,36 @@ final class DtlsConnection implements DtlsSession {
     /** A warning-level close_notify alert (RFC 5246 §7.2.1). */
     private static final byte[] CLOSE_NOTIFY = {1, 0};
 
-    /** The largest datagram sent: a 1500-byte Ethernet MTU minus the IPv4 and UDP headers. */
-    static final int SEND_LIMIT = 1472;
-    /** Datagrams queued for BouncyCastle before more are dropped. */
-    private static final int QUEUED_DATAGRAMS = 64;
     /** Application records buffered for a slow subscriber. */
     private static final int RECEIVE_BUFFER = 256;
 
     private final PacketSink socket;
-    private final int receiveLimit;
-    private final int connectionIdLength;
     private final Runnable onClosed;
     private final Moves moves;
-    private final Queue<Datagram> datagrams = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
+    /** The handshake's transport: what BouncyCastle reads and writes through, on the DTLS scheduler. */
+    final HandshakeTransport transport;
     private final AtomicLong droppedDatagrams = new AtomicLong();
     private final AtomicLong overruns = new AtomicLong();
-    private final AtomicBoolean pumping = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final PacketQueue<ByteBuf> inbound = new PacketQueue<>(RECEIVE_BUFFER, "DTLS session records");
     private final Sinks.Empty<Void> terminated = Sinks.empty();
     /** Empty when the handshake completes; the handshake's error when it fails or the session closes first. */
     private final Sinks.Empty<Void> handshakeResult = Sinks.empty();
     private volatile SecureSessionState state = SecureSessionState.HANDSHAKE;
-    /** Record protection after the handshake, when this side took it over from BouncyCastle. */
+    /** Record protection after the handshake. */
     private volatile RecordLayer records;
     /** Serializes {@link RecordLayer#unprotect} (its replay window); never held while blocking. */
     private final Object readLock = new Object();
-    // The handshake's outbound side, on BouncyCastle's thread: this side's last flight, and the
-    // highest epoch-1 sequence number BouncyCastle wrote, where the record layer continues.
-    private List<byte[]> flight = new ArrayList<>();
-    private boolean flightEnded;
-    private long highestWritten = -1;
-    private volatile Thread waiter;
-    private volatile DTLSTransport dtls;
+    /** Where the datagram being opened came from; under {@link #readLock}. */
+    private InetSocketAddress opening;
     private volatile HandshakeState handshake;
-    private volatile Future<Void> lastWrite;
     private volatile InetSocketAddress remote;
     /** The server's routing key for the connection ID it assigned, if any. */
     volatile ByteBuffer connectionIdKey;
-    /** When a server handshake started; with {@link #secondFlightDeadline}, set once before it runs. */
-    private volatile long startedNanos;
-    /** A server handshake fails when the client has sent nothing by then; 0 when no such deadline applies. */
-    private volatile long secondFlightDeadline;
-    /** Whether any datagram arrived for BouncyCastle since the connection was made. */
-    private volatile boolean heard;
-    // Read and written only by the thread BouncyCastle runs on (handshake, then one pump at a time).
-    private InetSocketAddress lastSender;
-    private long lastRecordNumber;
-    private long newestAuthenticated = -1;
 
     /** Told when an authenticated record moves the session to a new peer address. */
     interface Moves {
         void moved(DtlsConnection connection, InetSocketAddress from, InetSocketAddress to);
-    }
-
-    /** A queued datagram and where it came from. */
-    private record Datagram(byte[] bytes, InetSocketAddress sender) {
     }
 
     /**
@@ -116,18 +83,17 @@ final class DtlsConnection implements DtlsSession {
      */
     DtlsConnection(PacketPipe pipe, PacketSink out, InetSocketAddress remote, int connectionIdLength, Runnable onClosed, Moves moves) {
         this.socket = out;
-        this.receiveLimit = pipe.maxDatagramBytes();
         this.remote = remote;
-        this.connectionIdLength = connectionIdLength;
         this.onClosed = onClosed;
         this.moves = moves;
+        this.transport = new HandshakeTransport(out, remote, pipe.maxDatagramBytes(), connectionIdLength);
     }
 
     // ---- from the event loop ---------------------------------------------------------------
 
     /**
-     * Opens an established session's records at once, or queues the datagram for BouncyCastle
-     * (the handshake, or a session whose records BouncyCastle keeps); on the event loop, never blocks.
+     * Opens an established session's records at once, or queues the datagram for the handshake;
+     * on the event loop, never blocks.
      */
     void offer(ByteBuf content, InetSocketAddress sender) {
         if (closed.get()) {
@@ -135,137 +101,43 @@ final class DtlsConnection implements DtlsSession {
         }
         RecordLayer r = records;
         if (r != null) {
-            synchronized (readLock) {
-                if (!closed.get()) {
-                    r.unprotect(content, opened, this::resendDatagram);
-                }
-            }
+            open(r, content, sender);
             return;
         }
-        if (!RecordFilter.acceptable(content, connectionIdLength)) {
+        if (!transport.offer(content, sender)) {
             droppedDatagrams.incrementAndGet();
             return;
-        }
-        if (queued.incrementAndGet() > QUEUED_DATAGRAMS) {
-            queued.decrementAndGet();
-            droppedDatagrams.incrementAndGet();
-            return;
-        }
-        byte[] bytes = new byte[content.readableBytes()];
-        content.getBytes(content.readerIndex(), bytes);
-        datagrams.offer(new Datagram(bytes, sender));
-        if (!heard) {
-            heard = true;
-        }
-        Thread t = waiter;
-        if (t != null) {
-            LockSupport.unpark(t);
         }
         if (records != null) {
             drainQueued(); // the record layer took over while this datagram was being queued
-        } else if (dtls != null) {
-            schedulePump();
         }
     }
 
-    /**
-     * Starts a server handshake's clock: the client, having passed the cookie exchange with its
-     * ClientHello, must send its next flight within {@code nanos} or the handshake fails.
-     */
+    private void open(RecordLayer r, ByteBuf content, InetSocketAddress sender) {
+        synchronized (readLock) {
+            if (!closed.get()) {
+                opening = sender;
+                r.unprotect(content, opened, this::resendDatagram);
+            }
+        }
+    }
+
+    /** See {@link HandshakeTransport#awaitSecondFlight}. */
     void awaitSecondFlight(long nanos) {
-        long now = System.nanoTime();
-        startedNanos = now;
-        secondFlightDeadline = now + nanos;
+        transport.awaitSecondFlight(nanos);
     }
 
     /** @return whether this is a server handshake whose client has sent nothing since its ClientHello */
     boolean awaitingSecondFlight() {
-        return !heard && secondFlightDeadline != 0 && dtls == null;
+        return transport.awaitingSecondFlight();
     }
 
     long startedNanos() {
-        return startedNanos;
+        return transport.startedNanos();
     }
 
     long droppedDatagrams() {
         return droppedDatagrams.get();
-    }
-
-    /** What BouncyCastle reads and writes through; called on the DTLS scheduler. */
-    final DatagramTransport transport = new Transport();
-
-    private final class Transport implements DatagramTransport {
-
-        @Override
-        public int getReceiveLimit() {
-            return receiveLimit;
-        }
-
-        @Override
-        public int getSendLimit() {
-            return SEND_LIMIT;
-        }
-
-        @Override
-        public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
-            long deadline = System.nanoTime() + waitMillis * 1_000_000L;
-            long secondFlight = secondFlightDeadline;
-            if (secondFlight != 0 && !heard && deadline - secondFlight > 0) {
-                deadline = secondFlight;
-            }
-            for (;;) {
-                Datagram d = datagrams.poll();
-                if (d != null) {
-                    queued.decrementAndGet();
-                    int n = Math.min(len, d.bytes.length);
-                    System.arraycopy(d.bytes, 0, buf, off, n);
-                    lastSender = d.sender;
-                    lastRecordNumber = recordNumber(d.bytes);
-                    flightEnded = true;
-                    return n;
-                }
-                if (closed.get()) {
-                    throw new IOException("DTLS transport to " + remote + " is closed");
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    if (secondFlight != 0 && !heard && System.nanoTime() - secondFlight >= 0) {
-                        throw new TlsTimeoutException("the client sent nothing after its ClientHello within the second-flight timeout");
-                    }
-                    return -1;
-                }
-                waiter = Thread.currentThread();
-                if (datagrams.isEmpty() && !closed.get()) {
-                    LockSupport.parkNanos(DtlsConnection.this, remaining);
-                }
-                waiter = null;
-            }
-        }
-
-        @Override
-        public void send(byte[] buf, int off, int len) {
-            if (state == SecureSessionState.HANDSHAKE) {
-                if (flightEnded) {
-                    flight = new ArrayList<>();
-                    flightEnded = false;
-                }
-                flight.add(java.util.Arrays.copyOfRange(buf, off, off + len));
-                highestWritten = RecordLayer.highestEpochOneSequence(buf, off, len, highestWritten);
-            }
-            lastWrite = socket.write(Unpooled.copiedBuffer(buf, off, len), remote);
-        }
-
-        /**
-         * BouncyCastle closes the transport on close_notify, on a fatal alert, and on our close.
-         * During the handshake it then throws to whoever runs the handshake, which closes with
-         * that error as the reason; closing here first would end the session without one.
-         */
-        @Override
-        public void close() {
-            if (state != SecureSessionState.HANDSHAKE) {
-                closeTransport();
-            }
-        }
     }
 
     /** Ends the association; idempotent. */
@@ -279,13 +151,7 @@ final class DtlsConnection implements DtlsSession {
      */
     void closeTransport(Throwable error) {
         if (closed.compareAndSet(false, true)) {
-            Thread t = waiter;
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
-            for (Datagram d; (d = datagrams.poll()) != null; ) {
-                queued.decrementAndGet();
-            }
+            transport.end();
             boolean handshaking;
             synchronized (this) {
                 handshaking = state == SecureSessionState.HANDSHAKE;
@@ -307,18 +173,16 @@ final class DtlsConnection implements DtlsSession {
 
     // ---- after the handshake ---------------------------------------------------------------
 
-    void established(DTLSTransport transport, HandshakeState completed) {
+    /**
+     * BouncyCastle's handshake returned: the record layer takes over with the cipher it made, and
+     * BouncyCastle's transport is not used again, so there is one writer per epoch from here on.
+     */
+    void established(HandshakeState completed) {
         this.handshake = completed;
-        org.bouncycastle.tls.crypto.TlsCipher cipher = completed.takeCipher();
-        if (cipher != null) {
-            // BouncyCastle's transport is not used again: one writer per epoch from here on.
-            records = RecordLayer.after(cipher, completed.negotiated().cipherSuite(), highestWritten,
-                    flight);
-            flight = null;
-            drainQueued();
-        } else {
-            this.dtls = transport;
-        }
+        HandshakeState.Negotiated n = completed.negotiated();
+        records = RecordLayer.after(completed.takeCipher(), n.cipherSuite(), transport.lastFlight(), n.connectionIdLocal(),
+                n.connectionIdPeer());
+        drainQueued();
         // Under the same flag closeTransport sets, so a session closing now is either established
         // first or failed, never both.
         boolean open;
@@ -331,15 +195,15 @@ final class DtlsConnection implements DtlsSession {
         if (open) {
             handshakeResult.tryEmitEmpty();
         }
-        if (dtls != null && !datagrams.isEmpty()) {
-            schedulePump();
-        }
     }
 
-    /** What the record layer opened, on the unprotecting thread. */
+    /** What the record layer opened, on the unprotecting thread under {@link #readLock}. */
     private final RecordLayer.Records opened = new RecordLayer.Records() {
         @Override
-        public void applicationData(byte[] buf, int off, int len) {
+        public void applicationData(byte[] buf, int off, int len, boolean newest) {
+            if (newest) {
+                follow(opening);
+            }
             deliver(buf, off, len);
         }
 
@@ -355,6 +219,19 @@ final class DtlsConnection implements DtlsSession {
         }
     };
 
+    /**
+     * RFC 9146 §6: only an authenticated record newer than every one before it may move the
+     * session to the address it came from; records reach a session from another address only by
+     * its connection ID.
+     */
+    private void follow(InetSocketAddress from) {
+        InetSocketAddress old = remote;
+        if (moves != null && from != null && !from.equals(old)) {
+            remote = from;
+            moves.moved(this, old, from);
+        }
+    }
+
     private void resendDatagram(byte[] bytes) {
         socket.write(Unpooled.wrappedBuffer(bytes), remote);
     }
@@ -362,14 +239,7 @@ final class DtlsConnection implements DtlsSession {
     /** Opens datagrams that were queued for BouncyCastle before the record layer took over. */
     private void drainQueued() {
         RecordLayer r = records;
-        synchronized (readLock) {
-            for (Datagram d; (d = datagrams.poll()) != null; ) {
-                queued.decrementAndGet();
-                if (!closed.get()) {
-                    r.unprotect(Unpooled.wrappedBuffer(d.bytes), opened, this::resendDatagram);
-                }
-            }
-        }
+        transport.drain((bytes, sender) -> open(r, Unpooled.wrappedBuffer(bytes), sender));
     }
 
     void failed(Throwable error) {
@@ -406,67 +276,6 @@ final class DtlsConnection implements DtlsSession {
             throw new IllegalStateException("the DTLS handshake with " + remote + " has not completed; wait for established()");
         }
         return h;
-    }
-
-    private void schedulePump() {
-        if (pumping.compareAndSet(false, true)) {
-            DtlsRuntime.RECORDS.schedule(this::pump);
-        }
-    }
-
-    private void pump() {
-        byte[] buf = new byte[receiveLimit];
-        try {
-            for (;;) {
-                while (!datagrams.isEmpty() && !closed.get()) {
-                    int n = dtls.receive(buf, 0, buf.length, 1);
-                    if (n >= 0) {
-                        authenticated();
-                        deliver(buf, 0, n);
-                    }
-                }
-                pumping.set(false);
-                if (datagrams.isEmpty() || closed.get() || !pumping.compareAndSet(false, true)) {
-                    return;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            pumping.set(false);
-            if (!closed.get()) {
-                failed(new DtlsException(DtlsErrorCode.SESSION_FAILED, "DTLS session with " + remote + " failed: " + e, e));
-            }
-        }
-    }
-
-    /**
-     * BouncyCastle returned application data, so the datagram it last read passed the MAC and the
-     * replay window. RFC 9146 §6: only such a record, and only if newer than every authenticated
-     * record before it, may move the session to the address it came from.
-     */
-    private void authenticated() {
-        InetSocketAddress from = lastSender;
-        long number = lastRecordNumber;
-        if (number <= newestAuthenticated) {
-            return;
-        }
-        newestAuthenticated = number;
-        InetSocketAddress old = remote;
-        if (moves != null && from != null && !from.equals(old)) {
-            remote = from;
-            moves.moved(this, old, from);
-        }
-    }
-
-    /** The first record's epoch and sequence number as one ordered value. */
-    private static long recordNumber(byte[] datagram) {
-        if (datagram.length < 11) {
-            return -1;
-        }
-        long n = 0;
-        for (int i = 3; i < 11; i++) {
-            n = (n << 8) | (datagram[i] & 0xFF);
-        }
-        return n;
     }
 
     private void deliver(byte[] buf, int off, int n) {
@@ -576,9 +385,8 @@ final class DtlsConnection implements DtlsSession {
     @Override
     public Mono<Void> send(Publisher<? extends ByteBuf> data) {
         // Records are protected in order, 32 fetched ahead at most, on the thread that emits them,
-        // the event loop included when the record layer protects them (AEAD needs no random
-        // numbers); only BouncyCastle's own record layer, or a non-AEAD suite's random IVs, send
-        // them from an event loop to the records scheduler. A record waits for its write only
+        // the event loop included (AEAD needs no random numbers); only a non-AEAD suite's random
+        // IVs send them from an event loop to the records scheduler. A record waits for its write only
         // when the socket's outbound buffer is full. A server's session may be handed out
         // mid-handshake: its records wait for the keys.
         Mono<Void> records = Flux.from(data)
@@ -598,10 +406,10 @@ final class DtlsConnection implements DtlsSession {
     private Mono<Void> sendOne(ByteBuf record) {
         Future<Void> write;
         try {
-            if (closed.get()) {
+            RecordLayer r = records;
+            if (closed.get() || r == null) {
                 return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
             }
-            RecordLayer r = records;
             int length = record.readableBytes();
             byte[] bytes;
             int offset;
@@ -615,12 +423,7 @@ final class DtlsConnection implements DtlsSession {
             }
             // One lock orders sequence numbers and writes alike, so records leave in sequence order.
             synchronized (this) {
-                if (r != null) {
-                    write = socket.write(r.protect(APPLICATION_DATA, bytes, offset, length), remote);
-                } else {
-                    dtls.send(bytes, offset, length);
-                    write = lastWrite;
-                }
+                write = socket.write(r.protect(APPLICATION_DATA, bytes, offset, length), remote);
             }
         } catch (IOException e) {
             return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
@@ -649,15 +452,10 @@ final class DtlsConnection implements DtlsSession {
         return Mono.defer(() -> {
             RecordLayer r = records;
             Mono<Void> close = Mono.fromRunnable(() -> {
-                DTLSTransport t = dtls;
-                if (!closed.get()) {
+                if (!closed.get() && r != null) {
                     try {
-                        if (r != null) {
-                            synchronized (this) {
-                                socket.write(r.protect(ALERT, CLOSE_NOTIFY, 0, 2), remote);
-                            }
-                        } else if (t != null) {
-                            t.close();
+                        synchronized (this) {
+                            socket.write(r.protect(ALERT, CLOSE_NOTIFY, 0, 2), remote);
                         }
                     } catch (IOException e) {
                         // The close_notify could not be sent; the session ends all the same.
@@ -665,7 +463,7 @@ final class DtlsConnection implements DtlsSession {
                 }
                 closeTransport();
             });
-            return (r != null && r.nonBlocking() ? close : close.subscribeOn(DtlsRuntime.RECORDS)).then(terminated.asMono());
+            return (r == null || r.nonBlocking() ? close : close.subscribeOn(DtlsRuntime.RECORDS)).then(terminated.asMono());
         });
     }
 

@@ -25,8 +25,9 @@ final class DtlsRuntime {
     static final Scheduler HANDSHAKES = Schedulers.newBoundedElastic(256, 100_000, "sluice-dtls-handshake", 60, true);
 
     /**
-     * Where established sessions protect and unprotect records: short tasks, kept apart from the
-     * handshakes so that a burst of handshakes never starves sessions that are already up.
+     * Where sessions with a non-AEAD suite protect records sent from an event loop (their CBC IVs
+     * are random numbers, which may block): short tasks, kept apart from the handshakes so that a
+     * burst of handshakes never starves sessions that are already up.
      */
     static final Scheduler RECORDS = Schedulers.newBoundedElastic(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
             100_000, "sluice-dtls-records", 60, true);

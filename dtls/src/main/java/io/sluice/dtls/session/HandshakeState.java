@@ -43,7 +43,7 @@ final class HandshakeState {
     }
 
     /** Called from the peer's {@code notifyHandshakeComplete}, while the master secret still exists. */
-    void completed(TlsContext tlsContext) {
+    void completed(TlsContext tlsContext) throws IOException {
         Map<KeyingExport, byte[]> out = new HashMap<>();
         for (KeyingExport k : wanted) {
             out.put(k, tlsContext.exportKeyingMaterial(k.label(), k.context(), k.length()));
@@ -52,11 +52,8 @@ final class HandshakeState {
         // Taken whenever use_srtp was agreed, declared or not: the master secret is gone afterwards.
         srtpKeys = srtp.chosen().map(p -> new SrtpKeys(p, tlsContext.exportKeyingMaterial(SrtpKeys.EXPORTER_LABEL, null,
                 p.keyingMaterialLength()))).orElse(null);
-        try {
-            cipher = RecordLayer.cipherFor(tlsContext);
-        } catch (IOException | RuntimeException e) {
-            cipher = null; // BouncyCastle's own record layer carries the session instead
-        }
+        // Thrown out of notifyHandshakeComplete, a failure fails the handshake: there is no other record layer.
+        cipher = RecordLayer.cipherFor(tlsContext);
         SecurityParameters p = tlsContext.getSecurityParametersConnection();
         // What the session reports, copied out so that the context (its parameters, nonce
         // generator and the rest) need not outlive the handshake: an idle session keeps only this.
@@ -69,14 +66,14 @@ final class HandshakeState {
      *
      * @param pskIdentity null unless a PSK was used
      * @param peerCertificate null or empty when the peer presented none
-     * @param connectionIdLocal the connection ID this side receives, null if none was negotiated
-     * @param connectionIdPeer the connection ID the peer receives, null if none was negotiated
+     * @param connectionIdLocal the connection ID in this side's records (the peer asked for it), null if none was negotiated
+     * @param connectionIdPeer the connection ID in the peer's records (this side asked for it), null if none was negotiated
      */
     record Negotiated(int cipherSuite, byte[] pskIdentity, Certificate peerCertificate, byte[] connectionIdLocal,
                       byte[] connectionIdPeer) {
     }
 
-    /** The record cipher, once; null if BouncyCastle's record layer is to carry the session. */
+    /** The record cipher, handed over once. */
     TlsCipher takeCipher() {
         TlsCipher c = cipher;
         cipher = null;

@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSServerProtocol;
-import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.TlsServer;
@@ -350,7 +349,7 @@ public final class LiveDtlsServer implements SecureDatagramListener {
                 verified = verifier.verifyRequest(clientId(peer), data, 0, data.length, new DatagramSender() {
                     @Override
                     public int getSendLimit() {
-                        return DtlsConnection.SEND_LIMIT;
+                        return HandshakeTransport.SEND_LIMIT;
                     }
 
                     @Override
@@ -475,13 +474,13 @@ public final class LiveDtlsServer implements SecureDatagramListener {
         byte[] connectionId = connectionIdLength > 0 ? assignConnectionId(connection) : null;
         TlsServer server = peers.apply(connectionId);
         try {
-            DTLSTransport transport = new DTLSServerProtocol().accept(server, connection.transport, request);
+            new DTLSServerProtocol().accept(server, connection.transport, request);
             HandshakeState completed = ((Peers.Sluice) server).state();
             // Timed before the session is established, so that whoever sees it established finds the timer.
             if (traffic.timed()) {
                 traffic.handshake(true, DtlsTraffic.suiteOf(completed), System.nanoTime() - started);
             }
-            connection.established(transport, completed);
+            connection.established(completed);
             if (connectionId != null && connection.connectionIds().isEmpty()) {
                 // The client did not offer connection IDs.
                 unassign(connection);

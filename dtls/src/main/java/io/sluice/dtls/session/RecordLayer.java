@@ -35,6 +35,11 @@ import org.bouncycastle.tls.crypto.TlsEncodeResult;
  * (RFC 6347 §4.1.2.6, 64 records), and only if it authenticates; everything else is dropped and
  * counted by the caller, never ending the session (RFC 6347 §4.1.2.7).
  *
+ * <p>Connection IDs (RFC 9146): where one was agreed for a direction, that direction's records
+ * are tls12_cid records carrying it between the sequence number and the length; a record of the
+ * live epoch without it, or with another, is dropped. Which address a session follows is the
+ * caller's: {@link Records#applicationData} says whether a record is the newest authenticated one.
+ *
  * <p>Threading: {@link #unprotect} is called by one thread at a time (the caller serializes);
  * {@link #protect} likewise (a different lock). Buffers: datagrams passed in stay the caller's;
  * buffers returned are the caller's.
@@ -46,6 +51,8 @@ final class RecordLayer {
     private static final short ALERT = 21;
     private static final short HANDSHAKE = 22;
     private static final short APPLICATION_DATA = 23;
+    /** A record carrying the receiver's connection ID, its real type inside the protection (RFC 9146 §4). */
+    private static final short TLS12_CID = 25;
     private static final int WINDOW = 64;
     /** A retransmitted peer flight carries several records; one resend of ours answers it. */
     private static final long RESEND_INTERVAL_NANOS = 250_000_000L;
@@ -58,8 +65,13 @@ final class RecordLayer {
 
     /** What {@link #unprotect} found; called on the unprotecting thread. */
     interface Records {
-        /** An authenticated application record; the bytes are only valid during the call. */
-        void applicationData(byte[] buf, int off, int len);
+        /**
+         * An authenticated application record; the bytes are only valid during the call.
+         *
+         * @param newest whether it is newer than every record authenticated before it, the only
+         *        kind that may move a session to the address it came from (RFC 9146 §6)
+         */
+        void applicationData(byte[] buf, int off, int len, boolean newest);
 
         /** The peer ended the session: close_notify, or a fatal alert (its description). */
         void alert(boolean fatal, int description);
@@ -75,6 +87,10 @@ final class RecordLayer {
 
     private final TlsCipher cipher;
     private final int epoch;
+    /** The connection ID written into this side's records, the peer's choice; empty: plain records. */
+    private final byte[] connectionIdOut;
+    /** The connection ID the peer's records carry, this side's choice; empty: plain records. */
+    private final byte[] connectionIdIn;
     private final boolean nonBlocking;
     private final int plaintextLimit;
     // Writer state, guarded by the caller's write lock.
@@ -85,9 +101,12 @@ final class RecordLayer {
     private volatile List<byte[]> finalFlight;
     private long lastResend;
 
-    private RecordLayer(TlsCipher cipher, int epoch, long nextSequence, boolean nonBlocking, List<byte[]> finalFlight) {
+    private RecordLayer(TlsCipher cipher, int epoch, long nextSequence, boolean nonBlocking, List<byte[]> finalFlight,
+                        byte[] connectionIdOut, byte[] connectionIdIn) {
         this.cipher = cipher;
         this.epoch = epoch;
+        this.connectionIdOut = connectionIdOut;
+        this.connectionIdIn = connectionIdIn;
         this.nextSequence = nextSequence;
         this.nonBlocking = nonBlocking;
         this.finalFlight = finalFlight.isEmpty() ? null : finalFlight;
@@ -96,14 +115,11 @@ final class RecordLayer {
 
     /**
      * The cipher of a completed handshake, made while its master secret still exists (in
-     * {@code notifyHandshakeComplete}); null for what this layer does not take over (connection
-     * IDs, whose record format and routing stay with BouncyCastle).
+     * {@code notifyHandshakeComplete}). With connection IDs the cipher wraps and authenticates
+     * records in RFC 9146's form itself (inner plaintext, the CID in the additional data).
      */
     static TlsCipher cipherFor(TlsContext context) throws IOException {
         var params = context.getSecurityParametersConnection();
-        if (params.getConnectionIDLocal() != null || params.getConnectionIDPeer() != null) {
-            return null;
-        }
         int suite = params.getCipherSuite();
         // BouncyCastle's cipher keeps its crypto parameters, and they their context (parameters,
         // nonce generator, session: kilobytes per session), though an AEAD cipher reads them only
@@ -202,12 +218,20 @@ final class RecordLayer {
      *
      * @param cipher from {@link #cipherFor}
      * @param suite the negotiated suite (AEAD suites protect without any random numbers, so on the event loop too)
-     * @param highestWritten the highest epoch-1 sequence number BouncyCastle wrote, -1 if none
-     * @param finalFlight the datagrams of this side's last flight, to resend if the peer asks again
+     * @param finalFlight the datagrams of this side's last flight, to resend if the peer asks again; its
+     *        epoch-1 records are the last BouncyCastle wrote, so the sequence numbers continue after them
+     * @param connectionIdOut the connection ID this side's records carry (BouncyCastle's "local"), null if none
+     * @param connectionIdIn the connection ID the peer's records carry (BouncyCastle's "peer"), null if none
      */
-    static RecordLayer after(TlsCipher cipher, int suite, long highestWritten, List<byte[]> finalFlight) {
+    static RecordLayer after(TlsCipher cipher, int suite, List<byte[]> finalFlight, byte[] connectionIdOut, byte[] connectionIdIn) {
         boolean aead = TlsUtils.getCipherType(suite) == CipherType.aead;
-        return new RecordLayer(cipher, 1, highestWritten + 1, aead, new ArrayList<>(finalFlight));
+        byte[] out = connectionIdOut == null ? new byte[0] : connectionIdOut.clone();
+        byte[] in = connectionIdIn == null ? new byte[0] : connectionIdIn.clone();
+        long highestWritten = -1;
+        for (byte[] d : finalFlight) {
+            highestWritten = highestEpochOneSequence(d, 0, d.length, highestWritten, out.length);
+        }
+        return new RecordLayer(cipher, 1, highestWritten + 1, aead, new ArrayList<>(finalFlight), out, in);
     }
 
     /** @return whether protecting never needs a random number (AEAD), so it may run on an event loop */
@@ -222,9 +246,10 @@ final class RecordLayer {
      */
     ByteBuf protect(short contentType, byte[] plaintext, int off, int len) throws IOException {
         long sequence = nextSequence++;
-        TlsEncodeResult encoded = cipher.encodePlaintext(macSequence(epoch, sequence), contentType, ProtocolVersion.DTLSv12, HEADER,
+        int header = HEADER + connectionIdOut.length;
+        TlsEncodeResult encoded = cipher.encodePlaintext(macSequence(epoch, sequence), contentType, ProtocolVersion.DTLSv12, header,
                 plaintext, off, len);
-        int ciphertext = encoded.len - HEADER;
+        int ciphertext = encoded.len - header;
         byte[] b = encoded.buf;
         int o = encoded.off;
         b[o] = (byte) encoded.recordType;
@@ -235,8 +260,9 @@ final class RecordLayer {
         for (int i = 0; i < 6; i++) {
             b[o + 5 + i] = (byte) (sequence >>> (40 - 8 * i));
         }
-        b[o + 11] = (byte) (ciphertext >>> 8);
-        b[o + 12] = (byte) ciphertext;
+        System.arraycopy(connectionIdOut, 0, b, o + 11, connectionIdOut.length);
+        b[o + header - 2] = (byte) (ciphertext >>> 8);
+        b[o + header - 1] = (byte) ciphertext;
         // The cipher made this array for this record alone, so the datagram can wrap it.
         return Unpooled.wrappedBuffer(b, o, encoded.len);
     }
@@ -264,13 +290,23 @@ final class RecordLayer {
             short type = (short) (buf[pos] & 0xFF);
             int recordEpoch = epochAt(buf, pos);
             long sequence = sequenceAt(buf, pos);
-            int length = lengthAt(buf, pos);
-            int body = pos + HEADER;
+            int cid = type == TLS12_CID ? connectionIdIn.length : 0;
+            if (type == TLS12_CID && (cid == 0 || n - pos < HEADER + cid)) {
+                out.dropped(); // a CID this side never asked for, or a header cut short: the rest cannot be framed
+                return;
+            }
+            int length = lengthAt(buf, pos, cid);
+            int body = pos + HEADER + cid;
             if ((buf[pos + 1] & 0xFF) != 0xFE || length > n - body) {
                 out.dropped();
                 return;
             }
+            int start = pos;
             pos = body + length;
+            if (recordEpoch == epoch && (cid > 0 ? !connectionIdAt(buf, start) : connectionIdIn.length > 0)) {
+                out.dropped(); // another session's CID, or a plain record where RFC 9146 §4 requires the CID form
+                continue;
+            }
             if (recordEpoch != epoch) {
                 if (recordEpoch == epoch - 1 && type == CHANGE_CIPHER_SPEC) {
                     resendFinalFlight(resend); // the peer is repeating its last flight: ours was lost
@@ -294,11 +330,12 @@ final class RecordLayer {
                 out.dropped();
                 continue;
             }
+            boolean newest = sequence > highest;
             markSeen(sequence);
             switch (decoded.contentType) {
                 case APPLICATION_DATA -> {
                     finalFlight = null; // the peer has the keys: it cannot need our last flight again
-                    out.applicationData(decoded.buf, decoded.off, decoded.len);
+                    out.applicationData(decoded.buf, decoded.off, decoded.len, newest);
                 }
                 case ALERT -> {
                     if (decoded.len == 2) {
@@ -352,8 +389,13 @@ final class RecordLayer {
         return ((epoch & 0xFFFFL) << 48) | sequence;
     }
 
-    /** The highest epoch-1 sequence number among the records of a datagram this side wrote, or {@code max} if none is higher. */
-    static long highestEpochOneSequence(byte[] datagram, int off, int len, long max) {
+    /**
+     * The highest epoch-1 sequence number among the records of a datagram this side wrote, or
+     * {@code max} if none is higher.
+     *
+     * @param cidLength the length of the connection ID in this side's tls12_cid records
+     */
+    static long highestEpochOneSequence(byte[] datagram, int off, int len, long max, int cidLength) {
         int pos = off;
         int end = off + len;
         while (end - pos >= HEADER) {
@@ -361,12 +403,21 @@ final class RecordLayer {
             if (epochAt(datagram, pos) == 1 && sequence > max) {
                 max = sequence;
             }
-            pos += HEADER + lengthAt(datagram, pos);
+            int cid = (datagram[pos] & 0xFF) == TLS12_CID ? cidLength : 0;
+            if (end - pos < HEADER + cid) {
+                break;
+            }
+            pos += HEADER + cid + lengthAt(datagram, pos, cid);
         }
         return max;
     }
 
-    // The fields of a DTLS 1.2 record header at {@code pos}: type(1) version(2) epoch(2) sequence(6) length(2).
+    private boolean connectionIdAt(byte[] b, int pos) {
+        return java.util.Arrays.equals(b, pos + 11, pos + 11 + connectionIdIn.length, connectionIdIn, 0, connectionIdIn.length);
+    }
+
+    // The fields of a DTLS 1.2 record header at {@code pos}: type(1) version(2) epoch(2) sequence(6)
+    // [connection ID, tls12_cid records only (RFC 9146 §4)] length(2).
 
     private static int epochAt(byte[] b, int pos) {
         return ((b[pos + 3] & 0xFF) << 8) | (b[pos + 4] & 0xFF);
@@ -380,7 +431,7 @@ final class RecordLayer {
         return sequence;
     }
 
-    private static int lengthAt(byte[] b, int pos) {
-        return ((b[pos + 11] & 0xFF) << 8) | (b[pos + 12] & 0xFF);
+    private static int lengthAt(byte[] b, int pos, int cidLength) {
+        return ((b[pos + 11 + cidLength] & 0xFF) << 8) | (b[pos + 12 + cidLength] & 0xFF);
     }
 }

@@ -11,21 +11,23 @@
  * <h2>Connection IDs (RFC 9146)</h2>
  * A server configured with {@code connectionIdLength(n)} assigns each client that offers the
  * extension a random n-byte ID before the handshake starts (the client's Finished already carries
- * it) and routes tls12_cid records by that ID instead of by address. A session moves to a new
- * client address only when BouncyCastle has returned application data from a record that came from
- * there (so it passed the MAC and the replay window) and that record is newer than every
- * authenticated record before it (§6); replayed and forged records change nothing. The record
- * filter knows the ID's length, so it checks tls12_cid headers as strictly as plain ones.
+ * it) and routes tls12_cid records by that ID instead of by address. The session's record layer
+ * writes and reads the tls12_cid form itself (the ID between sequence number and length, the real
+ * content type inside the protection, the ID in the additional data: BouncyCastle's cipher does
+ * the last two). A session moves to a new client address only when an application record from
+ * there passed the MAC and the replay window and is newer than every authenticated record before
+ * it (§6); replayed and forged records change nothing. A record of the live epoch without the
+ * agreed ID, or with another, is dropped; during the handshake the record filter knows the ID's
+ * length, so it checks tls12_cid headers as strictly as plain ones.
  *
  * <h2>Threading, and why</h2>
  * BouncyCastle's DTLS calls block: {@code DTLSClientProtocol.connect} and
  * {@code DTLSServerProtocol.accept} run the whole handshake on the calling thread, pulling
- * datagrams through {@code DatagramTransport.receive(..., waitMillis)}; and after the handshake
- * {@code DTLSTransport.receive(..., 0)} waits forever, while a positive wait spins until its
- * deadline whenever a datagram yields no application data. None of that may run on an event loop.
+ * datagrams through {@code DatagramTransport.receive(..., waitMillis)}; its {@code DTLSTransport}
+ * would go on blocking after the handshake too. None of that may run on an event loop.
  * So:
  * <ul>
- * <li>during a handshake the event loop only copies each datagram into the peer's bounded
+ * <li>during a handshake ({@code HandshakeTransport}) the event loop only copies each datagram into the peer's bounded
  *     lock-free queue (never blocking; a full queue drops and counts) and wakes the waiting
  *     thread;</li>
  * <li>handshakes run on the "sluice-dtls-handshake" scheduler, one thread each for their
@@ -42,16 +44,12 @@
  *     application record shows it has the keys. Replay window, bad records (dropped and counted,
  *     never ending the session), close_notify and fatal alerts are handled there. An idle session
  *     holds memory only, never a thread;</li>
- * <li>sessions with connection IDs (RFC 9146) keep BouncyCastle's record layer, whose tls12_cid
- *     format and address moves are proven against Scandium: for them a pump task on the
- *     "sluice-dtls-records" scheduler runs only while datagrams are queued, calling
- *     {@code receive(..., 1)};</li>
  * <li>the crypto provider is loaded and seeded on a worker before the first socket is bound,
  *     because seeding reads the system entropy source (BlockHound caught it on the event loop).</li>
  * </ul>
  * Outgoing records are protected in order on the thread that emits them, the event loop included
- * for AEAD suites (they need no random numbers); only non-AEAD suites (random CBC IVs) and
- * BouncyCastle's own record layer move protection from an event loop to the records scheduler. A
+ * for AEAD suites (they need no random numbers); only non-AEAD suites (random CBC IVs) move
+ * protection from an event loop to the "sluice-dtls-records" scheduler. A
  * record waits for its write only when the socket's outbound buffer is above its high-water mark.
  * Taking records off BouncyCastle's blocking {@code receive} and the hop to a worker made 1200-byte
  * echo 1.5 times faster (0.62 to 0.93 of Scandium's rate in the same run).
