@@ -135,7 +135,7 @@ public final class UdpSocket implements Disposable, PacketSink {
             EventLoopGroup group = UdpLoops.LOOPS.onClient(true);
             Holder holder = new Holder();
             Bootstrap bootstrap = new Bootstrap()
-                    .group(loop != null ? loop : group)
+                    .group(loop != null ? loop : UdpLoops.next())
                     .channel(UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group))
                     // One byte more than the limit, so a longer datagram shows as over the limit
                     // instead of arriving silently truncated.
