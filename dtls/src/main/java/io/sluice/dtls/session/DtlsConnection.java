@@ -1,7 +1,6 @@
 package io.sluice.dtls.session;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.Future;
 import io.netty.util.ReferenceCountUtil;
@@ -180,8 +179,7 @@ final class DtlsConnection implements DtlsSession {
     void established(HandshakeState completed) {
         this.handshake = completed;
         HandshakeState.Negotiated n = completed.negotiated();
-        records = RecordLayer.after(completed.takeCipher(), n.cipherSuite(), transport.lastFlight(), n.connectionIdLocal(),
-                n.connectionIdPeer());
+        records = RecordLayer.after(completed.takeCipher(), transport.lastFlight(), n.connectionIdLocal(), n.connectionIdPeer());
         drainQueued();
         // Under the same flag closeTransport sets, so a session closing now is either established
         // first or failed, never both.
@@ -200,11 +198,13 @@ final class DtlsConnection implements DtlsSession {
     /** What the record layer opened, on the unprotecting thread under {@link #readLock}. */
     private final RecordLayer.Records opened = new RecordLayer.Records() {
         @Override
-        public void applicationData(byte[] buf, int off, int len, boolean newest) {
+        public void applicationData(ByteBuf record, boolean newest) {
             if (newest) {
                 follow(opening);
             }
-            deliver(buf, off, len);
+            if (!inbound.offer(record) && !inbound.isTerminated()) {
+                overruns.incrementAndGet();
+            }
         }
 
         @Override
@@ -276,15 +276,6 @@ final class DtlsConnection implements DtlsSession {
             throw new IllegalStateException("the DTLS handshake with " + remote + " has not completed; wait for established()");
         }
         return h;
-    }
-
-    private void deliver(byte[] buf, int off, int n) {
-        // A heap buffer: the record often goes straight back into send (an echo, a relay), whose
-        // cipher takes an array.
-        ByteBuf record = ByteBufAllocator.DEFAULT.heapBuffer(n).writeBytes(buf, off, n);
-        if (!inbound.offer(record) && !inbound.isTerminated()) {
-            overruns.incrementAndGet();
-        }
     }
 
     // ---- DtlsSession -----------------------------------------------------------------------
@@ -389,13 +380,16 @@ final class DtlsConnection implements DtlsSession {
         // IVs send them from an event loop to the records scheduler. A record waits for its write only
         // when the socket's outbound buffer is full. A server's session may be handed out
         // mid-handshake: its records wait for the keys.
-        Mono<Void> records = Flux.from(data)
-                .concatMap(record -> needsHop()
-                        ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS)
-                        : sendOne(record), 32)
-                .doOnDiscard(ByteBuf.class, ReferenceCountUtil::release)
-                .then();
+        // A single record (a Mono) skips concatMap's queue: one send per call is the common case.
+        @SuppressWarnings("unchecked")
+        Mono<Void> records = data instanceof Mono<?> one
+                ? ((Mono<? extends ByteBuf>) one).flatMap(this::sendRecord).doOnDiscard(ByteBuf.class, ReferenceCountUtil::release)
+                : Flux.from(data).concatMap(this::sendRecord, 32).doOnDiscard(ByteBuf.class, ReferenceCountUtil::release).then();
         return state == SecureSessionState.HANDSHAKE ? handshakeResult.asMono().then(records) : records;
+    }
+
+    private Mono<Void> sendRecord(ByteBuf record) {
+        return needsHop() ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS) : sendOne(record);
     }
 
     private boolean needsHop() {
@@ -410,20 +404,13 @@ final class DtlsConnection implements DtlsSession {
             if (closed.get() || r == null) {
                 return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
             }
-            int length = record.readableBytes();
-            byte[] bytes;
-            int offset;
-            if (record.hasArray()) {
-                bytes = record.array();
-                offset = record.arrayOffset() + record.readerIndex();
-            } else {
-                bytes = new byte[length];
-                offset = 0;
-                record.getBytes(record.readerIndex(), bytes);
+            if (record.readableBytes() > RecordCipher.PLAINTEXT_LIMIT) {
+                return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "a DTLS record carries at most "
+                        + RecordCipher.PLAINTEXT_LIMIT + " bytes (RFC 6347 §4.1), not " + record.readableBytes()));
             }
             // One lock orders sequence numbers and writes alike, so records leave in sequence order.
             synchronized (this) {
-                write = socket.write(r.protect(APPLICATION_DATA, bytes, offset, length), remote);
+                write = socket.write(r.protect(APPLICATION_DATA, record), remote);
             }
         } catch (IOException e) {
             return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
@@ -455,7 +442,7 @@ final class DtlsConnection implements DtlsSession {
                 if (!closed.get() && r != null) {
                     try {
                         synchronized (this) {
-                            socket.write(r.protect(ALERT, CLOSE_NOTIFY, 0, 2), remote);
+                            socket.write(r.protect(ALERT, Unpooled.wrappedBuffer(CLOSE_NOTIFY)), remote);
                         }
                     } catch (IOException e) {
                         // The close_notify could not be sent; the session ends all the same.

@@ -9,7 +9,6 @@ import java.io.IOException;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsContext;
-import org.bouncycastle.tls.crypto.TlsCipher;
 
 /**
  * One handshake's Sluice settings and what it yields: the timeout, the RFC 5705 exports taken at
@@ -31,7 +30,7 @@ final class HandshakeState {
     private volatile Map<KeyingExport, byte[]> exports = Map.of();
     private volatile SrtpKeys srtpKeys;
     /** The application records' cipher, for the session's own record layer; handed over once. */
-    private volatile TlsCipher cipher;
+    private volatile RecordCipher cipher;
 
     HandshakeState(Duration timeout, List<KeyingExport> wanted, List<SrtpProfile> srtpProfiles, byte[] connectionId,
                    int[] cipherSuites) {
@@ -53,7 +52,7 @@ final class HandshakeState {
         srtpKeys = srtp.chosen().map(p -> new SrtpKeys(p, tlsContext.exportKeyingMaterial(SrtpKeys.EXPORTER_LABEL, null,
                 p.keyingMaterialLength()))).orElse(null);
         // Thrown out of notifyHandshakeComplete, a failure fails the handshake: there is no other record layer.
-        cipher = RecordLayer.cipherFor(tlsContext);
+        cipher = RecordCiphers.of(tlsContext);
         SecurityParameters p = tlsContext.getSecurityParametersConnection();
         // What the session reports, copied out so that the context (its parameters, nonce
         // generator and the rest) need not outlive the handshake: an idle session keeps only this.
@@ -74,8 +73,8 @@ final class HandshakeState {
     }
 
     /** The record cipher, handed over once. */
-    TlsCipher takeCipher() {
-        TlsCipher c = cipher;
+    RecordCipher takeCipher() {
+        RecordCipher c = cipher;
         cipher = null;
         return c;
     }

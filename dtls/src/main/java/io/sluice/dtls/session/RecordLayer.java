@@ -1,26 +1,15 @@
 package io.sluice.dtls.session;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.tls.CipherType;
-import org.bouncycastle.tls.EncryptionAlgorithm;
-import org.bouncycastle.tls.ProtocolVersion;
-import org.bouncycastle.tls.TlsContext;
-import org.bouncycastle.tls.TlsUtils;
-import org.bouncycastle.tls.crypto.TlsCipher;
-import org.bouncycastle.tls.crypto.TlsCryptoParameters;
-import org.bouncycastle.tls.crypto.TlsDecodeResult;
-import org.bouncycastle.tls.crypto.TlsEncodeResult;
 
 /**
  * A session's DTLS 1.2 record protection after the handshake (RFC 6347 §4.1), in place of
  * BouncyCastle's record layer: BouncyCastle runs the handshake; this protects and verifies the
- * application records of the epoch it established, with a cipher made from the same keys
- * ({@link TlsCipher} from the handshake's crypto, created while the master secret still exists).
+ * application records of the epoch it established, with a {@link RecordCipher} made from the same
+ * keys while the master secret still existed ({@link RecordCiphers}).
  * Nothing here blocks, so both directions run on whichever thread has the record, the event loop
  * included, with no hop.
  *
@@ -41,8 +30,9 @@ import org.bouncycastle.tls.crypto.TlsEncodeResult;
  * caller's: {@link Records#applicationData} says whether a record is the newest authenticated one.
  *
  * <p>Threading: {@link #unprotect} is called by one thread at a time (the caller serializes);
- * {@link #protect} likewise (a different lock). Buffers: datagrams passed in stay the caller's;
- * buffers returned are the caller's.
+ * {@link #protect} likewise (a different lock). Buffers: datagrams and plaintext passed in stay the
+ * caller's; buffers returned, and records handed to {@link Records#applicationData}, are the
+ * receiver's.
  */
 final class RecordLayer {
 
@@ -56,22 +46,15 @@ final class RecordLayer {
     private static final int WINDOW = 64;
     /** A retransmitted peer flight carries several records; one resend of ours answers it. */
     private static final long RESEND_INTERVAL_NANOS = 250_000_000L;
-    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[] initialValue() {
-            return new byte[2048];
-        }
-    };
-
     /** What {@link #unprotect} found; called on the unprotecting thread. */
     interface Records {
         /**
-         * An authenticated application record; the bytes are only valid during the call.
+         * An authenticated application record, the receiver's to release.
          *
          * @param newest whether it is newer than every record authenticated before it, the only
          *        kind that may move a session to the address it came from (RFC 9146 §6)
          */
-        void applicationData(byte[] buf, int off, int len, boolean newest);
+        void applicationData(ByteBuf record, boolean newest);
 
         /** The peer ended the session: close_notify, or a fatal alert (its description). */
         void alert(boolean fatal, int description);
@@ -85,14 +68,12 @@ final class RecordLayer {
         void datagram(byte[] bytes);
     }
 
-    private final TlsCipher cipher;
+    private final RecordCipher cipher;
     private final int epoch;
     /** The connection ID written into this side's records, the peer's choice; empty: plain records. */
     private final byte[] connectionIdOut;
     /** The connection ID the peer's records carry, this side's choice; empty: plain records. */
     private final byte[] connectionIdIn;
-    private final boolean nonBlocking;
-    private final int plaintextLimit;
     // Writer state, guarded by the caller's write lock.
     private long nextSequence;
     // Reader state, confined to the unprotecting thread.
@@ -101,142 +82,38 @@ final class RecordLayer {
     private volatile List<byte[]> finalFlight;
     private long lastResend;
 
-    private RecordLayer(TlsCipher cipher, int epoch, long nextSequence, boolean nonBlocking, List<byte[]> finalFlight,
-                        byte[] connectionIdOut, byte[] connectionIdIn) {
+    private RecordLayer(RecordCipher cipher, int epoch, long nextSequence, List<byte[]> finalFlight, byte[] connectionIdOut,
+                        byte[] connectionIdIn) {
         this.cipher = cipher;
         this.epoch = epoch;
         this.connectionIdOut = connectionIdOut;
         this.connectionIdIn = connectionIdIn;
         this.nextSequence = nextSequence;
-        this.nonBlocking = nonBlocking;
         this.finalFlight = finalFlight.isEmpty() ? null : finalFlight;
-        this.plaintextLimit = cipher.getPlaintextDecodeLimit(1 << 14);
-    }
-
-    /**
-     * The cipher of a completed handshake, made while its master secret still exists (in
-     * {@code notifyHandshakeComplete}). With connection IDs the cipher wraps and authenticates
-     * records in RFC 9146's form itself (inner plaintext, the CID in the additional data).
-     */
-    static TlsCipher cipherFor(TlsContext context) throws IOException {
-        var params = context.getSecurityParametersConnection();
-        int suite = params.getCipherSuite();
-        // BouncyCastle's cipher keeps its crypto parameters, and they their context (parameters,
-        // nonce generator, session: kilobytes per session), though an AEAD cipher reads them only
-        // while it is made. So it is made over a context that lets go of the real one right after.
-        Detachable detachable = new Detachable(context, params);
-        TlsContext view = (TlsContext) java.lang.reflect.Proxy.newProxyInstance(TlsContext.class.getClassLoader(),
-                new Class<?>[] {TlsContext.class}, detachable);
-        TlsCryptoParameters crypto = new TlsCryptoParameters(view) {
-            // BouncyCastle's cipher reads the keys from the handshake's parameters, which the
-            // context has already moved to the connection's by the time the handshake completes.
-            @Override
-            public org.bouncycastle.tls.SecurityParameters getSecurityParametersHandshake() {
-                return detachable.params();
-            }
-        };
-        try {
-            int encryption = TlsUtils.getEncryptionAlgorithm(suite);
-            TlsCipher cipher = encryption == EncryptionAlgorithm.AES_128_GCM || encryption == EncryptionAlgorithm.AES_256_GCM
-                    ? jdkGcm(crypto, encryption == EncryptionAlgorithm.AES_128_GCM ? 16 : 32)
-                    : context.getCrypto().createCipher(crypto, encryption, TlsUtils.getMACAlgorithm(suite));
-            if (TlsUtils.getCipherType(suite) != CipherType.aead) {
-                detachable.keep(); // block ciphers draw explicit IVs from the context's nonce generator
-            }
-            return cipher;
-        } finally {
-            detachable.detach();
-        }
-    }
-
-    /** AES-GCM records (RFC 5288) on the JDK's cipher through {@link JdkGcm}; the same construction BouncyCastle's crypto makes. */
-    private static TlsCipher jdkGcm(TlsCryptoParameters crypto, int keySize) throws IOException {
-        try {
-            java.security.SecureRandom random = DtlsRuntime.CRYPTO.getSecureRandom();
-            return new org.bouncycastle.tls.crypto.impl.TlsAEADCipher(crypto,
-                    new JdkGcm(DtlsRuntime.cipher("AES/GCM/NoPadding"), true, random),
-                    new JdkGcm(DtlsRuntime.cipher("AES/GCM/NoPadding"), false, random),
-                    keySize, 16, org.bouncycastle.tls.crypto.impl.TlsAEADCipher.AEAD_GCM, null);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("no AES-GCM cipher: " + e.getMessage(), e);
-        }
-    }
-
-    /** Delegates to a context until detached, then refuses (or, kept, delegates for good). */
-    private static final class Detachable implements java.lang.reflect.InvocationHandler {
-        private volatile TlsContext target;
-        private volatile org.bouncycastle.tls.SecurityParameters params;
-        private volatile boolean kept;
-
-        Detachable(TlsContext target, org.bouncycastle.tls.SecurityParameters params) {
-            this.target = target;
-            this.params = params;
-        }
-
-        org.bouncycastle.tls.SecurityParameters params() {
-            org.bouncycastle.tls.SecurityParameters p = params;
-            if (p == null) {
-                throw new IllegalStateException("the handshake's parameters are gone: its record cipher is already made");
-            }
-            return p;
-        }
-
-        void keep() {
-            kept = true;
-        }
-
-        void detach() {
-            if (!kept) {
-                target = null;
-                params = null;
-            }
-        }
-
-        @Override
-        public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) throws Throwable {
-            if (method.getDeclaringClass() == Object.class) {
-                return switch (method.getName()) {
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    default -> "TlsContext view";
-                };
-            }
-            TlsContext t = target;
-            if (t == null) {
-                throw new IllegalStateException("the handshake's context is gone: its record cipher is already made");
-            }
-            try {
-                return method.invoke(t, args);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-                throw e.getCause();
-            }
-        }
     }
 
     /**
      * Takes over after a handshake.
      *
-     * @param cipher from {@link #cipherFor}
-     * @param suite the negotiated suite (AEAD suites protect without any random numbers, so on the event loop too)
+     * @param cipher from {@link RecordCiphers#of}
      * @param finalFlight the datagrams of this side's last flight, to resend if the peer asks again; its
      *        epoch-1 records are the last BouncyCastle wrote, so the sequence numbers continue after them
      * @param connectionIdOut the connection ID this side's records carry (BouncyCastle's "local"), null if none
      * @param connectionIdIn the connection ID the peer's records carry (BouncyCastle's "peer"), null if none
      */
-    static RecordLayer after(TlsCipher cipher, int suite, List<byte[]> finalFlight, byte[] connectionIdOut, byte[] connectionIdIn) {
-        boolean aead = TlsUtils.getCipherType(suite) == CipherType.aead;
+    static RecordLayer after(RecordCipher cipher, List<byte[]> finalFlight, byte[] connectionIdOut, byte[] connectionIdIn) {
         byte[] out = connectionIdOut == null ? new byte[0] : connectionIdOut.clone();
         byte[] in = connectionIdIn == null ? new byte[0] : connectionIdIn.clone();
         long highestWritten = -1;
         for (byte[] d : finalFlight) {
             highestWritten = highestEpochOneSequence(d, 0, d.length, highestWritten, out.length);
         }
-        return new RecordLayer(cipher, 1, highestWritten + 1, aead, new ArrayList<>(finalFlight), out, in);
+        return new RecordLayer(cipher, 1, highestWritten + 1, new ArrayList<>(finalFlight), out, in);
     }
 
     /** @return whether protecting never needs a random number (AEAD), so it may run on an event loop */
     boolean nonBlocking() {
-        return nonBlocking;
+        return cipher.nonBlocking();
     }
 
     /**
@@ -244,27 +121,8 @@ final class RecordLayer {
      *
      * @return the record as one datagram, the caller's to send
      */
-    ByteBuf protect(short contentType, byte[] plaintext, int off, int len) throws IOException {
-        long sequence = nextSequence++;
-        int header = HEADER + connectionIdOut.length;
-        TlsEncodeResult encoded = cipher.encodePlaintext(macSequence(epoch, sequence), contentType, ProtocolVersion.DTLSv12, header,
-                plaintext, off, len);
-        int ciphertext = encoded.len - header;
-        byte[] b = encoded.buf;
-        int o = encoded.off;
-        b[o] = (byte) encoded.recordType;
-        b[o + 1] = (byte) 0xFE;
-        b[o + 2] = (byte) 0xFD;
-        b[o + 3] = (byte) (epoch >>> 8);
-        b[o + 4] = (byte) epoch;
-        for (int i = 0; i < 6; i++) {
-            b[o + 5 + i] = (byte) (sequence >>> (40 - 8 * i));
-        }
-        System.arraycopy(connectionIdOut, 0, b, o + 11, connectionIdOut.length);
-        b[o + header - 2] = (byte) (ciphertext >>> 8);
-        b[o + header - 1] = (byte) ciphertext;
-        // The cipher made this array for this record alone, so the datagram can wrap it.
-        return Unpooled.wrappedBuffer(b, o, encoded.len);
+    ByteBuf protect(short contentType, ByteBuf plaintext) throws IOException {
+        return cipher.seal(epoch, nextSequence++, contentType, connectionIdOut, plaintext);
     }
 
     /** The sequence number the next record gets; for tests of nonce uniqueness. */
@@ -274,36 +132,30 @@ final class RecordLayer {
 
     /** Verifies and opens every record of one datagram; the caller serializes calls. */
     void unprotect(ByteBuf datagram, Records out, Resend resend) {
-        int n = datagram.readableBytes();
-        byte[] buf = SCRATCH.get();
-        if (buf.length < n) {
-            buf = new byte[Math.max(n, buf.length * 2)];
-            SCRATCH.set(buf);
-        }
-        datagram.getBytes(datagram.readerIndex(), buf, 0, n);
-        int pos = 0;
+        int pos = datagram.readerIndex();
+        int n = datagram.writerIndex();
         while (pos < n) {
             if (n - pos < HEADER) {
                 out.dropped();
                 return;
             }
-            short type = (short) (buf[pos] & 0xFF);
-            int recordEpoch = epochAt(buf, pos);
-            long sequence = sequenceAt(buf, pos);
+            short type = datagram.getUnsignedByte(pos);
+            int recordEpoch = datagram.getUnsignedShort(pos + 3);
+            long sequence = (datagram.getUnsignedInt(pos + 5) << 16) | datagram.getUnsignedShort(pos + 9);
             int cid = type == TLS12_CID ? connectionIdIn.length : 0;
             if (type == TLS12_CID && (cid == 0 || n - pos < HEADER + cid)) {
                 out.dropped(); // a CID this side never asked for, or a header cut short: the rest cannot be framed
                 return;
             }
-            int length = lengthAt(buf, pos, cid);
-            int body = pos + HEADER + cid;
-            if ((buf[pos + 1] & 0xFF) != 0xFE || length > n - body) {
+            int header = HEADER + cid;
+            int length = datagram.getUnsignedShort(pos + header - 2);
+            if (datagram.getUnsignedByte(pos + 1) != 0xFE || length > n - pos - header) {
                 out.dropped();
                 return;
             }
             int start = pos;
-            pos = body + length;
-            if (recordEpoch == epoch && (cid > 0 ? !connectionIdAt(buf, start) : connectionIdIn.length > 0)) {
+            pos += header + length;
+            if (recordEpoch == epoch && (cid > 0 ? !connectionIdAt(datagram, start) : connectionIdIn.length > 0)) {
                 out.dropped(); // another session's CID, or a plain record where RFC 9146 §4 requires the CID form
                 continue;
             }
@@ -319,38 +171,38 @@ final class RecordLayer {
                 out.dropped();
                 continue;
             }
-            TlsDecodeResult decoded;
-            try {
-                decoded = cipher.decodeCiphertext(macSequence(epoch, sequence), type, ProtocolVersion.DTLSv12, buf, body, length);
-            } catch (IOException | RuntimeException notAuthentic) {
-                out.dropped();
-                continue;
-            }
-            if (decoded.len > plaintextLimit) {
+            ByteBuf plaintext = cipher.open(epoch, sequence, type, datagram, start, header, length);
+            if (plaintext == null) {
                 out.dropped();
                 continue;
             }
             boolean newest = sequence > highest;
             markSeen(sequence);
-            switch (decoded.contentType) {
+            switch (cipher.openedType()) {
                 case APPLICATION_DATA -> {
                     finalFlight = null; // the peer has the keys: it cannot need our last flight again
-                    out.applicationData(decoded.buf, decoded.off, decoded.len, newest);
+                    out.applicationData(plaintext, newest);
                 }
                 case ALERT -> {
-                    if (decoded.len == 2) {
-                        boolean fatal = decoded.buf[decoded.off] == 2;
-                        int description = decoded.buf[decoded.off + 1] & 0xFF;
-                        if (fatal || description == 0) {
-                            out.alert(fatal, description);
-                            return;
-                        }
-                    } else {
+                    boolean whole = plaintext.readableBytes() == 2;
+                    boolean fatal = whole && plaintext.getByte(plaintext.readerIndex()) == 2;
+                    int description = whole ? plaintext.getUnsignedByte(plaintext.readerIndex() + 1) : -1;
+                    plaintext.release();
+                    if (!whole) {
                         out.dropped();
+                    } else if (fatal || description == 0) {
+                        out.alert(fatal, description);
+                        return;
                     }
                 }
-                case HANDSHAKE -> resendFinalFlight(resend); // the peer's Finished again
-                default -> out.dropped();
+                case HANDSHAKE -> {
+                    plaintext.release();
+                    resendFinalFlight(resend); // the peer's Finished again
+                }
+                default -> {
+                    plaintext.release();
+                    out.dropped();
+                }
             }
         }
     }
@@ -385,10 +237,6 @@ final class RecordLayer {
         }
     }
 
-    private static long macSequence(int epoch, long sequence) {
-        return ((epoch & 0xFFFFL) << 48) | sequence;
-    }
-
     /**
      * The highest epoch-1 sequence number among the records of a datagram this side wrote, or
      * {@code max} if none is higher.
@@ -412,8 +260,35 @@ final class RecordLayer {
         return max;
     }
 
-    private boolean connectionIdAt(byte[] b, int pos) {
-        return java.util.Arrays.equals(b, pos + 11, pos + 11 + connectionIdIn.length, connectionIdIn, 0, connectionIdIn.length);
+    private boolean connectionIdAt(ByteBuf datagram, int pos) {
+        for (int i = 0; i < connectionIdIn.length; i++) {
+            if (datagram.getByte(pos + 11 + i) != connectionIdIn[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes a record header at {@code o}: type, version, epoch, sequence, [connection ID], length. */
+    static void writeHeader(byte[] b, int o, int type, int epoch, long sequence, byte[] connectionId, int length) {
+        b[o] = (byte) type;
+        b[o + 1] = (byte) 0xFE;
+        b[o + 2] = (byte) 0xFD;
+        b[o + 3] = (byte) (epoch >>> 8);
+        b[o + 4] = (byte) epoch;
+        for (int i = 0; i < 6; i++) {
+            b[o + 5 + i] = (byte) (sequence >>> (40 - 8 * i));
+        }
+        System.arraycopy(connectionId, 0, b, o + 11, connectionId.length);
+        int at = o + 11 + connectionId.length;
+        b[at] = (byte) (length >>> 8);
+        b[at + 1] = (byte) length;
+    }
+
+    /** Writes a record header at the writer index: type, version, epoch, sequence, [connection ID], length. */
+    static void writeHeader(ByteBuf out, int type, int epoch, long sequence, byte[] connectionId, int length) {
+        out.writeByte(type).writeShort(0xFEFD).writeShort(epoch).writeShort((int) (sequence >>> 32)).writeInt((int) sequence)
+                .writeBytes(connectionId).writeShort(length);
     }
 
     // The fields of a DTLS 1.2 record header at {@code pos}: type(1) version(2) epoch(2) sequence(6)

@@ -58,7 +58,10 @@
  * BouncyCastle's TLS runs over the JDK's providers wherever they have the algorithm, and over a
  * private BouncyCastle provider only where they do not (AES-CCM, ChaCha20-Poly1305): the JDK's
  * AES-GCM uses the CPU's AES instructions, which made 1200-byte echo 2.6 times faster than with
- * BouncyCastle's provider throughout. The default suites are AEAD only, AES-GCM first;
+ * BouncyCastle's provider throughout. After the handshake, AES-GCM records do not go through
+ * BouncyCastle at all: {@code GcmRecordCipher} seals and opens them on the JDK's cipher with one
+ * copy per record (BouncyCastle's cipher took four and several arrays); other suites keep
+ * BouncyCastle's record cipher. The default suites are AEAD only, AES-GCM first;
  * {@code cipherSuites(...)} on a spec replaces them (servers decide by their own order).
  *
  * <p>BouncyCastle erases the master secret when the handshake completes, so keying material for
