@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.sluice.dtls.packet.DatagramTarget;
+import io.sluice.dtls.packet.PacketPipe;
 import io.sluice.dtls.packet.UdpSocket;
 import io.sluice.dtls.session.DtlsClient;
 import io.sluice.dtls.session.DtlsIdentity;
@@ -115,8 +116,13 @@ final class DtlsBenchmark {
         scenarios.add(new LoadRun.Scenario("Scandium handshake, PSK", HANDSHAKES_IN_FLIGHT, scPsk::handshake));
         scenarios.add(new LoadRun.Scenario("Scandium handshake, ECDSA", HANDSHAKES_IN_FLIGHT, scCert::handshake));
 
-        // Echo.
-        DtlsSession echoSession = pskClient.connect(pskServer.localAddress()).block(TIMEOUT);
+        // Echo. Client and server each on an event loop of their own, as two processes would be (and as
+        // Scandium's client and server connectors each have their own threads); the plain UDP pair too.
+        UdpSocket[] dtlsPair = socketsOnTwoLoops(cleanup);
+        LiveDtlsServer echoServer = DtlsServer.psk(null, id -> KEY).serve(PacketPipe.of(dtlsPair[0])).block(TIMEOUT);
+        echoServer.sessions().subscribe(s -> s.send(s.receive()).subscribe(null, e -> { }));
+        cleanup.add(echoServer::dispose);
+        DtlsSession echoSession = pskClient.connect(dtlsPair[1], echoServer.localAddress()).block(TIMEOUT);
         Correlator sluiceEcho = new Correlator();
         echoSession.receive().subscribe(b -> sluiceEcho.complete(b.getInt(b.readerIndex()), b));
         DTLSConnector scEchoClient = scandiumClient(scPskServer.getAddress(), b -> b.setAdvancedPskStore(new AdvancedSinglePskStore("bench", KEY)));
@@ -128,8 +134,8 @@ final class DtlsBenchmark {
             scandiumEcho.complete(ByteBuffer.wrap(raw.getBytes()).getInt(), null);
         });
         scEchoClient.start();
-        UdpSocket udpServer = UdpSocket.bind(LOOPBACK).block(TIMEOUT);
-        cleanup.add(udpServer::dispose);
+        UdpSocket[] udpPair = socketsOnTwoLoops(cleanup);
+        UdpSocket udpServer = udpPair[0];
         udpServer.attach(new DatagramTarget() {
             @Override
             public void onDatagram(DatagramPacket packet) {
@@ -140,8 +146,7 @@ final class DtlsBenchmark {
             public void onOversized(InetSocketAddress sender, int limit) {
             }
         });
-        UdpSocket udpClient = UdpSocket.bind(LOOPBACK).block(TIMEOUT);
-        cleanup.add(udpClient::dispose);
+        UdpSocket udpClient = udpPair[1];
         Correlator udpEcho = new Correlator();
         udpClient.attach(new DatagramTarget() {
             @Override
@@ -187,6 +192,19 @@ final class DtlsBenchmark {
         idleSessionHeap(pskServer);
         for (int i = cleanup.size() - 1; i >= 0; i--) {
             cleanup.get(i).close();
+        }
+    }
+
+    /** Two sockets on different event loops (where there are two): a server's and a client's. */
+    private static UdpSocket[] socketsOnTwoLoops(List<AutoCloseable> cleanup) {
+        UdpSocket server = UdpSocket.bind(LOOPBACK).block(TIMEOUT);
+        cleanup.add(server::dispose);
+        for (int attempt = 0; ; attempt++) {
+            UdpSocket client = UdpSocket.bind(LOOPBACK).block(TIMEOUT);
+            cleanup.add(client::dispose);
+            if (client.eventLoop() != server.eventLoop() || attempt == 8) {
+                return new UdpSocket[] {server, client};
+            }
         }
     }
 
