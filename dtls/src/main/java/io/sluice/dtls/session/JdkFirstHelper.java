@@ -17,9 +17,16 @@ import org.bouncycastle.jce.provider.BouncyCastleProvider;
  * Finds each algorithm in the JDK's installed providers first and in a private BouncyCastle
  * provider only when the JDK lacks it (AES-CCM, and ChaCha20-Poly1305 in the form BouncyCastle's
  * TLS asks for). The JDK's AES-GCM runs on the CPU's AES and carry-less-multiply instructions,
- * several times faster per record than BouncyCastle's portable Java code. Nothing is installed
- * into the JVM-wide provider list. Only the lookups BouncyCastle's TLS crypto makes for protocol
- * algorithms fall back; the rest stay with the JDK.
+ * several times faster per record than BouncyCastle's portable Java code.
+ *
+ * <p>Elliptic curves are the other way round: ECDSA, ECDH and X25519/X448 come from BouncyCastle
+ * first. On JDK 17 the JDK's are portable Java too, and much slower than BouncyCastle's
+ * (measured here: P-256 ECDSA sign 580 µs against 120 µs, verify 1,050 against 125, X25519 key
+ * pair 160 against 80, agreement 155 against 85); they were most of a handshake's CPU. Keys made
+ * by the JDK (a server's identity, a certificate's public key) work with BouncyCastle's engines.
+ *
+ * <p>Nothing is installed into the JVM-wide provider list. Only the lookups BouncyCastle's TLS
+ * crypto makes for protocol algorithms go through here; the rest stay with the JDK.
  */
 final class JdkFirstHelper extends DefaultJcaJceHelper {
 
@@ -49,6 +56,12 @@ final class JdkFirstHelper extends DefaultJcaJceHelper {
         return c;
     }
 
+    /** Whether BouncyCastle's engine is the faster for this elliptic-curve algorithm (see the class comment). */
+    static boolean curveFirst(String algorithm) {
+        String a = algorithm.toUpperCase(java.util.Locale.ROOT);
+        return a.endsWith("ECDSA") || a.equals("EC") || a.equals("ECDH") || a.equals("X25519") || a.equals("X448") || a.equals("XDH");
+    }
+
     @Override
     public Mac createMac(String algorithm) throws NoSuchAlgorithmException {
         try {
@@ -60,6 +73,13 @@ final class JdkFirstHelper extends DefaultJcaJceHelper {
 
     @Override
     public KeyAgreement createKeyAgreement(String algorithm) throws NoSuchAlgorithmException {
+        if (curveFirst(algorithm)) {
+            try {
+                return bc.createKeyAgreement(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyAgreement(algorithm);
+            }
+        }
         try {
             return super.createKeyAgreement(algorithm);
         } catch (NoSuchAlgorithmException e) {
@@ -78,6 +98,13 @@ final class JdkFirstHelper extends DefaultJcaJceHelper {
 
     @Override
     public KeyFactory createKeyFactory(String algorithm) throws NoSuchAlgorithmException {
+        if (curveFirst(algorithm)) {
+            try {
+                return bc.createKeyFactory(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyFactory(algorithm);
+            }
+        }
         try {
             return super.createKeyFactory(algorithm);
         } catch (NoSuchAlgorithmException e) {
@@ -87,6 +114,13 @@ final class JdkFirstHelper extends DefaultJcaJceHelper {
 
     @Override
     public KeyPairGenerator createKeyPairGenerator(String algorithm) throws NoSuchAlgorithmException {
+        if (curveFirst(algorithm)) {
+            try {
+                return bc.createKeyPairGenerator(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createKeyPairGenerator(algorithm);
+            }
+        }
         try {
             return super.createKeyPairGenerator(algorithm);
         } catch (NoSuchAlgorithmException e) {
@@ -96,6 +130,13 @@ final class JdkFirstHelper extends DefaultJcaJceHelper {
 
     @Override
     public Signature createSignature(String algorithm) throws NoSuchAlgorithmException {
+        if (curveFirst(algorithm)) {
+            try {
+                return bc.createSignature(algorithm);
+            } catch (NoSuchAlgorithmException e) {
+                return super.createSignature(algorithm);
+            }
+        }
         try {
             return super.createSignature(algorithm);
         } catch (NoSuchAlgorithmException e) {
