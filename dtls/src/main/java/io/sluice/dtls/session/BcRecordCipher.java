@@ -3,7 +3,6 @@ package io.sluice.dtls.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.crypto.TlsCipher;
@@ -21,12 +20,6 @@ import org.bouncycastle.tls.crypto.TlsEncodeResult;
  */
 final class BcRecordCipher implements RecordCipher {
 
-    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[] initialValue() {
-            return new byte[2048];
-        }
-    };
 
     private final TlsCipher cipher;
     private final boolean aead;
@@ -62,11 +55,7 @@ final class BcRecordCipher implements RecordCipher {
 
     @Override
     public ByteBuf open(int epoch, long sequence, short recordType, ByteBuf datagram, int start, int header, int length) {
-        byte[] buf = SCRATCH.get();
-        if (buf.length < length) {
-            buf = new byte[Math.max(length, buf.length * 2)];
-            SCRATCH.set(buf);
-        }
+        byte[] buf = ScratchArrays.atLeast(length);
         datagram.getBytes(start + header, buf, 0, length);
         TlsDecodeResult decoded;
         try {

@@ -2,7 +2,6 @@ package io.sluice.dtls.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -38,12 +37,6 @@ final class GcmRecordCipher implements RecordCipher {
     private static final short TLS12_CID = 25;
 
     private static final byte[] NO_ID = new byte[0];
-    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[] initialValue() {
-            return new byte[2048];
-        }
-    };
 
     private final Direction sealing;
     private final Direction opening;
@@ -166,7 +159,7 @@ final class GcmRecordCipher implements RecordCipher {
             in = plaintext.array();
             inOffset = plaintext.arrayOffset() + plaintext.readerIndex();
         } else {
-            in = scratch(n);
+            in = ScratchArrays.atLeast(n);
             inOffset = 0;
             plaintext.getBytes(plaintext.readerIndex(), in, 0, n);
         }
@@ -200,7 +193,7 @@ final class GcmRecordCipher implements RecordCipher {
         long number = RecordCipher.macSequence(epoch, sequence);
         // The JDK's GCM is fastest array to array: the body is copied out of the (direct) datagram
         // once, and opened straight into the buffer the subscriber gets.
-        byte[] in = scratch(inner + TAG);
+        byte[] in = ScratchArrays.atLeast(inner + TAG);
         datagram.getBytes(body + EXPLICIT_NONCE, in, 0, inner + TAG);
         // A plain array of its own: a pooled buffer costs more here than the allocation, and a
         // heap record the subscriber forgets to release holds no pooled memory.
@@ -233,16 +226,6 @@ final class GcmRecordCipher implements RecordCipher {
             return null;
         }
         return out;
-    }
-
-    /** A per-thread array of at least {@code n} bytes, for copies that cannot be avoided. */
-    private static byte[] scratch(int n) {
-        byte[] b = SCRATCH.get();
-        if (b.length < n) {
-            b = new byte[Math.max(n, b.length * 2)];
-            SCRATCH.set(b);
-        }
-        return b;
     }
 
     @Override
