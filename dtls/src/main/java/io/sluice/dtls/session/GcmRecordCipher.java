@@ -166,12 +166,11 @@ final class GcmRecordCipher implements RecordCipher {
         // An array of its own, not a pooled buffer's: the plaintext may sit in the same pooled chunk,
         // and the JDK's GCM then copies its whole output array to avoid overlap (a profile showed it).
         byte[] b = new byte[header + body];
-        int o = 0;
         try {
-            RecordLayer.writeHeader(b, o, withId ? TLS12_CID : contentType, epoch, sequence, connectionId, body);
-            putLong(b, o + header, number);
+            RecordLayer.writeHeader(b, 0, withId ? TLS12_CID : contentType, epoch, sequence, connectionId, body);
+            putLong(b, header, number);
             d.start(Cipher.ENCRYPT_MODE, number, d.additionalData(number, contentType, connectionId, inner), random);
-            int at = o + header + EXPLICIT_NONCE;
+            int at = header + EXPLICIT_NONCE;
             int written = withId ? d.cipher.update(in, inOffset, n, b, at) : 0;
             written += withId ? d.cipher.doFinal(new byte[] {(byte) contentType}, 0, 1, b, at + written)
                     : d.cipher.doFinal(in, inOffset, n, b, at);

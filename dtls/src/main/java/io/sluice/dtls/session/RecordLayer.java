@@ -269,7 +269,7 @@ final class RecordLayer {
         return true;
     }
 
-    /** Writes a record header at {@code o}: type, version, epoch, sequence, [connection ID], length. */
+    /** Writes a record header into {@code b} at {@code o}: type, version, epoch, sequence, [connection ID], length. */
     static void writeHeader(byte[] b, int o, int type, int epoch, long sequence, byte[] connectionId, int length) {
         b[o] = (byte) type;
         b[o + 1] = (byte) 0xFE;
@@ -285,11 +285,6 @@ final class RecordLayer {
         b[at + 1] = (byte) length;
     }
 
-    /** Writes a record header at the writer index: type, version, epoch, sequence, [connection ID], length. */
-    static void writeHeader(ByteBuf out, int type, int epoch, long sequence, byte[] connectionId, int length) {
-        out.writeByte(type).writeShort(0xFEFD).writeShort(epoch).writeShort((int) (sequence >>> 32)).writeInt((int) sequence)
-                .writeBytes(connectionId).writeShort(length);
-    }
 
     // The fields of a DTLS 1.2 record header at {@code pos}: type(1) version(2) epoch(2) sequence(6)
     // [connection ID, tls12_cid records only (RFC 9146 §4)] length(2).
