@@ -8,8 +8,9 @@ import java.util.Locale;
  * ({@code -Dbench=all} runs every benchmark). System properties {@code bench.warmup} and
  * {@code bench.seconds} set the warm-up and measuring time per scenario (defaults 2 and 4), and
  * {@code bench.rounds} how many rounds each scenario runs (default 3; the median is reported).
- * {@code bench.only} runs only the scenarios whose name contains it (the others show 0), for a
- * profiling run of one scenario, for example under JFR.
+ * {@code bench.only} runs only the scenarios whose name contains it, or one of its {@code |}-separated
+ * parts (the others show 0), for a profiling run of one scenario, for example under JFR, or a
+ * comparison of two.
  * {@code -Dbench=soak} runs the soak instead ({@link io.sluice.soak.SoakRun}; not part of {@code all}).
  */
 public final class Benchmarks {

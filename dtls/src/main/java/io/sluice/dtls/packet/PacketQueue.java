@@ -85,6 +85,25 @@ public final class PacketQueue<T> implements Publisher<T>, Subscription {
             discarder.accept(packet);
             return false;
         }
+        if (wip.get() == 0 && wip.compareAndSet(0, 1)) {
+            // Nothing buffered and nobody draining: a subscriber with demand gets the packet at once,
+            // without a trip through the queue (the common case of a keeping-up subscriber).
+            Subscriber<? super T> a = actual;
+            long r = requested.get();
+            if (a != null && r != 0 && queue.isEmpty() && !cancelled && !terminated && !done && badRequest == 0) {
+                size.decrementAndGet();
+                a.onNext(packet);
+                if (r != Long.MAX_VALUE) {
+                    requested.decrementAndGet();
+                }
+            } else {
+                queue.offer(packet);
+            }
+            if (wip.decrementAndGet() != 0) {
+                drainLoop();
+            }
+            return true;
+        }
         queue.offer(packet);
         drain();
         return true;
@@ -183,7 +202,12 @@ public final class PacketQueue<T> implements Publisher<T>, Subscription {
         if (wip.getAndIncrement() != 0) {
             return;
         }
-        int missed = 1;
+        drainLoop();
+    }
+
+    /** Delivers what demand allows; the caller has taken the drain (made {@code wip} non-zero). */
+    private void drainLoop() {
+        int missed = wip.get();
         for (;;) {
             Subscriber<? super T> a = actual;
             if (cancelled || terminated) {

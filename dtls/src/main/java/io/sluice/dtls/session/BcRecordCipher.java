@@ -55,7 +55,7 @@ final class BcRecordCipher implements RecordCipher {
 
     @Override
     public ByteBuf open(int epoch, long sequence, short recordType, ByteBuf datagram, int start, int header, int length) {
-        byte[] buf = ScratchArrays.atLeast(length);
+        byte[] buf = ScratchArrays.input(length);
         datagram.getBytes(start + header, buf, 0, length);
         TlsDecodeResult decoded;
         try {

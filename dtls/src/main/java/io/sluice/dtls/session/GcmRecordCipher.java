@@ -1,6 +1,7 @@
 package io.sluice.dtls.session;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -159,13 +160,16 @@ final class GcmRecordCipher implements RecordCipher {
             in = plaintext.array();
             inOffset = plaintext.arrayOffset() + plaintext.readerIndex();
         } else {
-            in = ScratchArrays.atLeast(n);
+            in = ScratchArrays.input(n);
             inOffset = 0;
             plaintext.getBytes(plaintext.readerIndex(), in, 0, n);
         }
-        // An array of its own, not a pooled buffer's: the plaintext may sit in the same pooled chunk,
-        // and the JDK's GCM then copies its whole output array to avoid overlap (a profile showed it).
-        byte[] b = new byte[header + body];
+        // Sealed into this thread's output array, then copied once into the direct buffer the socket
+        // sends (a heap record would be copied by the transport instead, after an allocation of its
+        // own). Not sealed into a pooled buffer: the plaintext may sit in the same pooled chunk, and
+        // the JDK's GCM then copies its whole output array to avoid overlap (a profile showed it);
+        // nor into the direct buffer's ByteBuffer, which the JDK's GCM seals more slowly.
+        byte[] b = ScratchArrays.output(header + body);
         try {
             RecordLayer.writeHeader(b, 0, withId ? TLS12_CID : contentType, epoch, sequence, connectionId, body);
             putLong(b, header, number);
@@ -174,7 +178,8 @@ final class GcmRecordCipher implements RecordCipher {
             int written = withId ? d.cipher.update(in, inOffset, n, b, at) : 0;
             written += withId ? d.cipher.doFinal(new byte[] {(byte) contentType}, 0, 1, b, at + written)
                     : d.cipher.doFinal(in, inOffset, n, b, at);
-            return Unpooled.wrappedBuffer(b, 0, header + EXPLICIT_NONCE + written);
+            int length = header + EXPLICIT_NONCE + written;
+            return ByteBufAllocator.DEFAULT.directBuffer(length, length).writeBytes(b, 0, length);
         } catch (GeneralSecurityException e) {
             throw new IOException("AES-GCM failed to seal a record: " + e.getMessage(), e);
         }
@@ -192,7 +197,7 @@ final class GcmRecordCipher implements RecordCipher {
         long number = RecordCipher.macSequence(epoch, sequence);
         // The JDK's GCM is fastest array to array: the body is copied out of the (direct) datagram
         // once, and opened straight into the buffer the subscriber gets.
-        byte[] in = ScratchArrays.atLeast(inner + TAG);
+        byte[] in = ScratchArrays.input(inner + TAG);
         datagram.getBytes(body + EXPLICIT_NONCE, in, 0, inner + TAG);
         // A plain array of its own: a pooled buffer costs more here than the allocation, and a
         // heap record the subscriber forgets to release holds no pooled memory.

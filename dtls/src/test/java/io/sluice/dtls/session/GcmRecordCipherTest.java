@@ -6,6 +6,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,6 +33,19 @@ class GcmRecordCipherTest {
         return block;
     }
 
+    /** Sealed records are pooled direct buffers, the socket's to release; here the test's. */
+    private final List<ByteBuf> made = new ArrayList<>();
+
+    private ByteBuf keep(ByteBuf b) {
+        made.add(b);
+        return b;
+    }
+
+    @AfterEach
+    void releaseRecords() {
+        made.forEach(ByteBuf::release);
+    }
+
     private static ByteBuf text(String s) {
         return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
     }
@@ -46,7 +62,7 @@ class GcmRecordCipherTest {
     void whatTheClientSealsTheServerOpensAndBack(int keySize) throws Exception {
         GcmRecordCipher client = GcmRecordCipher.withKeyBlock(keyBlock(keySize), keySize, false, null, null);
         GcmRecordCipher server = GcmRecordCipher.withKeyBlock(keyBlock(keySize), keySize, true, null, null);
-        ByteBuf sealed = client.seal(1, 5, APPLICATION_DATA, NONE, text("ping"));
+        ByteBuf sealed = keep(client.seal(1, 5, APPLICATION_DATA, NONE, text("ping")));
         assertThat(sealed.readableBytes()).as("header, explicit nonce, text, tag").isEqualTo(13 + 8 + 4 + 16);
         assertThat(sealed.getUnsignedByte(0)).isEqualTo(APPLICATION_DATA);
         assertThat(sealed.getLong(13)).as("the explicit nonce is the epoch and sequence").isEqualTo((1L << 48) | 5);
@@ -54,7 +70,7 @@ class GcmRecordCipherTest {
         assertThat(opened.toString(StandardCharsets.UTF_8)).isEqualTo("ping");
         assertThat(server.openedType()).isEqualTo(APPLICATION_DATA);
         assertThat(open(client, sealed, 0, 5)).as("a side cannot open its own records: each direction has its key").isNull();
-        ByteBuf back = server.seal(1, 0, APPLICATION_DATA, NONE, text("pong"));
+        ByteBuf back = keep(server.seal(1, 0, APPLICATION_DATA, NONE, text("pong")));
         assertThat(open(client, back, 0, 0).toString(StandardCharsets.UTF_8)).isEqualTo("pong");
     }
 
@@ -62,7 +78,7 @@ class GcmRecordCipherTest {
     void connectionIdRecordsCarryTheIdAndTheRealTypeInside() throws Exception {
         GcmRecordCipher client = GcmRecordCipher.withKeyBlock(keyBlock(16), 16, false, CID, null);
         GcmRecordCipher server = GcmRecordCipher.withKeyBlock(keyBlock(16), 16, true, null, CID);
-        ByteBuf sealed = client.seal(1, 3, (short) 21, CID, Unpooled.wrappedBuffer(new byte[] {1, 0}));
+        ByteBuf sealed = keep(client.seal(1, 3, (short) 21, CID, Unpooled.wrappedBuffer(new byte[] {1, 0})));
         assertThat(sealed.getUnsignedByte(0)).as("tls12_cid").isEqualTo((short) 25);
         assertThat(ByteBufUtil.getBytes(sealed, 11, 4)).isEqualTo(CID);
         assertThat(sealed.readableBytes()).as("header with CID, nonce, alert and its type, tag").isEqualTo(13 + 4 + 8 + 3 + 16);
@@ -75,9 +91,9 @@ class GcmRecordCipherTest {
     void alteredReplayedOrShortRecordsDoNotOpen() throws Exception {
         GcmRecordCipher client = GcmRecordCipher.withKeyBlock(keyBlock(16), 16, false, null, null);
         GcmRecordCipher server = GcmRecordCipher.withKeyBlock(keyBlock(16), 16, true, null, null);
-        ByteBuf sealed = client.seal(1, 7, APPLICATION_DATA, NONE, text("record"));
+        ByteBuf sealed = keep(client.seal(1, 7, APPLICATION_DATA, NONE, text("record")));
         for (int i = 13; i < sealed.readableBytes(); i++) {
-            ByteBuf altered = sealed.copy();
+            ByteBuf altered = keep(sealed.copy());
             altered.setByte(i, altered.getByte(i) ^ 0x40);
             assertThat(open(server, altered, 0, 7)).as("byte %d altered", i).isNull();
         }
@@ -91,7 +107,7 @@ class GcmRecordCipherTest {
         GcmRecordCipher client = GcmRecordCipher.withKeyBlock(keyBlock(16), 16, false, CID, null);
         GcmRecordCipher server = GcmRecordCipher.withKeyBlock(keyBlock(16), 16, true, null, CID);
         // Content type 0 sealed: the inner plaintext is then all zeros, which RFC 9146 leaves without a type.
-        ByteBuf sealed = client.seal(1, 1, (short) 0, CID, Unpooled.wrappedBuffer(new byte[] {0, 0}));
+        ByteBuf sealed = keep(client.seal(1, 1, (short) 0, CID, Unpooled.wrappedBuffer(new byte[] {0, 0})));
         assertThat(open(server, sealed, 4, 1)).isNull();
     }
 }
