@@ -36,7 +36,8 @@ import reactor.util.Loggers;
  * it). A datagram with no endpoint attached is released at once. Datagrams longer than
  * {@link #maxDatagramBytes()} are dropped and reported, never truncated.
  *
- * <p>What is written on the socket's event loop while it hands out a batch of datagrams it read
+ * <p>On Netty's native epoll transport the socket reads up to 16 datagrams per {@code recvmmsg}
+ * (fewer when the receive limit is large). What is written on the socket's event loop while it hands out a batch of datagrams it read
  * (an echo, a handshake's answer) is flushed once when the batch ends, so the native transport
  * sends it with one {@code sendmmsg}; writes at any other time, or from other threads, go at once.
  *
@@ -52,6 +53,9 @@ public final class UdpSocket implements Disposable, PacketSink {
     public static final int MAX_DATAGRAM_BYTES = 65_507;
 
     private static final int RECEIVE_BUFFER_BYTES = 1 << 20;
+    /** The most one {@code recvmmsg} reads into (32 KiB at the default limit); a socket with a large limit reads one datagram at a time. */
+    private static final int BATCH_BUFFER_BYTES = 64 * 1024;
+    private static final int MAX_DATAGRAMS_PER_READ = 16;
 
     private final Channel channel;
     private final int maxDatagramBytes;
@@ -141,11 +145,17 @@ public final class UdpSocket implements Disposable, PacketSink {
                     // instead of arriving silently truncated.
                     // Room for bursts while the event loop is busy; the kernel caps it at net.core.rmem_max.
                     .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1))
-                    .handler(new Reader(holder, maxDatagramBytes));
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1));
             if (reusePort) {
                 bootstrap.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
             }
+            int perRead = datagramsPerRead(maxDatagramBytes);
+            if (perRead > 1 && UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group) == io.netty.channel.epoll.EpollDatagramChannel.class) {
+                // recvmmsg: several datagrams per system call, each a view of one pooled buffer.
+                bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramBytes + 1)
+                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator((maxDatagramBytes + 1) * perRead));
+            }
+            bootstrap.handler(new Reader(holder, maxDatagramBytes));
             ChannelFuture bound = bootstrap.bind(local);
             bound.addListener(f -> {
                 if (f.isSuccess()) {
@@ -163,6 +173,11 @@ public final class UdpSocket implements Disposable, PacketSink {
                 }
             }));
         });
+    }
+
+    /** How many datagrams one read takes on the native transport: 16 at the default limit, 1 near 64 KiB. */
+    static int datagramsPerRead(int maxDatagramBytes) {
+        return Math.max(1, Math.min(MAX_DATAGRAMS_PER_READ, BATCH_BUFFER_BYTES / (maxDatagramBytes + 1)));
     }
 
     /**

@@ -156,4 +156,10 @@ class DtlsRxTest {
                 .verify(TIMEOUT);
         events.verify(TIMEOUT);
     }
+
+    @Test
+    void oneReadTakesSixteenDatagramsAtTheDefaultLimitAndOneNearTheLargest() {
+        assertThat(UdpSocket.datagramsPerRead(UdpSocket.DEFAULT_MAX_DATAGRAM_BYTES)).isEqualTo(16);
+        assertThat(UdpSocket.datagramsPerRead(UdpSocket.MAX_DATAGRAM_BYTES)).isEqualTo(1);
+    }
 }
