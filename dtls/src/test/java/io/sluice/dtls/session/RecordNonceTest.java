@@ -31,8 +31,12 @@ import reactor.core.publisher.Flux;
  */
 class RecordNonceTest {
 
-    /** One record as seen on the wire. */
-    private record Seen(String direction, int type, int epoch, long sequence, String bytes) {
+    /** One record as seen on the wire; {@code connectionId} is the hex of the ID in a client's tls12_cid header, else empty. */
+    private record Seen(String direction, int type, int epoch, long sequence, String bytes, String connectionId) {
+    }
+
+    /** What the relay saw, and the connection ID the server gave the client to carry (hex, empty if none). */
+    private record Exchange(List<Seen> seen, String serverChosenId) {
     }
 
     /** A relay that records every record in both directions and drops the server's first flight carrying epoch 1. */
@@ -71,8 +75,9 @@ class RecordNonceTest {
                     int header = 13 + (type == RecordFilter.TLS12_CID && !fromServer ? clientCidLength : 0);
                     int length = content.getUnsignedShort(pos + header - 2);
                     int end = Math.min(content.writerIndex(), pos + header + length);
+                    String cid = header > 13 ? ByteBufUtil.hexDump(content, pos + 11, clientCidLength) : "";
                     seen.add(new Seen(fromServer ? "server" : "client", type, epoch, sequence,
-                            ByteBufUtil.hexDump(content, pos, end - pos)));
+                            ByteBufUtil.hexDump(content, pos, end - pos), cid));
                     epochOne |= epoch == 1;
                     pos = end;
                 }
@@ -116,23 +121,26 @@ class RecordNonceTest {
     @ParameterizedTest
     @ValueSource(strings = {"TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256"})
     void noEpochAndSequencePairIsUsedForTwoRecordsEvenWhenTheFinalFlightIsResent(String suite) throws InterruptedException {
-        List<Seen> seen = exchangeThroughLossyRelay(suite, 0);
+        List<Seen> seen = exchangeThroughLossyRelay(suite, 0).seen();
         assertThat(seen).noneMatch(s -> s.type() == RecordFilter.TLS12_CID);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"TLS_PSK_WITH_AES_128_GCM_SHA256", "TLS_PSK_WITH_AES_128_CCM_8", "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256"})
     void connectionIdRecordsNeverRepeatANonceEitherAndCarryTheServersId(String suite) throws InterruptedException {
-        List<Seen> seen = exchangeThroughLossyRelay(suite, 4);
+        Exchange exchange = exchangeThroughLossyRelay(suite, 4);
+        List<Seen> seen = exchange.seen();
         List<Seen> clientProtected = seen.stream().filter(s -> s.direction().equals("client") && s.epoch() == 1).toList();
+        assertThat(exchange.serverChosenId()).hasSize(8);
         assertThat(clientProtected).as("the client's Finished, 50 records and close_notify").hasSizeGreaterThan(50)
-                .allMatch(s -> s.type() == RecordFilter.TLS12_CID, "tls12_cid records");
+                .allMatch(s -> s.type() == RecordFilter.TLS12_CID, "tls12_cid records")
+                .allMatch(s -> s.connectionId().equals(exchange.serverChosenId()), "carrying the ID the server chose");
         assertThat(seen.stream().filter(s -> s.direction().equals("server"))).as("the client asked for no ID of its own")
                 .noneMatch(s -> s.type() == RecordFilter.TLS12_CID);
     }
 
     /** 50 records each way through the relay, the server's final flight lost once; checks the nonces and returns what the relay saw. */
-    private static List<Seen> exchangeThroughLossyRelay(String suite, int cidLength) throws InterruptedException {
+    private static Exchange exchangeThroughLossyRelay(String suite, int cidLength) throws InterruptedException {
         LiveDtlsServer server = DtlsServer.psk(null, id -> DtlsPskTest.KEY).cipherSuites(suite).connectionIdLength(cidLength)
                 .bind(new InetSocketAddress("127.0.0.1", 0)).block(DtlsPskTest.TIMEOUT);
         DtlsPskTest.echo(server);
@@ -141,6 +149,7 @@ class RecordNonceTest {
             DtlsSession session = (cidLength > 0 ? client.offerConnectionId() : client).connect(relay.address())
                     .block(DtlsPskTest.TIMEOUT);
             assertThat(session.connectionIds().isPresent()).isEqualTo(cidLength > 0);
+            String serverChosenId = session.connectionIds().map(ids -> ByteBufUtil.hexDump(ids.outbound())).orElse("");
             assertThat(relay.droppedFinalFlight).as("the server's final flight was lost once").isTrue();
             List<String> words = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -184,7 +193,7 @@ class RecordNonceTest {
             assertThat(protectedRecords).as("50 records each way, Finished messages and close_notify").isGreaterThan(100);
             assertThat(byNonce.keySet()).as("the server's records continue after its Finished (sequence 0)")
                     .contains("server epoch 1 sequence 0", "server epoch 1 sequence 1", "client epoch 1 sequence 1");
-            return relay.seen();
+            return new Exchange(relay.seen(), serverChosenId);
         } finally {
             server.dispose();
         }
