@@ -44,7 +44,7 @@ final class LoadRun {
                 Scenario s = scenarios.get(i);
                 String only = System.getProperty("bench.only");
                 if (only != null && java.util.Arrays.stream(only.split("\\|")).noneMatch(s.name()::contains)) {
-                    rounds.get(i).add(new Result(s.name(), s.inFlight(), 0, 1, 0, 0)); // not run (a profiling run of one scenario)
+                    rounds.get(i).add(new Result(s.name(), s.inFlight(), 0, 1, 0, 0, 0)); // not run (a profiling run of one scenario)
                     continue;
                 }
                 rounds.get(i).add(measure(s.name(), s.inFlight(), settings, s.call()));
@@ -59,14 +59,25 @@ final class LoadRun {
     }
 
     /** One measured scenario. */
-    record Result(String scenario, int inFlight, long calls, double seconds, long p50Nanos, long p99Nanos) {
+    /**
+     * One measured scenario.
+     *
+     * @param cpuNanos CPU time the whole process used while it was measured (every thread: event
+     *        loops, GC, JIT), so that {@link #cpuMicrosPerCall} compares the work per call of
+     *        scenarios whose throughput the machine's noise moves
+     */
+    record Result(String scenario, int inFlight, long calls, double seconds, long p50Nanos, long p99Nanos, long cpuNanos) {
         double perSecond() {
             return calls / seconds;
         }
 
+        double cpuMicrosPerCall() {
+            return calls == 0 ? 0 : cpuNanos / 1000.0 / calls;
+        }
+
         String row() {
-            return String.format(Locale.ROOT, "| %-28s | %9d | %12.0f | %9.1f | %9.1f |", scenario, inFlight, perSecond(),
-                    p50Nanos / 1000.0, p99Nanos / 1000.0);
+            return String.format(Locale.ROOT, "| %-28s | %9d | %12.0f | %9.1f | %9.1f | %11.2f |", scenario, inFlight, perSecond(),
+                    p50Nanos / 1000.0, p99Nanos / 1000.0, cpuMicrosPerCall());
         }
     }
 
@@ -74,8 +85,8 @@ final class LoadRun {
     }
 
     static String header() {
-        return "| scenario                     | in flight |      calls/s |   p50 µs |   p99 µs |\n"
-                + "|------------------------------|-----------|--------------|----------|----------|";
+        return "| scenario                     | in flight |      calls/s |   p50 µs |   p99 µs | CPU µs/call |\n"
+                + "|------------------------------|-----------|--------------|----------|----------|-------------|";
     }
 
     static Result measure(String scenario, int inFlight, Settings settings, Supplier<Mono<?>> call) {
@@ -83,12 +94,19 @@ final class LoadRun {
         long[] latencies = new long[4_000_000];
         AtomicInteger count = new AtomicInteger();
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         drive(call, inFlight, settings.measure(), latencies, count);
+        long cpu = processCpuNanos() - cpuStart;
         double seconds = (System.nanoTime() - start) / 1e9;
         int n = Math.min(count.get(), latencies.length);
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
-        return new Result(scenario, inFlight, count.get(), seconds, percentile(sorted, 0.50), percentile(sorted, 0.99));
+        return new Result(scenario, inFlight, count.get(), seconds, percentile(sorted, 0.50), percentile(sorted, 0.99), cpu);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void drive(Supplier<Mono<?>> call, int inFlight, Duration duration, long[] latencies, AtomicInteger count) {
