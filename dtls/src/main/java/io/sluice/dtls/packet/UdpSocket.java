@@ -37,9 +37,11 @@ import reactor.util.Loggers;
  * {@link #maxDatagramBytes()} are dropped and reported, never truncated.
  *
  * <p>On Netty's native epoll transport the socket reads up to 16 datagrams per {@code recvmmsg}
- * (fewer when the receive limit is large). What is written on the socket's event loop while it hands out a batch of datagrams it read
- * (an echo, a handshake's answer) is flushed once when the batch ends, so the native transport
- * sends it with one {@code sendmmsg}; writes at any other time, or from other threads, go at once.
+ * (one at a time when the receive limit is near 64 KiB); each datagram is then a view of the
+ * read's pooled buffer, which a kept datagram keeps alive like any pooled buffer. What is written
+ * on the socket's event loop while it hands out a batch of datagrams it read (an echo, a
+ * handshake's answer) is flushed once when the batch ends, so the native transport sends it with
+ * one {@code sendmmsg}; writes at any other time, or from other threads, go at once.
  *
  * <p>Thread-safe. Runs on a shared event loop ("sluice-udp"); nothing here blocks it.
  */
