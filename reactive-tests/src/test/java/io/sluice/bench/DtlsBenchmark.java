@@ -18,6 +18,7 @@ import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
@@ -34,6 +35,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -210,10 +214,10 @@ final class DtlsBenchmark {
      * called the way Sluice's record cipher calls it (a cipher init per record with its nonce, the
      * 13-byte additional data, array to array); the best of five rounds of 100,000.
      */
-    private static double[] gcmNanos(int size) throws java.security.GeneralSecurityException {
-        javax.crypto.Cipher seal = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
-        javax.crypto.Cipher open = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
-        javax.crypto.spec.SecretKeySpec key = new javax.crypto.spec.SecretKeySpec(new byte[16], "AES");
+    private static double[] gcmNanos(int size) throws GeneralSecurityException {
+        Cipher seal = Cipher.getInstance("AES/GCM/NoPadding");
+        Cipher open = Cipher.getInstance("AES/GCM/NoPadding");
+        SecretKeySpec key = new SecretKeySpec(new byte[16], "AES");
         byte[] nonce = new byte[12];
         byte[] aad = new byte[13];
         byte[] plain = new byte[size];
@@ -227,13 +231,13 @@ final class DtlsBenchmark {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 ByteBuffer.wrap(nonce, 4, 8).putLong(sequence++);
-                seal.init(javax.crypto.Cipher.ENCRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+                seal.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
                 seal.updateAAD(aad);
                 sink += seal.doFinal(plain, 0, size, sealed, 0);
             }
             long t1 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                open.init(javax.crypto.Cipher.DECRYPT_MODE, key, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+                open.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, nonce));
                 open.updateAAD(aad);
                 sink += open.doFinal(sealed, 0, size + 16, opened, 0);
             }

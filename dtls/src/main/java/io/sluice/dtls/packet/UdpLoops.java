@@ -1,6 +1,7 @@
 package io.sluice.dtls.packet;
 
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +27,16 @@ final class UdpLoops {
     static EventLoop next() {
         List<EventLoop> loops = Members.LOOPS;
         return loops.get(Math.floorMod(NEXT.getAndIncrement(), loops.size()));
+    }
+
+    /** Every loop of the group, in a fixed order. */
+    static List<EventLoop> all() {
+        return Members.LOOPS;
+    }
+
+    /** The datagram channel the loops run: Netty's native epoll one where available, else NIO's. */
+    static Class<? extends DatagramChannel> channelType() {
+        return LOOPS.onChannelClass(DatagramChannel.class, LOOPS.onClient(true));
     }
 
     /** The group's loops, listed once. */

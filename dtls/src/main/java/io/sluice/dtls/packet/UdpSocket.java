@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -115,12 +114,10 @@ public final class UdpSocket implements Disposable, PacketSink {
      */
     public static Mono<List<UdpSocket>> bindPerLoop(InetSocketAddress local) {
         Objects.requireNonNull(local, "local");
-        EventLoopGroup group = UdpLoops.LOOPS.onClient(true);
-        if (UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group) != io.netty.channel.epoll.EpollDatagramChannel.class) {
+        if (UdpLoops.channelType() != io.netty.channel.epoll.EpollDatagramChannel.class) {
             return bind(local).map(List::of);
         }
-        List<EventLoop> loops = new ArrayList<>();
-        group.forEach(e -> loops.add((EventLoop) e));
+        List<EventLoop> loops = UdpLoops.all();
         return bind(local, DEFAULT_MAX_DATAGRAM_BYTES, loops.get(0), true).flatMap(first -> {
             InetSocketAddress shared = new InetSocketAddress(local.getAddress(), first.localAddress().getPort());
             return Flux.fromIterable(loops.subList(1, loops.size()))
@@ -138,26 +135,26 @@ public final class UdpSocket implements Disposable, PacketSink {
 
     private static Mono<UdpSocket> bind(InetSocketAddress local, int maxDatagramBytes, EventLoop loop, boolean reusePort) {
         return Mono.create(sink -> {
-            EventLoopGroup group = UdpLoops.LOOPS.onClient(true);
+            Class<? extends DatagramChannel> type = UdpLoops.channelType();
+            // One byte more than the limit per datagram, so a longer one shows as over the limit
+            // instead of arriving silently truncated.
+            int slot = maxDatagramBytes + 1;
+            int perRead = type == io.netty.channel.epoll.EpollDatagramChannel.class ? datagramsPerRead(maxDatagramBytes) : 1;
             Holder holder = new Holder();
             Bootstrap bootstrap = new Bootstrap()
                     .group(loop != null ? loop : UdpLoops.next())
-                    .channel(UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group))
-                    // One byte more than the limit, so a longer datagram shows as over the limit
-                    // instead of arriving silently truncated.
+                    .channel(type)
                     // Room for bursts while the event loop is busy; the kernel caps it at net.core.rmem_max.
                     .option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
-                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(maxDatagramBytes + 1));
+                    .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(slot * perRead))
+                    .handler(new Reader(holder, maxDatagramBytes));
+            if (perRead > 1) {
+                // recvmmsg: several datagrams per system call, each a view of one pooled buffer.
+                bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, slot);
+            }
             if (reusePort) {
                 bootstrap.option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
             }
-            int perRead = datagramsPerRead(maxDatagramBytes);
-            if (perRead > 1 && UdpLoops.LOOPS.onChannelClass(DatagramChannel.class, group) == io.netty.channel.epoll.EpollDatagramChannel.class) {
-                // recvmmsg: several datagrams per system call, each a view of one pooled buffer.
-                bootstrap.option(io.netty.channel.epoll.EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, maxDatagramBytes + 1)
-                        .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator((maxDatagramBytes + 1) * perRead));
-            }
-            bootstrap.handler(new Reader(holder, maxDatagramBytes));
             ChannelFuture bound = bootstrap.bind(local);
             bound.addListener(f -> {
                 if (f.isSuccess()) {

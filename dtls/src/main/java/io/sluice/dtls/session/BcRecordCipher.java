@@ -20,7 +20,6 @@ import org.bouncycastle.tls.crypto.TlsEncodeResult;
  */
 final class BcRecordCipher implements RecordCipher {
 
-
     private final TlsCipher cipher;
     private final boolean aead;
     private final int plaintextLimit;
@@ -34,20 +33,12 @@ final class BcRecordCipher implements RecordCipher {
 
     @Override
     public ByteBuf seal(int epoch, long sequence, short contentType, byte[] connectionId, ByteBuf plaintext) throws IOException {
-        int len = plaintext.readableBytes();
-        byte[] bytes;
-        int off;
-        if (plaintext.hasArray()) {
-            bytes = plaintext.array();
-            off = plaintext.arrayOffset() + plaintext.readerIndex();
-        } else {
-            bytes = new byte[len];
-            off = 0;
-            plaintext.getBytes(plaintext.readerIndex(), bytes);
-        }
         int header = RecordLayer.HEADER + connectionId.length;
+        // The cipher copies the plaintext into a record array of its own, so the scratch copy of a
+        // direct plaintext is free again once it returns.
         TlsEncodeResult encoded = cipher.encodePlaintext(RecordCipher.macSequence(epoch, sequence), contentType,
-                ProtocolVersion.DTLSv12, header, bytes, off, len);
+                ProtocolVersion.DTLSv12, header, ScratchArrays.arrayOf(plaintext), ScratchArrays.offsetOf(plaintext),
+                plaintext.readableBytes());
         RecordLayer.writeHeader(encoded.buf, encoded.off, encoded.recordType, epoch, sequence, connectionId, encoded.len - header);
         // The cipher made this array for this record alone, so the datagram can wrap it.
         return Unpooled.wrappedBuffer(encoded.buf, encoded.off, encoded.len);

@@ -154,16 +154,8 @@ final class GcmRecordCipher implements RecordCipher {
         int header = RecordLayer.HEADER + connectionId.length;
         int body = EXPLICIT_NONCE + inner + TAG;
         long number = RecordCipher.macSequence(epoch, sequence);
-        byte[] in;
-        int inOffset;
-        if (plaintext.hasArray()) {
-            in = plaintext.array();
-            inOffset = plaintext.arrayOffset() + plaintext.readerIndex();
-        } else {
-            in = ScratchArrays.input(n);
-            inOffset = 0;
-            plaintext.getBytes(plaintext.readerIndex(), in, 0, n);
-        }
+        byte[] in = ScratchArrays.arrayOf(plaintext);
+        int inOffset = ScratchArrays.offsetOf(plaintext);
         // Sealed into this thread's output array, then copied once into the direct buffer the socket
         // sends (a heap record would be copied by the transport instead, after an allocation of its
         // own). Not sealed into a pooled buffer: the plaintext may sit in the same pooled chunk, and

@@ -1,5 +1,6 @@
 package io.sluice.dtls.session;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 
 /**
@@ -29,6 +30,25 @@ final class ScratchArrays {
     /** This thread's output array, of at least {@code n} bytes, never the input array; valid until the caller returns. */
     static byte[] output(int n) {
         return atLeast(1, n);
+    }
+
+    /**
+     * The readable bytes of {@code b} in an array, for ciphers that take arrays: {@code b}'s own
+     * array when it has one, else this thread's input array holding a copy. They start at
+     * {@link #offsetOf offsetOf(b)}.
+     */
+    static byte[] arrayOf(ByteBuf b) {
+        if (b.hasArray()) {
+            return b.array();
+        }
+        byte[] copy = input(b.readableBytes());
+        b.getBytes(b.readerIndex(), copy, 0, b.readableBytes());
+        return copy;
+    }
+
+    /** Where {@code b}'s readable bytes start in {@link #arrayOf arrayOf(b)}. */
+    static int offsetOf(ByteBuf b) {
+        return b.hasArray() ? b.arrayOffset() + b.readerIndex() : 0;
     }
 
     private static byte[] atLeast(int which, int n) {

@@ -158,7 +158,7 @@ class DtlsRxTest {
     }
 
     @Test
-    void oneReadTakesSixteenDatagramsAtTheDefaultLimitAndOneNearTheLargest() {
+    void readsAreSizedForSixteenDatagramsAtTheDefaultLimitAndOneNearTheLargest() {
         assertThat(UdpSocket.datagramsPerRead(UdpSocket.DEFAULT_MAX_DATAGRAM_BYTES)).isEqualTo(16);
         assertThat(UdpSocket.datagramsPerRead(UdpSocket.MAX_DATAGRAM_BYTES)).isEqualTo(1);
     }
