@@ -32,14 +32,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
-import reactor.core.publisher.ConnectableFlux;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -62,7 +59,7 @@ public class SluiceBackends implements DisposableBean {
     private final LiveCoapServer coapWebSockets;
     private final CoapSession coap;
     /** The running sensor behind {@code /sensors/temp}. */
-    private final Disposable sensor;
+    private final TemperatureSensor sensor;
     private final LivePeer peerServer;
     private final LivePeer peerClient;
     private final PeerSession peer;
@@ -84,20 +81,16 @@ public class SluiceBackends implements DisposableBean {
         this.registry = registry;
         registry.gauge("sluice.web.notifications.dropped", droppedNotifications, LongAdder::sum);
         byte[] key = properties.pskKey().getBytes(StandardCharsets.UTF_8);
-        Duration period = properties.sensorPeriod();
-        // One sensor for every observer and GET, its latest reading replayed to each newcomer. It is
-        // started here, not per request: a Flux.interval subscribed per request would schedule a
-        // timer from the CoAP event loop, and cancelling one (a GET takes the first reading) can wait
-        // on the scheduler's queue lock there, which BlockHound reported once in CI.
-        ConnectableFlux<CoapResponse> temperature = Flux.interval(Duration.ZERO, period)
-                .map(i -> CoapResponse.content(String.format(Locale.ROOT, "%.2f", 20 + 5 * Math.sin(i / 10.0))))
-                .replay(1);
-        sensor = temperature.connect();
+        // One sensor for every observer and GET, started here, not per request: a Flux.interval
+        // subscribed per request would schedule a timer from the CoAP event loop, and cancelling one
+        // (a GET takes the first reading) can wait on the scheduler's queue lock there, which
+        // BlockHound reported once in CI.
+        sensor = new TemperatureSensor(properties.sensorPeriod());
         CoapServer coapSpec = CoapServer.create().port(properties.coapPort()).metrics(registry).observations(observations)
                 .idleTimeout(properties.idleTimeout())
                 .route(r -> r
                         .get("/hello", req -> Mono.just(CoapResponse.content("hello from the CoAP server")))
-                        .observable("/sensors/temp", req -> temperature));
+                        .observable("/sensors/temp", req -> sensor.readings()));
         coapServer = coapSpec
                 .dtls(DtlsServer.psk("sluice-web", id -> properties.pskIdentity().equals(new String(id, StandardCharsets.UTF_8)) ? key : null)
                         .metrics(registry))
