@@ -49,7 +49,10 @@ public final class MessagingClient {
 
     /**
      * A client whose sessions use {@code facilities} (at least one, as in SOM), with service
-     * {@code som}, no TLS and a 10 s timeout for connecting and authenticating.
+     * {@code som}, no TLS and a 10 s timeout for connecting and authenticating. A session stays
+     * open without calls for as long as the server lets it (see
+     * {@link MessagingServer#idleTimeout(Duration)}); keep-alive pings every 15 s, and a server
+     * silent for several of its own, end it with {@link MessagingEvent.ConnectionLost}.
      *
      * @param facilities the facilities
      * @return the spec
@@ -169,7 +172,9 @@ public final class MessagingClient {
     Mono<LivePeer> connect(String host, int port) {
         return Mono.defer(() -> {
             Peer peer = Peer.create(SessionProtocol.with(config.facilities)).connectTo(PeerEndpoint.tcp(host, port))
-                    .timeouts(config.timeout, Duration.ofSeconds(60), Duration.ZERO)
+                    // No idle rule: a management session waits between an operator's commands for as
+                    // long as it is open; keep-alive pings still find a server that went away.
+                    .timeouts(config.timeout, Duration.ZERO, Duration.ZERO)
                     .metrics(config.meters)
                     .wiretap(config.wiretap);
             SslContext tls = null;

@@ -59,10 +59,13 @@ public final class MessagingServer {
     /** The SASL service name SOM uses. */
     public static final String DEFAULT_SERVICE = "som";
 
+    /** Connecting plus the peers' HELLO exchange, before SASL starts. */
+    private static final Duration ESTABLISH_TIMEOUT = Duration.ofSeconds(10);
+
     private record Config(String host, int port, String service, String serverName, List<String> mechanisms, boolean anonymous,
                           boolean plaintextWithoutTls, Authenticator authenticator, FacilityAuthorization authorization,
                           Map<Facility, FacilityDispatch> facilities, SecurityEnvironment tls, Duration authenticationTimeout,
-                          SluiceMeters meters, Wiretap wiretap) {
+                          SluiceMeters meters, Wiretap wiretap, Duration idleTimeout) {
     }
 
     private final Config config;
@@ -73,15 +76,16 @@ public final class MessagingServer {
 
     /**
      * A server on 127.0.0.1 with an ephemeral port, service {@code som}, mechanisms SCRAM-SHA-256,
-     * PLAIN (over TLS only) and EXTERNAL, no anonymous access, no TLS, no facilities, and an
-     * authorization that grants nothing.
+     * PLAIN (over TLS only) and EXTERNAL, no anonymous access, no TLS, no facilities, an
+     * authorization that grants nothing, 30 s to authenticate and no idle timeout.
      *
      * @return the spec
      */
     public static MessagingServer create() {
         return new MessagingServer(new Config("127.0.0.1", 0, DEFAULT_SERVICE, "localhost",
                 List.of(SaslServerExchange.SCRAM_SHA_256, SaslServerExchange.PLAIN, SaslServerExchange.EXTERNAL), false, false,
-                null, (who, facility) -> false, Map.of(), null, Duration.ofSeconds(30), SluiceMeters.none(), Wiretap.off()));
+                null, (who, facility) -> false, Map.of(), null, Duration.ofSeconds(30), SluiceMeters.none(), Wiretap.off(),
+                Duration.ZERO));
     }
 
     private MessagingServer with(Config c) {
@@ -95,7 +99,7 @@ public final class MessagingServer {
     public MessagingServer host(String host) {
         Config c = config;
         return with(new Config(Objects.requireNonNull(host, "host"), c.port, c.service, c.serverName, c.mechanisms, c.anonymous,
-                c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -108,7 +112,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -119,7 +123,7 @@ public final class MessagingServer {
     public MessagingServer service(String service, String serverName) {
         Config c = config;
         return with(new Config(c.host, c.port, Objects.requireNonNull(service, "service"), Objects.requireNonNull(serverName, "serverName"),
-                c.mechanisms, c.anonymous, c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.mechanisms, c.anonymous, c.plaintextWithoutTls, c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -141,7 +145,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, List.of(mechanisms), c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -151,7 +155,7 @@ public final class MessagingServer {
     public MessagingServer anonymous(boolean allowed) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, allowed, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -162,7 +166,7 @@ public final class MessagingServer {
     public MessagingServer plaintextWithoutTls(boolean allowed) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, allowed,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -172,7 +176,7 @@ public final class MessagingServer {
     public MessagingServer authenticator(Authenticator authenticator) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                Objects.requireNonNull(authenticator, "authenticator"), c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                Objects.requireNonNull(authenticator, "authenticator"), c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -182,7 +186,7 @@ public final class MessagingServer {
     public MessagingServer authorization(FacilityAuthorization authorization) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, Objects.requireNonNull(authorization, "authorization"), c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, Objects.requireNonNull(authorization, "authorization"), c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -197,7 +201,7 @@ public final class MessagingServer {
         SessionProtocol.with(all.keySet());
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, Map.copyOf(all), c.tls, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, Map.copyOf(all), c.tls, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -214,7 +218,7 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, environment, c.authenticationTimeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, environment, c.authenticationTimeout, c.meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -230,7 +234,26 @@ public final class MessagingServer {
         }
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, timeout, c.meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, c.tls, timeout, c.meters, c.wiretap, c.idleTimeout));
+    }
+
+    /**
+     * How long an authenticated session may go without a call before the server closes it; zero,
+     * the default, never closes one for that. A stream or call in flight counts as use; keep-alive
+     * pings do not (they only show the client is there, and a client that stops answering them is
+     * disconnected either way). Sessions are capped by the peer's client slots, so this is a policy
+     * for reclaiming quiet ones, not the only bound.
+     *
+     * @param timeout the time without a call, or {@link Duration#ZERO} for none
+     * @return the new spec
+     */
+    public MessagingServer idleTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("the idle timeout must not be negative, was " + timeout);
+        }
+        Config c = config;
+        return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, c.wiretap, timeout));
     }
 
     /**
@@ -257,7 +280,7 @@ public final class MessagingServer {
     private MessagingServer metrics(SluiceMeters meters) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, meters, c.wiretap));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, meters, c.wiretap, c.idleTimeout));
     }
 
     /**
@@ -268,7 +291,7 @@ public final class MessagingServer {
     public MessagingServer wiretap(boolean enable) {
         Config c = config;
         return with(new Config(c.host, c.port, c.service, c.serverName, c.mechanisms, c.anonymous, c.plaintextWithoutTls,
-                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, Wiretap.of("peer", enable)));
+                c.authenticator, c.authorization, c.facilities, c.tls, c.authenticationTimeout, c.meters, Wiretap.of("peer", enable), c.idleTimeout));
     }
 
     /**
@@ -285,6 +308,7 @@ public final class MessagingServer {
             Peer peer = Peer.create(SessionProtocol.with(config.facilities.keySet()))
                     .dispatch(dispatch())
                     .listen(PeerEndpoint.tcp(config.host, config.port))
+                    .timeouts(ESTABLISH_TIMEOUT, config.idleTimeout, Duration.ZERO)
                     .metrics(config.meters)
                     .wiretap(config.wiretap)
                     .sessionHooks(ps -> {

@@ -40,7 +40,11 @@ class MessagingSessionTest {
     }
 
     private MessagingSession open(MessagingClient client, Credentials credentials) {
-        return client.open("127.0.0.1", server.port(), credentials).block(TIMEOUT);
+        return open(client, credentials, server);
+    }
+
+    private static MessagingSession open(MessagingClient client, Credentials credentials, LiveMessagingServer to) {
+        return client.open("127.0.0.1", to.port(), credentials).block(TIMEOUT);
     }
 
     private static Credentials alice() {
@@ -199,6 +203,37 @@ class MessagingSessionTest {
                 .verify(TIMEOUT);
         Await.until(() -> server.sessions().isEmpty(), TIMEOUT);
         StepVerifier.create(session.events()).verifyComplete();
+    }
+
+    /**
+     * A management session is held open between an operator's commands: neither side closes it
+     * for want of calls (the peers underneath close an lwmsg connection after 60 s without one),
+     * and keep-alive pings (every 15 s) show both sides are there.
+     */
+    @Test
+    void aSessionWithoutCallsForOverAMinuteStaysOpen() {
+        MessagingSession session = open(MessagingClient.create(TEST), alice());
+        StepVerifier.create(session.events()).expectSubscription().expectNoEvent(Duration.ofSeconds(62)).thenCancel().verify(TIMEOUT);
+        assertThat(session.authenticated()).isTrue();
+        StepVerifier.create(session.call(WHOAMI, "still here")).expectNext("still here alice as alice").verifyComplete();
+        session.dispose();
+    }
+
+    @Test
+    void theServersIdleTimeoutClosesASessionWithoutCalls() {
+        LiveMessagingServer strict = TestFacilities.server().idleTimeout(Duration.ofMillis(300)).bindNow(TIMEOUT);
+        try {
+            MessagingSession session = open(MessagingClient.create(TEST), alice(), strict);
+            StepVerifier.create(session.events())
+                    .assertNext(e -> assertThat(((MessagingEvent.ConnectionLost) e).error().errorCode()).isEqualTo(MessagingErrorCode.CONNECTION_LOST))
+                    .verifyComplete();
+            assertThat(session.authenticated()).isFalse();
+            Await.until(() -> strict.sessions().isEmpty(), TIMEOUT);
+            assertThatThrownBy(() -> TestFacilities.server().idleTimeout(Duration.ofMillis(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("idle timeout");
+        } finally {
+            strict.disposeNow(TIMEOUT);
+        }
     }
 
     @Test
