@@ -375,59 +375,80 @@ final class DtlsConnection implements DtlsSession {
 
     @Override
     public Mono<Void> send(Publisher<? extends ByteBuf> data) {
-        // Records are protected in order, 32 fetched ahead at most, on the thread that emits them,
-        // the event loop included (AEAD needs no random numbers); only a non-AEAD suite's random
-        // IVs send them from an event loop to the records scheduler. A record waits for its write only
-        // when the socket's outbound buffer is full. A server's session may be handed out
-        // mid-handshake: its records wait for the keys.
-        // A single record (a Mono) skips concatMap's queue: one send per call is the common case.
-        @SuppressWarnings("unchecked")
-        Mono<Void> records = data instanceof Mono<?> one
-                ? ((Mono<? extends ByteBuf>) one).flatMap(this::sendRecord).doOnDiscard(ByteBuf.class, ReferenceCountUtil::release)
-                : Flux.from(data).concatMap(this::sendRecord, 32).doOnDiscard(ByteBuf.class, ReferenceCountUtil::release).then();
-        return state == SecureSessionState.HANDSHAKE ? handshakeResult.asMono().then(records) : records;
+        // Records are protected in order, on the thread that emits them, the event loop included
+        // (AEAD needs no random numbers): RecordSender, with no hop and no queue. Only a non-AEAD
+        // suite's random IVs send them from an event loop to the records scheduler. A server's
+        // session may be handed out mid-handshake: its records wait for the keys.
+        RecordLayer r = records;
+        if (r != null && r.nonBlocking()) {
+            return new RecordSender(data, writer);
+        }
+        Mono<Void> send = Mono.defer(() -> {
+            RecordLayer now = records; // null: the session closed, and each record fails saying so
+            return now == null || now.nonBlocking() ? new RecordSender(data, writer) : sendHopping(data);
+        });
+        return state == SecureSessionState.HANDSHAKE ? handshakeResult.asMono().then(send) : send;
+    }
+
+    /** A non-AEAD suite's records: sealed off the event loop, 32 fetched ahead at most. */
+    private Mono<Void> sendHopping(Publisher<? extends ByteBuf> data) {
+        return Flux.from(data).concatMap(this::sendRecord, RecordSender.PREFETCH).doOnDiscard(ByteBuf.class, ReferenceCountUtil::release).then();
     }
 
     private Mono<Void> sendRecord(ByteBuf record) {
-        return needsHop() ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS) : sendOne(record);
-    }
-
-    private boolean needsHop() {
-        RecordLayer r = records;
-        return Schedulers.isInNonBlockingThread() && (r == null || !r.nonBlocking());
+        return Schedulers.isInNonBlockingThread() ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS) : sendOne(record);
     }
 
     private Mono<Void> sendOne(ByteBuf record) {
         Future<Void> write;
         try {
-            RecordLayer r = records;
-            if (closed.get() || r == null) {
-                return Mono.error(new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed"));
-            }
-            if (record.readableBytes() > RecordCipher.PLAINTEXT_LIMIT) {
-                return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "a DTLS record carries at most "
-                        + RecordCipher.PLAINTEXT_LIMIT + " bytes (RFC 6347 §4.1), not " + record.readableBytes()));
-            }
-            // One lock orders sequence numbers and writes alike, so records leave in sequence order.
-            synchronized (this) {
-                write = socket.write(r.protect(APPLICATION_DATA, record), remote);
-            }
-        } catch (IOException e) {
-            return Mono.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e));
-        } finally {
-            record.release();
+            write = writer.write(record);
+        } catch (DtlsException e) {
+            return Mono.error(e);
         }
-        if (socket.isWritable()) {
+        if (write == null) {
             return Mono.empty();
         }
         return Mono.create(sink -> write.addListener(f -> {
             if (f.isSuccess()) {
                 sink.success();
             } else {
-                sink.error(new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed", f.cause()));
+                sink.error(writer.writeFailed(f.cause()));
             }
         }));
     }
+
+    /** Seals and writes application records; a record waits for its write only when the socket's outbound buffer is full. */
+    private final RecordSender.RecordWriter writer = new RecordSender.RecordWriter() {
+        @Override
+        public Future<Void> write(ByteBuf record) {
+            Future<Void> write;
+            try {
+                RecordLayer r = records;
+                if (closed.get() || r == null) {
+                    throw new DtlsException(DtlsErrorCode.CLOSED, "DTLS session with " + remote + " is closed");
+                }
+                if (record.readableBytes() > RecordCipher.PLAINTEXT_LIMIT) {
+                    throw new DtlsException(DtlsErrorCode.SESSION_FAILED, "a DTLS record carries at most "
+                            + RecordCipher.PLAINTEXT_LIMIT + " bytes (RFC 6347 §4.1), not " + record.readableBytes());
+                }
+                // One lock orders sequence numbers and writes alike, so records leave in sequence order.
+                synchronized (DtlsConnection.this) {
+                    write = socket.write(r.protect(APPLICATION_DATA, record), remote);
+                }
+            } catch (IOException e) {
+                throw new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed: " + e, e);
+            } finally {
+                record.release();
+            }
+            return socket.isWritable() ? null : write;
+        }
+
+        @Override
+        public Throwable writeFailed(Throwable cause) {
+            return new DtlsException(DtlsErrorCode.SESSION_FAILED, "sending to " + remote + " failed", cause);
+        }
+    };
 
     @Override
     public long overruns() {
