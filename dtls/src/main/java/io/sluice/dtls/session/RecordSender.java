@@ -149,6 +149,8 @@ final class RecordSender extends Mono<Void> {
     private static final class Sending implements CoreSubscriber<ByteBuf>, Subscription, GenericFutureListener<Future<Void>> {
 
         private static final AtomicLongFieldUpdater<Sending> REQUESTS = AtomicLongFieldUpdater.newUpdater(Sending.class, "requests");
+        private static final AtomicIntegerFieldUpdater<Sending> CALLING =
+                AtomicIntegerFieldUpdater.newUpdater(Sending.class, "calling");
         private static final AtomicIntegerFieldUpdater<Sending> UNFINISHED =
                 AtomicIntegerFieldUpdater.newUpdater(Sending.class, "unfinished");
         private static final AtomicIntegerFieldUpdater<Sending> ENDED = AtomicIntegerFieldUpdater.newUpdater(Sending.class, "ended");
@@ -159,8 +161,18 @@ final class RecordSender extends Mono<Void> {
         private Subscription upstream;
         /** Records sent since demand was last returned; on the publisher's (serial) thread only. */
         private int sentSinceRequest;
-        /** Demand waiting to be requested; requests go out from one thread at a time (Rule 2.7). */
+        /** Demand not yet requested from the publisher. */
         private volatile long requests;
+        /**
+         * Calls on the publisher's subscription (request, cancel) come from the publisher's thread
+         * and from the event loop a write completes on; one thread at a time makes them (Rule 2.7),
+         * the others leave their demand or cancellation for it: non-zero while one is at it.
+         */
+        private volatile int calling;
+        /** Set once the publisher is to be cancelled; read by the thread making the calls. */
+        private volatile boolean cancelUpstream;
+        /** Whether the publisher was cancelled; by the thread making the calls only. */
+        private boolean upstreamCancelled;
         /** Writes waited for, plus one while the publisher has not completed; zero: done. */
         private volatile int unfinished = 1;
         /** 1 once the Mono has completed, failed or been cancelled. */
@@ -252,25 +264,43 @@ final class RecordSender extends Mono<Void> {
 
         private void fail(Throwable e) {
             if (ENDED.compareAndSet(this, 0, 1)) {
-                upstream.cancel();
+                cancelUpstream();
                 actual.onError(e);
             } else {
                 Operators.onErrorDropped(e, context);
             }
         }
 
-        /** Requests from the publisher, one caller at a time: others add to what that caller requests next. */
         private void requestUpstream(long n) {
-            if (REQUESTS.getAndAdd(this, n) != 0) {
+            REQUESTS.getAndAdd(this, n);
+            callUpstream();
+        }
+
+        private void cancelUpstream() {
+            cancelUpstream = true;
+            callUpstream();
+        }
+
+        /** Makes the pending calls on the publisher's subscription, unless another thread is making them. */
+        private void callUpstream() {
+            if (CALLING.getAndIncrement(this) != 0) {
                 return;
             }
-            long r = n;
+            int missed = 1;
             while (true) {
-                if (ended == 0) {
-                    upstream.request(r);
+                if (upstreamCancelled) {
+                    REQUESTS.set(this, 0);
+                } else if (cancelUpstream) {
+                    upstreamCancelled = true;
+                    upstream.cancel();
+                } else {
+                    long r = REQUESTS.getAndSet(this, 0);
+                    if (r != 0) {
+                        upstream.request(r);
+                    }
                 }
-                r = REQUESTS.addAndGet(this, -r);
-                if (r == 0) {
+                missed = CALLING.addAndGet(this, -missed);
+                if (missed == 0) {
                     return;
                 }
             }
@@ -284,7 +314,7 @@ final class RecordSender extends Mono<Void> {
         @Override
         public void cancel() {
             if (ENDED.compareAndSet(this, 0, 1)) {
-                upstream.cancel();
+                cancelUpstream();
             }
         }
     }

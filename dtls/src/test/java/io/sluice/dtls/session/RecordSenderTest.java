@@ -34,7 +34,7 @@ class RecordSenderTest {
 
     /** Records what it is given; while "full", each write is a promise the test completes. */
     private static final class SocketStandIn implements RecordSender.RecordWriter {
-        final List<String> written = new CopyOnWriteArrayList<>();
+        final List<String> written = java.util.Collections.synchronizedList(new ArrayList<>());
         final ArrayDeque<DefaultPromise<Void>> waiting = new ArrayDeque<>();
         volatile boolean full;
 
@@ -179,6 +179,87 @@ class RecordSenderTest {
         StepVerifier.create(new RecordSender(Mono.fromSupplier(() -> {
             throw new IllegalStateException("no payload");
         }), socket)).expectErrorMessage("no payload").verify(TIMEOUT);
+    }
+
+    /**
+     * Writes complete on another thread (as on the event loop) while the publisher emits from inside
+     * its request calls: every record is written in order, the send completes, and the calls on the
+     * publisher's subscription never overlap (Rule 2.7).
+     */
+    @Test
+    void writesCompletingOnAnotherThreadNeverMakeCallsOnThePublisherOverlap() throws Exception {
+        SocketStandIn socket = new SocketStandIn();
+        socket.full = true;
+        int total = 20_000;
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger emitted = new AtomicInteger();
+        org.reactivestreams.Publisher<ByteBuf> data = subscriber -> subscriber.onSubscribe(new org.reactivestreams.Subscription() {
+            private long demand;
+            private boolean emitting;
+            private boolean cancelled;
+
+            @Override
+            public void request(long n) {
+                enter();
+                try {
+                    demand += n;
+                    if (emitting) {
+                        return; // a request from inside onNext: the loop below sends what it adds
+                    }
+                    emitting = true;
+                    while (demand > 0 && !cancelled && emitted.get() < total) {
+                        demand--;
+                        subscriber.onNext(record("r" + emitted.getAndIncrement()));
+                    }
+                    emitting = false;
+                    if (emitted.get() == total && !cancelled) {
+                        cancelled = true;
+                        subscriber.onComplete();
+                    }
+                } finally {
+                    inside.decrementAndGet();
+                }
+            }
+
+            @Override
+            public void cancel() {
+                enter();
+                cancelled = true;
+                inside.decrementAndGet();
+            }
+
+            private void enter() {
+                if (inside.incrementAndGet() != 1) {
+                    overlaps.incrementAndGet();
+                }
+            }
+        });
+        Thread loop = new Thread(() -> {
+            int done = 0;
+            while (done < total && !Thread.currentThread().isInterrupted()) {
+                DefaultPromise<Void> w = socket.next();
+                if (w == null) {
+                    Thread.onSpinWait();
+                } else {
+                    w.setSuccess(null);
+                    done++;
+                }
+            }
+        }, "write-completions");
+        loop.start();
+        try {
+            StepVerifier.create(new RecordSender(data, socket)).expectComplete().verify(Duration.ofSeconds(30));
+        } finally {
+            loop.interrupt();
+            loop.join(10_000);
+        }
+        assertThat(overlaps).hasValue(0);
+        assertThat(socket.written).hasSize(total);
+        assertThat(socket.written.get(total - 1)).isEqualTo("r" + (total - 1));
+        for (int i = 0; i < total; i += 997) {
+            assertThat(socket.written.get(i)).isEqualTo("r" + i);
+        }
     }
 
     @Test
