@@ -58,7 +58,6 @@ final class LoadRun {
         return medians;
     }
 
-    /** One measured scenario. */
     /**
      * One measured scenario.
      *

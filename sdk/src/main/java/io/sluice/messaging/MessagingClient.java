@@ -51,8 +51,9 @@ public final class MessagingClient {
      * A client whose sessions use {@code facilities} (at least one, as in SOM), with service
      * {@code som}, no TLS and a 10 s timeout for connecting and authenticating. A session stays
      * open without calls for as long as the server lets it (see
-     * {@link MessagingServer#idleTimeout(Duration)}); keep-alive pings every 15 s, and a server
-     * silent for several of its own, end it with {@link MessagingEvent.ConnectionLost}.
+     * {@link MessagingServer#idleTimeout(Duration)}). Both sides ping every 15 s when nothing else
+     * goes; a server heard from for none of three of its own intervals is gone, and the session
+     * ends with {@link MessagingEvent.ConnectionLost}.
      *
      * @param facilities the facilities
      * @return the spec

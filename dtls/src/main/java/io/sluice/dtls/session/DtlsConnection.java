@@ -395,27 +395,10 @@ final class DtlsConnection implements DtlsSession {
         return Flux.from(data).concatMap(this::sendRecord, RecordSender.PREFETCH).doOnDiscard(ByteBuf.class, ReferenceCountUtil::release).then();
     }
 
+    /** One record, as RecordSender sends a single one: sealed at subscription, waiting for its write only when the socket is full. */
     private Mono<Void> sendRecord(ByteBuf record) {
-        return Schedulers.isInNonBlockingThread() ? Mono.defer(() -> sendOne(record)).subscribeOn(DtlsRuntime.RECORDS) : sendOne(record);
-    }
-
-    private Mono<Void> sendOne(ByteBuf record) {
-        Future<Void> write;
-        try {
-            write = writer.write(record);
-        } catch (DtlsException e) {
-            return Mono.error(e);
-        }
-        if (write == null) {
-            return Mono.empty();
-        }
-        return Mono.create(sink -> write.addListener(f -> {
-            if (f.isSuccess()) {
-                sink.success();
-            } else {
-                sink.error(writer.writeFailed(f.cause()));
-            }
-        }));
+        Mono<Void> one = new RecordSender(Mono.just(record), writer);
+        return Schedulers.isInNonBlockingThread() ? one.subscribeOn(DtlsRuntime.RECORDS) : one;
     }
 
     /** Seals and writes application records; a record waits for its write only when the socket's outbound buffer is full. */
